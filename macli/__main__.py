@@ -1,0 +1,3 @@
+from macli.cli import main
+
+main()

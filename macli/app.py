@@ -1,0 +1,76 @@
+"""The App handed to every command: store path, acting user, clock and clinic zone."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from datetime import UTC, date, datetime
+from functools import cached_property
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from macli.store import Store
+
+
+def default_db_path() -> Path:
+    """`macli.db` in the per-user application folder (click.get_app_dir)."""
+    import click
+
+    return Path(click.get_app_dir("macli")) / "macli.db"
+
+
+def login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid{os.getuid()}"
+
+
+class App:
+    """What a command needs from its surroundings; opens the store on first use."""
+
+    def __init__(self, db_path: Path | str, user: str, now_text: str | None = None):
+        self.db_path = Path(db_path)
+        self.user = user
+        self.now_text = now_text
+        self._store: Store | None = None
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store(self.db_path)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        from macli import settings
+        from macli.when import zone
+
+        return zone(settings.get(self.store, "clinic.timezone"))
+
+    @cached_property
+    def now(self) -> datetime:
+        """The clock of this invocation (aware, UTC): `--now` when given, else the system."""
+        if self.now_text:
+            from macli.when import parse_now
+
+            return parse_now(self.now_text, self.zone)
+        return datetime.now(UTC).replace(microsecond=0)
+
+    @property
+    def local_now(self) -> datetime:
+        return self.now.astimezone(self.zone)
+
+    @property
+    def today(self) -> date:
+        return self.local_now.date()
+
+    def setting(self, key: str) -> str | None:
+        from macli import settings
+
+        return settings.get(self.store, key)

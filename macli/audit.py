@@ -1,0 +1,112 @@
+"""The append-only, hash-chained audit log of every view and change of patient data."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+
+from macli.store import Store
+from macli.when import utc_text
+
+GENESIS = "0" * 64
+
+
+def _digest(row: dict) -> str:
+    payload = json.dumps(
+        [
+            row["id"],
+            row["at"],
+            row["user"],
+            row["action"],
+            row["patient_id"],
+            row["detail"],
+            row["prev_hash"],
+        ],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def record(
+    store: Store,
+    *,
+    user: str,
+    action: str,
+    now: datetime,
+    patient_id: int | None = None,
+    detail: str | None = None,
+) -> None:
+    """Append one audit row chained to the previous one."""
+    record_many(store, user=user, action=action, now=now, entries=[(patient_id, detail)])
+
+
+def record_many(
+    store: Store,
+    *,
+    user: str,
+    action: str,
+    now: datetime,
+    entries: list[tuple[int | None, str | None]],
+) -> None:
+    """Append one chained row per (patient_id, detail), in one transaction."""
+    at = utc_text(now)
+    with store.write():
+        last = store.one("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1")
+        next_id = (last["id"] + 1) if last else 1
+        previous = last["hash"] if last else GENESIS
+        rows = []
+        for patient_id, detail in entries:
+            row = {
+                "id": next_id,
+                "at": at,
+                "user": user,
+                "action": action,
+                "patient_id": patient_id,
+                "detail": detail,
+                "prev_hash": previous,
+            }
+            row["hash"] = previous = _digest(row)
+            rows.append(tuple(row.values()))
+            next_id += 1
+        store.conn.executemany(
+            "INSERT INTO audit (id, at, user, action, patient_id, detail, prev_hash, hash) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
+
+def entries(store: Store, *, patient_id: int | None = None, since: str | None = None) -> list[dict]:
+    """Audit rows, newest last, optionally for one patient and from a UTC instant on."""
+    clauses, params = [], []
+    if patient_id is not None:
+        clauses.append("a.patient_id = ?")
+        params.append(patient_id)
+    if since is not None:
+        clauses.append("a.at >= ?")
+        params.append(since)
+    where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+    return store.query(
+        "SELECT a.id, a.at, a.user, a.action, p.mrn, a.detail FROM audit a "
+        f"LEFT JOIN patients p ON p.id = a.patient_id {where} ORDER BY a.id",
+        params,
+    )
+
+
+def verify(store: Store) -> dict | None:
+    """The first row where the chain breaks (edited, deleted or inserted), or None."""
+    previous_hash, expected_id = GENESIS, 1
+    for row in store.iterate("SELECT * FROM audit ORDER BY id"):
+        if row["id"] != expected_id:
+            return {"id": expected_id, "problem": f"row {expected_id} is missing"}
+        if row["prev_hash"] != previous_hash:
+            return {"id": row["id"], "problem": "does not follow the previous row"}
+        if _digest(row) != row["hash"]:
+            return {"id": row["id"], "problem": "content does not match its hash"}
+        previous_hash, expected_id = row["hash"], expected_id + 1
+    # AUTOINCREMENT remembers the highest id ever used: rows cut from the end show here.
+    highest = store.scalar("SELECT seq FROM sqlite_sequence WHERE name = 'audit'") or 0
+    if highest >= expected_id:
+        return {"id": expected_id, "problem": f"rows {expected_id}..{highest} are missing"}
+    return None

@@ -1,0 +1,132 @@
+"""The root group: global options, the App on ctx.obj, lazily loaded command groups,
+and the one place where expected failures become `Error: ...` and an exit code."""
+
+from __future__ import annotations
+
+import importlib
+import sqlite3
+
+import click
+
+from macli import __version__
+from macli.app import App, default_db_path, login_name
+from macli.errors import MacliError
+
+pass_app = click.make_pass_decorator(App)
+
+# name -> (module:attribute, one-line help). Groups are imported only when called, so
+# `macli --help` and a simple listing never pay for what they do not use.
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "config": ("macli.ops:config", "Clinic settings: name, phone, time zone, mail and SMS."),
+    "patient": ("macli.patients.cli:patient", "Register, find, edit, import and export patients."),
+    "provider": ("macli.patients.cli:provider", "The clinicians who see patients."),
+    "audit": ("macli.ops:audit_group", "The audit log of every view and change."),
+    "backup": ("macli.ops:backup", "Copy the store safely while others use it."),
+    "check": ("macli.ops:check", "Check the store's integrity and the audit chain."),
+    "sql": ("macli.ops:sql", "Run a read-only SQL query for scripted exports."),
+    "demo": ("macli.demo:demo", "Create a synthetic demo clinic to try macli on."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands live in `lazy` and are imported on first use."""
+
+    def __init__(self, *args, lazy: dict[str, tuple[str, str]] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy or {}
+
+    def list_commands(self, ctx):
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx, name):
+        if name in self.lazy and name not in self.commands:
+            module_name, attribute = self.lazy[name][0].split(":")
+            self.add_command(getattr(importlib.import_module(module_name), attribute), name)
+        return super().get_command(ctx, name)
+
+    def format_commands(self, ctx, formatter):
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in self.lazy and name not in self.commands:
+                rows.append((name, self.lazy[name][1]))
+            else:
+                command = self.get_command(ctx, name)
+                if command is not None and not command.hidden:
+                    rows.append((name, command.get_short_help_str(formatter.width)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+class RootGroup(LazyGroup):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except MacliError as error:
+            raise _failure(error.message, error.exit_code) from None
+        except sqlite3.OperationalError as error:
+            raise _failure(f"the store could not be used: {error}", 1) from None
+        finally:
+            app = ctx.obj
+            if isinstance(app, App):
+                app.close()
+
+
+def _failure(message: str, exit_code: int) -> click.ClickException:
+    failure = click.ClickException(message)
+    failure.exit_code = exit_code
+    return failure
+
+
+@click.group(
+    cls=RootGroup,
+    lazy=LAZY_COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@click.option(
+    "--db",
+    "db_path",
+    envvar="MACLI_DB",
+    type=click.Path(dir_okay=False),
+    help="The store (env MACLI_DB). Default: macli.db in the user's application folder.",
+)
+@click.option(
+    "--user",
+    envvar="MACLI_USER",
+    help="Who is acting, for the audit log (env MACLI_USER). Default: the login name.",
+)
+@click.option(
+    "--now",
+    "now_text",
+    envvar="MACLI_NOW",
+    metavar="DATETIME",
+    help="The clock for this run, ISO 8601, naive times in the clinic zone (env MACLI_NOW).",
+)
+@click.version_option(__version__, prog_name="macli")
+@click.pass_context
+def cli(ctx, db_path, user, now_text):
+    """macli: the office work of a medical assistant, from the command line.
+
+    One store holds patients, appointments, reminders, charts, supplies and
+    expenses. Every listing prints a table, or CSV/TSV/JSON with -f.
+
+    \b
+    Example:
+        macli demo && export MACLI_DB=macli-demo.db
+        macli patient list --search garcia
+    """
+    if now_text is not None:
+        from datetime import datetime
+
+        try:
+            datetime.fromisoformat(now_text.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise click.BadParameter(
+                f"cannot read {now_text!r} as ISO 8601 (e.g. 2026-12-01T08:00)",
+                param_hint="--now",
+            ) from None
+    ctx.obj = App(db_path or default_db_path(), user or login_name(), now_text)
+
+
+def main():
+    cli(prog_name="macli")

@@ -1,0 +1,154 @@
+"""`macli demo`: a synthetic clinic (never real people) to try every command on.
+
+Each area adds its part through a `populate(context)` function listed in AREAS,
+called in order inside one transaction.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import random
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import click
+
+from macli.errors import Conflict
+from macli.store import Store
+
+DEFAULT_PATH = "macli-demo.db"
+MARKER_KEY = "demo.seed"
+DEMO_USER = "demo"
+
+# module:function, in the order they run. An area that builds on another comes after it.
+AREAS = [
+    "macli.patients.demo:populate",
+]
+
+
+@dataclass
+class DemoContext:
+    """What every area's demo builder gets: the store, a seeded RNG and the clock."""
+
+    store: Store
+    rng: random.Random
+    now: datetime
+    zone: ZoneInfo
+    today: date
+    user: str = DEMO_USER
+
+
+def build(path: Path, *, seed: int, now: datetime, zone_name: str) -> None:
+    """Create (or replace) the demo store at `path`."""
+    from macli import settings
+    from macli.when import zone
+
+    if path.exists():
+        existing = Store(path, migrate=False)
+        try:
+            marked = existing.scalar(
+                "SELECT 1 FROM sqlite_master WHERE name = 'settings'"
+            ) and existing.scalar("SELECT 1 FROM settings WHERE key = ?", [MARKER_KEY])
+        finally:
+            existing.close()
+        if not marked:
+            raise Conflict(f"{path} exists and is not a demo store; choose another --db")
+    # Built beside the target and renamed at the end, so a failed build leaves nothing.
+    building = Path(str(path) + ".building")
+    _remove_store_files(building)
+    store = Store(building)
+    try:
+        tz = zone(zone_name)
+        with store.write():
+            for key, value in (
+                ("clinic.name", "Riverside Family Practice"),
+                ("clinic.phone", "(617) 555-0100"),
+                ("clinic.timezone", tz.key),
+                ("clinic.address", "100 Example Street, Boston, MA 02110"),
+            ):
+                settings.put(store, key, value, user=DEMO_USER, now=now)
+            store.execute(
+                "INSERT INTO settings (key, value, updated_at, updated_by) VALUES (?, ?, ?, ?)",
+                [MARKER_KEY, str(seed), now.isoformat(), DEMO_USER],
+            )
+            context = DemoContext(
+                store=store,
+                rng=random.Random(seed),
+                now=now,
+                zone=tz,
+                today=now.astimezone(tz).date(),
+            )
+            for target in AREAS:
+                module_name, function = target.split(":")
+                getattr(importlib.import_module(module_name), function)(context)
+        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except BaseException:
+        store.close()
+        _remove_store_files(building)
+        raise
+    store.close()
+    _remove_store_files(path)
+    os.replace(building, path)
+    _remove_store_files(building)
+
+
+def _remove_store_files(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", ".lock"):
+        candidate = Path(str(path) + suffix)
+        if candidate.exists():
+            os.remove(candidate)
+
+
+@click.command()
+@click.option(
+    "--db",
+    "path",
+    type=click.Path(dir_okay=False),
+    default=DEFAULT_PATH,
+    show_default=True,
+    help="Where to write the demo store (never the default store).",
+)
+@click.option(
+    "--seed", type=int, default=2026, show_default=True, help="Seed of the synthetic data."
+)
+@click.option(
+    "--timezone",
+    "zone_name",
+    default="America/New_York",
+    show_default=True,
+    help="The demo clinic's time zone.",
+)
+@click.pass_context
+def demo(ctx, path, seed, zone_name):
+    """Create a synthetic demo clinic to try macli on.
+
+    Writes ./macli-demo.db (or --db PATH) and never touches your real store;
+    running it again rebuilds the demo from scratch. All people are made up.
+
+    \b
+    Example:
+        macli demo
+        macli --db macli-demo.db patient list --search garcia
+    """
+
+    from macli.when import parse_now, zone
+
+    now_text = ctx.obj.now_text
+    if now_text:
+        now = parse_now(now_text, zone(zone_name))
+    else:
+        now = datetime.now(UTC).replace(microsecond=0)
+    target = Path(path)
+    build(target, seed=seed, now=now, zone_name=zone_name)
+    click.echo(f"Demo clinic written to {target}. Try:")
+    click.echo(f"  export MACLI_DB={target}")
+    for line in (
+        "macli provider list",
+        "macli patient list --search garcia",
+        "macli patient show P000001",
+        "macli audit list",
+    ):
+        click.echo(f"  {line}")

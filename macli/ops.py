@@ -1,0 +1,192 @@
+"""Store-wide commands: config, audit, backup, check and read-only SQL."""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+
+import click
+
+from macli import audit, settings
+from macli.cli import pass_app
+from macli.errors import Invalid, MacliError
+from macli.output import format_option, render
+from macli.store import open_readonly
+from macli.when import local_text, parse_date, utc_text
+
+
+@click.group()
+def config():
+    """Clinic settings: name, phone, time zone, mail and SMS.
+
+    Secrets are never settings: the mail password comes from
+    MACLI_SMTP_PASSWORD and the SMS token from MACLI_SMS_TOKEN.
+    """
+
+
+@config.command("set")
+@click.argument("key")
+@click.argument("value")
+@pass_app
+def config_set(app, key, value):
+    """Set a clinic setting (validated).
+
+    \b
+    Example:
+        macli config set clinic.timezone America/New_York
+        macli config set clinic.phone "(617) 555-0100"
+    """
+    stored = settings.put(app.store, key, value, user=app.user, now=app.now)
+    click.echo(f"{key} = {stored}")
+
+
+@config.command("get")
+@click.argument("key")
+@pass_app
+def config_get(app, key):
+    """Print one setting's value.
+
+    \b
+    Example:
+        macli config get clinic.timezone
+    """
+    value = settings.get(app.store, key)
+    click.echo("" if value is None else value)
+
+
+@config.command("list")
+@format_option
+@pass_app
+def config_list(app, fmt):
+    """List every known setting, its value and whether it is the default.
+
+    \b
+    Example:
+        macli config list
+    """
+    render(settings.listing(app.store), fmt, columns=("key", "value", "source", "help"))
+
+
+@click.group("audit")
+def audit_group():
+    """The audit log of every view and change of patient data."""
+
+
+@audit_group.command("list")
+@click.option("--patient", help="Only rows about this patient (MRN or name).")
+@click.option("--since", help="Only rows from this local date on (YYYY-MM-DD).")
+@format_option
+@pass_app
+def audit_list(app, patient, since, fmt):
+    """List audit rows, oldest first.
+
+    \b
+    Example:
+        macli audit list --patient P000042 --since 2026-11-01
+    """
+    from datetime import datetime, time
+
+    from macli.patients.core import resolve
+    from macli.when import localize
+
+    patient_id = resolve(app.store, patient)["id"] if patient else None
+    since_text = None
+    if since:
+        day = parse_date(since, app.today)
+        since_text = utc_text(localize(datetime.combine(day, time()), app.zone))
+    rows = audit.entries(app.store, patient_id=patient_id, since=since_text)
+    if fmt == "table":
+        rows = [{**row, "at": local_text(row["at"], app.zone, seconds=True)} for row in rows]
+    render(
+        rows, fmt, columns=("id", "at", "user", "action", "mrn", "detail"), empty="No audit rows."
+    )
+
+
+@audit_group.command("verify")
+@pass_app
+def audit_verify(app):
+    """Check the hash chain; exit 1 naming the first broken row.
+
+    \b
+    Example:
+        macli audit verify
+    """
+    broken = audit.verify(app.store)
+    if broken:
+        raise MacliError(f"audit chain broken at row {broken['id']}: {broken['problem']}")
+    count = app.store.scalar("SELECT COUNT(*) FROM audit")
+    click.echo(f"Audit chain intact: {count} rows.")
+
+
+@click.command()
+@click.argument("path", type=click.Path(dir_okay=False))
+@pass_app
+def backup(app, path):
+    """Copy the store to PATH while others keep working (mode 0600).
+
+    The copy is consistent: it holds every change committed before it began.
+    To restore, stop macli, then copy the backup over the store file.
+
+    \b
+    Example:
+        macli backup /secure/macli-$(date +%F).db
+    """
+    from pathlib import Path
+
+    app.store.backup(Path(path))
+    click.echo(f"Backed up to {path}.", err=True)
+
+
+@click.command()
+@pass_app
+def check(app):
+    """Check the store: SQLite integrity, foreign keys and the audit chain.
+
+    Exit 0 when sound, 1 on any problem.
+
+    \b
+    Example:
+        macli check && echo sound
+    """
+    problems = app.store.check()
+    broken = audit.verify(app.store)
+    if broken:
+        problems.append(f"audit chain broken at row {broken['id']}: {broken['problem']}")
+    if problems:
+        for problem in problems[:20]:
+            click.echo(problem, err=True)
+        raise MacliError(f"the store has {len(problems)} problem(s)")
+    click.echo("Store is sound.")
+
+
+@click.command()
+@click.argument("query")
+@format_option
+@pass_app
+def sql(app, query, fmt):
+    """Run one read-only SQL query; any write is refused.
+
+    The query is recorded in the audit log.
+
+    \b
+    Example:
+        macli sql "SELECT sex, COUNT(*) AS patients FROM patients GROUP BY sex" -f csv
+    """
+    app.store  # make sure the store exists and is migrated before reading it
+    audit.record(app.store, user=app.user, action="sql.query", now=app.now, detail=query[:500])
+    connection = open_readonly(app.db_path)
+    connection.row_factory = sqlite3.Row
+    try:
+        cursor = connection.execute(query)
+        columns = [d[0] for d in cursor.description or []]
+        rows = (dict(row) for row in cursor)
+        render(rows, fmt, columns=columns, empty="No rows.", out=sys.stdout)
+    except sqlite3.Warning as error:
+        raise Invalid(f"one statement at a time, please ({error})") from error
+    except sqlite3.DatabaseError as error:
+        message = str(error)
+        if "readonly" in message or "not authorized" in message or "read-only" in message:
+            raise Invalid(f"macli sql is read-only: {message}") from error
+        raise Invalid(f"the query failed: {message}") from error
+    finally:
+        connection.close()

@@ -1,0 +1,1 @@
+"""Patients and providers: who is seen and who sees them."""

@@ -1,0 +1,266 @@
+"""`macli patient ...` and `macli provider ...`."""
+
+from __future__ import annotations
+
+import click
+
+from macli.cli import pass_app
+from macli.output import format_option, open_private, render, render_record
+from macli.patients import core, providers
+from macli.patients.contact import phone_display
+
+_DETAIL_OPTIONS = [
+    click.option("--sex", help="female, male, other or unknown."),
+    click.option("--phone", help="Phone number; stored as E.164 (+16175550123)."),
+    click.option("--email", help="E-mail address."),
+    click.option(
+        "--prefers",
+        type=click.Choice(core.PREFERENCES),
+        help="The channel the patient would rather be reached by (grants no consent).",
+    ),
+    click.option("--address", help="Postal address."),
+    click.option("--insurance", help="Insurance, as free text (payer and member id)."),
+]
+
+
+def detail_options(command):
+    for option in reversed(_DETAIL_OPTIONS):
+        command = option(command)
+    return command
+
+
+@click.group()
+def patient():
+    """Register, find, edit, import and export patients.
+
+    PATIENT arguments take the MRN (P000123) or a part of the name that
+    matches one patient only; searches ignore case and accents.
+    """
+
+
+@patient.command("add")
+@click.argument("name")
+@click.option("--dob", required=True, help="Date of birth, YYYY-MM-DD.")
+@detail_options
+@click.option("--consent", metavar="CHANNELS", help="Channels we may use: sms,email,phone.")
+@click.option("--allow-duplicate", is_flag=True, help="Register even if name and birth date match.")
+@pass_app
+def patient_add(app, name, dob, consent, allow_duplicate, **details):
+    """Register a patient and print the new MRN.
+
+    \b
+    Example:
+        macli patient add "Ana García" --dob 1984-03-02 --phone 617-555-0142 \\
+            --email ana@example.org --prefers sms --consent sms,email
+    """
+    row = core.add(
+        app.store,
+        {"name": name, "dob": dob, **details},
+        consent=consent,
+        region=app.setting("clinic.region"),
+        user=app.user,
+        now=app.now,
+        today=app.today,
+        allow_duplicate=allow_duplicate,
+    )
+    click.echo(row["mrn"])
+
+
+@patient.command("list")
+@click.option(
+    "--search", "-s", help="Part of a name (any case, accents optional), MRN, phone or e-mail."
+)
+@click.option("--limit", type=click.IntRange(min=0), default=0, help="Show at most N patients.")
+@format_option
+@pass_app
+def patient_list(app, search, limit, fmt):
+    """List patients, optionally only those matching a search.
+
+    \b
+    Example:
+        macli patient list --search jose
+        macli patient list -f csv > patients.csv
+    """
+    rows = core.search(app.store, search, user=app.user, now=app.now, limit=limit)
+    if fmt == "table":
+        rows = [{**row, "phone": phone_display(row["phone"])} for row in rows]
+    render(rows, fmt, columns=core.LIST_COLUMNS, empty="No patients found.")
+
+
+@patient.command("show")
+@click.argument("patient")
+@format_option
+@pass_app
+def patient_show(app, patient, fmt):
+    """Show one patient with consent and its history.
+
+    \b
+    Example:
+        macli patient show P000042
+    """
+    record = core.show(app.store, patient, user=app.user, now=app.now)
+    history = record.pop("consent_history")
+    consent = record.pop("consent")
+    for key in ("id", "search_name", "first_name"):
+        record.pop(key)
+    record["consent"] = ", ".join(c for c, ok in consent.items() if ok) or "none"
+    if fmt != "table":
+        render_record({**record, "consent_history": history}, "json" if fmt == "json" else fmt)
+        return
+    record["phone"] = phone_display(record["phone"])
+    render_record(record, fmt)
+    click.echo("\nConsent history:")
+    render(history, fmt, empty="No consent recorded.")
+
+
+@patient.command("edit")
+@click.argument("patient")
+@click.option("--name", help="New name.")
+@click.option("--dob", help="Corrected date of birth.")
+@detail_options
+@pass_app
+def patient_edit(app, patient, **changes):
+    """Change a patient's details; the MRN never changes.
+
+    An empty value clears a field: --email "" removes the e-mail address.
+
+    \b
+    Example:
+        macli patient edit P000042 --phone "(617) 555-0199" --prefers phone
+    """
+    row = core.edit(
+        app.store,
+        patient,
+        changes,
+        region=app.setting("clinic.region"),
+        user=app.user,
+        now=app.now,
+        today=app.today,
+    )
+    click.echo(f"Updated {row['mrn']} {row['name']}.")
+
+
+@patient.command("consent")
+@click.argument("patient")
+@click.option(
+    "--give", "give", metavar="CHANNEL", help="Record consent given: sms, email or phone."
+)
+@click.option("--withdraw", metavar="CHANNEL", help="Record consent withdrawn.")
+@click.option("--source", default="staff", show_default=True, help="Where the answer came from.")
+@pass_app
+def patient_consent(app, patient, give, withdraw, source):
+    """Record consent to be contacted through a channel, given or withdrawn.
+
+    \b
+    Example:
+        macli patient consent P000042 --give sms
+        macli patient consent P000042 --withdraw email --source "phone call"
+    """
+    if bool(give) == bool(withdraw):
+        raise click.UsageError("give exactly one of --give or --withdraw")
+    row = core.set_consent(
+        app.store, patient, give or withdraw, bool(give), source=source, user=app.user, now=app.now
+    )
+    state = "given" if give else "withdrawn"
+    click.echo(f"Consent for {give or withdraw} {state} for {row['mrn']}.")
+
+
+@patient.command("import")
+@click.argument("file", type=click.File("rb"))
+@pass_app
+def patient_import(app, file):
+    """Import patients from a CSV file, all or nothing.
+
+    The header names the columns: name and dob are required; sex, phone,
+    email, prefers, address, insurance and consent (e.g. "sms,email") are
+    optional. The first bad row stops the import with its line number.
+
+    \b
+    Example:
+        macli patient import new-patients.csv
+    """
+    count = core.import_csv(
+        app.store,
+        file.read(),
+        region=app.setting("clinic.region"),
+        user=app.user,
+        now=app.now,
+        today=app.today,
+    )
+    click.echo(f"Imported {count} patients.")
+
+
+@patient.command("export")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE (mode 0600).")
+@format_option
+@pass_app
+def patient_export(app, output, fmt):
+    """Export every patient with current consent (the export is audited).
+
+    \b
+    Example:
+        macli patient export -f csv -o patients.csv
+    """
+    rows = core.export_rows(app.store, user=app.user, now=app.now)
+    if output:
+        with open_private(output) as handle:
+            count = render(rows, fmt, out=handle)
+        click.echo(f"Wrote {count} patients to {output}.", err=True)
+    else:
+        render(rows, fmt)
+
+
+@click.group()
+def provider():
+    """The clinicians who see patients."""
+
+
+@provider.command("add")
+@click.argument("name")
+@click.option("--title", help="e.g. MD, NP, PA-C.")
+@click.option("--color", help="Calendar color, a name or #rrggbb.")
+@click.option("--npi", help="The provider's 10-digit NPI (claims).")
+@pass_app
+def provider_add(app, name, title, color, npi):
+    """Add a provider and print the id.
+
+    \b
+    Example:
+        macli provider add "Dr. Maya Chen" --title MD --color teal
+    """
+    row = providers.add(app.store, name, title=title, color=color, npi=npi, now=app.now)
+    click.echo(row["id"])
+
+
+@provider.command("list")
+@click.option("--all", "include_inactive", is_flag=True, help="Include inactive providers.")
+@format_option
+@pass_app
+def provider_list(app, include_inactive, fmt):
+    """List providers.
+
+    \b
+    Example:
+        macli provider list -f json
+    """
+    rows = providers.listing(app.store, include_inactive=include_inactive)
+    render(rows, fmt, columns=providers.COLUMNS, empty="No providers yet.")
+
+
+@provider.command("edit")
+@click.argument("provider_ref", metavar="PROVIDER")
+@click.option("--name", help="New name.")
+@click.option("--title", help="New title.")
+@click.option("--color", help="New color.")
+@click.option("--npi", help="The provider's NPI (checked).")
+@click.option("--active/--inactive", default=None, help="Mark as seeing patients or not.")
+@pass_app
+def provider_edit(app, provider_ref, **changes):
+    """Change a provider's details.
+
+    \b
+    Example:
+        macli provider edit Chen --npi 1234567893
+    """
+    row = providers.edit(app.store, provider_ref, **changes)
+    click.echo(f"Updated provider {row['id']} {row['name']}.")

@@ -1,0 +1,392 @@
+"""Patients: registration, look-up by MRN or name, edits, consent, CSV import and export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime
+
+from macli import audit
+from macli.errors import Conflict, Invalid, NotFound
+from macli.patients.contact import (
+    CHANNELS,
+    channel_list,
+    email_address,
+    fold,
+    person_name,
+    phone_e164,
+)
+from macli.store import Store
+from macli.when import parse_date, utc_text
+
+SEXES = ("female", "male", "other", "unknown")
+PREFERENCES = ("sms", "email", "phone", "none")
+FIELDS = ("name", "dob", "sex", "phone", "email", "prefers", "address", "insurance")
+IMPORT_COLUMNS = (*FIELDS, "consent")
+LIST_COLUMNS = ("mrn", "name", "dob", "sex", "phone", "email", "prefers")
+_SEX_ALIASES = {"f": "female", "m": "male", "o": "other", "u": "unknown", "x": "other"}
+
+
+def mrn_for(patient_id: int) -> str:
+    """The medical record number of a patient id: it never changes."""
+    return f"P{patient_id:06d}"
+
+
+def clean(values: dict, *, region: str, today: date) -> dict:
+    """Validate and normalise patient fields; only the keys given are returned."""
+    out = {}
+    for key, value in values.items():
+        if value is None:
+            continue
+        if isinstance(value, str):
+            value = value.strip()
+        if key == "name":
+            out["name"], out["first_name"] = person_name(value)
+            out["search_name"] = fold(out["name"])
+        elif key == "dob":
+            born = parse_date(value)
+            if born > today:
+                raise Invalid(f"date of birth {born} is in the future")
+            if born.year < 1880:
+                raise Invalid(f"date of birth {born} is too far in the past")
+            out["dob"] = born.isoformat()
+        elif key == "sex":
+            sex = _SEX_ALIASES.get(value.lower(), value.lower())
+            if sex not in SEXES:
+                raise Invalid(f"unknown sex {value!r} (use {', '.join(SEXES)})")
+            out["sex"] = sex
+        elif key == "phone":
+            out["phone"] = phone_e164(value, region) if value else None
+        elif key == "email":
+            out["email"] = email_address(value) if value else None
+        elif key == "prefers":
+            prefers = value.lower() or "none"
+            if prefers not in PREFERENCES:
+                raise Invalid(
+                    f"unknown contact preference {value!r} (use {', '.join(PREFERENCES)})"
+                )
+            out["prefers"] = prefers
+        elif key in ("address", "insurance"):
+            out[key] = value or None
+        else:
+            raise Invalid(f"unknown patient field {key!r}")
+    return out
+
+
+def add(
+    store: Store,
+    fields: dict,
+    *,
+    consent: str | None = None,
+    region: str,
+    user: str,
+    now: datetime,
+    today: date,
+    allow_duplicate: bool = False,
+) -> dict:
+    """Register a patient (with consent given at registration) and return the new row."""
+    if not fields.get("name") or not fields.get("dob"):
+        raise Invalid("a patient needs a name and a date of birth")
+    row = clean(fields, region=region, today=today)
+    channels = channel_list(consent) if consent else []
+    with store.write():
+        if not allow_duplicate:
+            twin = store.one(
+                "SELECT mrn FROM patients WHERE search_name = ? AND dob = ?",
+                [row["search_name"], row["dob"]],
+            )
+            if twin:
+                raise Conflict(
+                    f"{row['name']}, born {row['dob']}, is already registered as {twin['mrn']} "
+                    "(use --allow-duplicate if this is a different person)"
+                )
+        patient_id = _insert(store, [row], now)[0]
+        _record_consent(store, patient_id, channels, True, "registration", user, now)
+        audit.record(store, user=user, action="patient.add", now=now, patient_id=patient_id)
+    return get(store, patient_id)
+
+
+def _insert(store: Store, rows: list[dict], now: datetime) -> list[int]:
+    # Ids are taken under the write lock so each MRN can be written with its row.
+    first = (store.scalar("SELECT MAX(id) FROM patients") or 0) + 1
+    stamp = utc_text(now)
+    ids = list(range(first, first + len(rows)))
+    store.conn.executemany(
+        "INSERT INTO patients (id, mrn, name, first_name, search_name, dob, sex, phone, email,"
+        " prefers, address, insurance, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                patient_id,
+                mrn_for(patient_id),
+                row["name"],
+                row["first_name"],
+                row["search_name"],
+                row["dob"],
+                row.get("sex", "unknown"),
+                row.get("phone"),
+                row.get("email"),
+                row.get("prefers", "none"),
+                row.get("address"),
+                row.get("insurance"),
+                stamp,
+                stamp,
+            )
+            for patient_id, row in zip(ids, rows, strict=True)
+        ],
+    )
+    return ids
+
+
+def _record_consent(store, patient_id, channels, granted, source, user, now) -> None:
+    store.conn.executemany(
+        "INSERT INTO patient_consents (patient_id, channel, granted, at, source, user)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [(patient_id, channel, int(granted), utc_text(now), source, user) for channel in channels],
+    )
+
+
+def get(store: Store, patient_id: int) -> dict:
+    """One patient row by internal id."""
+    row = store.one("SELECT * FROM patients WHERE id = ?", [patient_id])
+    if row is None:
+        raise NotFound(f"no patient with id {patient_id}")
+    return row
+
+
+def resolve(store: Store, reference: str) -> dict:
+    """The one patient an MRN or a name fragment points at; ambiguity is an error."""
+    text = " ".join(str(reference).split())
+    if not text:
+        raise Invalid("no patient given (use an MRN or part of the name)")
+    if text[0] in "pP" and text[1:].isdigit():
+        row = store.one("SELECT * FROM patients WHERE mrn = ?", [text.upper()])
+        if row is None:
+            raise NotFound(f"no patient with MRN {text.upper()}")
+        return row
+    needle = fold(text)
+    pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = store.query(
+        "SELECT * FROM patients WHERE search_name LIKE ? ESCAPE '\\' ORDER BY search_name LIMIT 11",
+        [pattern],
+    )
+    exact = [row for row in rows if row["search_name"] == needle]
+    if len(rows) == 1 or len(exact) == 1:
+        return exact[0] if len(exact) == 1 else rows[0]
+    if not rows:
+        raise NotFound(f"no patient matches {text!r}")
+    shown = "; ".join(f"{r['name']} ({r['mrn']}, born {r['dob']})" for r in rows[:10])
+    more = " and more" if len(rows) > 10 else ""
+    raise Invalid(f"{text!r} matches several patients: {shown}{more}. Use the MRN.")
+
+
+def search(
+    store: Store, text: str | None, *, user: str, now: datetime, limit: int = 0
+) -> list[dict]:
+    """Patients whose name, MRN, phone or e-mail contains `text` (all when empty)."""
+    clauses, params = [], []
+    if text:
+        needle = fold(text)
+        like = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        clauses.append(
+            "(search_name LIKE ?1 ESCAPE '\\' OR mrn = upper(?2) OR phone LIKE ?1 ESCAPE '\\'"
+            " OR lower(email) LIKE ?1 ESCAPE '\\')"
+        )
+        params += [like, text.strip()]
+    where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+    limit_sql = f" LIMIT {int(limit)}" if limit else ""
+    rows = store.query(
+        f"SELECT {', '.join(LIST_COLUMNS)} FROM patients {where} ORDER BY search_name, id"
+        + limit_sql,
+        params,
+    )
+    audit.record(
+        store,
+        user=user,
+        action="patient.list",
+        now=now,
+        detail=f"search={text!r} rows={len(rows)}" if text else f"rows={len(rows)}",
+    )
+    return rows
+
+
+def show(store: Store, reference: str, *, user: str, now: datetime) -> dict:
+    """A patient's record with current consent and its history; the view is audited."""
+    row = resolve(store, reference)
+    history = store.query(
+        "SELECT channel, CASE granted WHEN 1 THEN 'given' ELSE 'withdrawn' END AS consent,"
+        " at, source, user FROM patient_consents WHERE patient_id = ? ORDER BY id",
+        [row["id"]],
+    )
+    audit.record(store, user=user, action="patient.view", now=now, patient_id=row["id"])
+    return {**row, "consent": consents(store, row["id"]), "consent_history": history}
+
+
+def consents(store: Store, patient_id: int) -> dict[str, bool]:
+    """Current consent per channel: the latest given or withdrawn record wins."""
+    rows = store.query(
+        "SELECT channel, granted FROM patient_consents WHERE id IN ("
+        " SELECT MAX(id) FROM patient_consents WHERE patient_id = ? GROUP BY channel)",
+        [patient_id],
+    )
+    current = {channel: False for channel in CHANNELS}
+    current.update({row["channel"]: bool(row["granted"]) for row in rows})
+    return current
+
+
+def edit(
+    store: Store,
+    reference: str,
+    changes: dict,
+    *,
+    region: str,
+    user: str,
+    now: datetime,
+    today: date,
+) -> dict:
+    """Change a patient's details (the MRN never changes); returns the updated row."""
+    values = clean(changes, region=region, today=today)
+    if not values:
+        raise Invalid("nothing to change: give at least one option")
+    with store.write():
+        row = resolve(store, reference)
+        assignments = ", ".join(f"{column} = ?" for column in values)
+        store.execute(
+            f"UPDATE patients SET {assignments}, updated_at = ? WHERE id = ?",
+            [*values.values(), utc_text(now), row["id"]],
+        )
+        changed = sorted(set(changes) & set(FIELDS))
+        audit.record(
+            store,
+            user=user,
+            action="patient.edit",
+            now=now,
+            patient_id=row["id"],
+            detail="changed " + ", ".join(changed),
+        )
+    return get(store, row["id"])
+
+
+def set_consent(
+    store: Store,
+    reference: str | int,
+    channel: str,
+    granted: bool,
+    *,
+    source: str,
+    user: str,
+    now: datetime,
+) -> dict:
+    """Record consent given or withdrawn for one channel, with its date and source."""
+    channels = channel_list(channel)
+    if len(channels) != 1:
+        raise Invalid("give exactly one channel")
+    with store.write():
+        row = get(store, reference) if isinstance(reference, int) else resolve(store, reference)
+        _record_consent(store, row["id"], channels, granted, source, user, now)
+        audit.record(
+            store,
+            user=user,
+            action="patient.consent",
+            now=now,
+            patient_id=row["id"],
+            detail=f"{channels[0]} {'given' if granted else 'withdrawn'} ({source})",
+        )
+    return row
+
+
+def import_csv(
+    store: Store, data: bytes, *, region: str, user: str, now: datetime, today: date
+) -> int:
+    """Import patients from CSV bytes, all or nothing; returns how many were added."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise Invalid(f"the file is not UTF-8 text (byte {error.start} cannot be read)") from error
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None)
+    if not header:
+        raise Invalid("the file is empty: expected a header row")
+    header = [column.strip().lower() for column in header]
+    unknown = [column for column in header if column not in IMPORT_COLUMNS]
+    if unknown:
+        raise Invalid(
+            f"line 1: unknown column(s) {', '.join(unknown)}; known: {', '.join(IMPORT_COLUMNS)}"
+        )
+    for required in ("name", "dob"):
+        if required not in header:
+            raise Invalid(f"line 1: the column {required!r} is required")
+    if len(set(header)) != len(header):
+        raise Invalid("line 1: a column is named twice")
+    rows, consents_given, seen = [], [], set()
+    phone_cache: dict[str, str] = {}
+    line = 1
+    try:
+        for line, record in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in record):
+                continue
+            if len(record) != len(header):
+                raise Invalid(f"has {len(record)} fields, the header has {len(header)}")
+            values = dict(zip(header, record, strict=True))
+            consent = values.pop("consent", "")
+            phone = values.pop("phone", "").strip()
+            row = clean(values, region=region, today=today)
+            if not row.get("name") or not row.get("dob"):
+                raise Invalid("name and dob may not be empty")
+            if phone:
+                if phone not in phone_cache:
+                    phone_cache[phone] = phone_e164(phone, region)
+                row["phone"] = phone_cache[phone]
+            key = (row["search_name"], row["dob"])
+            if key in seen:
+                raise Invalid(f"{row['name']}, born {row['dob']}, appears twice in the file")
+            seen.add(key)
+            rows.append(row)
+            consents_given.append(channel_list(consent) if consent.strip() else [])
+    except Invalid as error:
+        raise Invalid(f"line {line}: {error.message}; nothing was imported") from error
+    except csv.Error as error:
+        raise Invalid(f"line {line}: {error}; nothing was imported") from error
+    with store.write():
+        existing = _already_registered(store, seen)
+        if existing:
+            name, dob = existing
+            raise Conflict(f"{name}, born {dob}, is already registered; nothing was imported")
+        ids = _insert(store, rows, now)
+        for patient_id, channels in zip(ids, consents_given, strict=True):
+            if channels:
+                _record_consent(store, patient_id, channels, True, "import", user, now)
+        audit.record_many(
+            store,
+            user=user,
+            action="patient.import",
+            now=now,
+            entries=[(patient_id, None) for patient_id in ids],
+        )
+    return len(rows)
+
+
+def _already_registered(store: Store, keys: set[tuple[str, str]]) -> tuple[str, str] | None:
+    store.execute("CREATE TEMP TABLE IF NOT EXISTS incoming (search_name TEXT, dob TEXT)")
+    store.execute("DELETE FROM temp.incoming")
+    store.conn.executemany("INSERT INTO temp.incoming VALUES (?, ?)", list(keys))
+    row = store.one(
+        "SELECT p.name, p.dob FROM temp.incoming i JOIN patients p"
+        " ON p.search_name = i.search_name AND p.dob = i.dob LIMIT 1"
+    )
+    store.execute("DELETE FROM temp.incoming")
+    return (row["name"], row["dob"]) if row else None
+
+
+def export_rows(store: Store, *, user: str, now: datetime):
+    """Every patient with its current consent, for `patient export`; the export is audited."""
+    count = store.scalar("SELECT COUNT(*) FROM patients")
+    audit.record(store, user=user, action="patient.export", now=now, detail=f"rows={count}")
+    return store.iterate(
+        "SELECT p.mrn, p.name, p.dob, p.sex, p.phone, p.email, p.prefers, p.address,"
+        " p.insurance, (SELECT group_concat(channel, ',') FROM ("
+        "   SELECT c.channel, c.granted FROM patient_consents c WHERE c.id IN ("
+        "     SELECT MAX(id) FROM patient_consents WHERE patient_id = p.id GROUP BY channel)"
+        "   ) WHERE granted = 1) AS consent"
+        " FROM patients p ORDER BY p.id"
+    )

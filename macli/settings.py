@@ -1,0 +1,218 @@
+"""Clinic settings (`macli config`): a fixed set of known keys, each validated when set.
+
+Secrets (mail and SMS passwords, tokens) are never settings: they come from the
+environment only (MACLI_SMTP_PASSWORD, MACLI_SMS_TOKEN) and are never printed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from macli.errors import Invalid
+from macli.store import Store
+from macli.when import parse_time, system_zone_name, utc_text, zone
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    help: str
+    default: Callable[[], str | None]
+    validate: Callable[[str], str]
+
+
+def _any_text(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise Invalid("the value may not be empty")
+    return value
+
+
+def _timezone(value: str) -> str:
+    return zone(value.strip()).key
+
+
+def _choice(*choices: str) -> Callable[[str], str]:
+    def validate(value: str) -> str:
+        value = value.strip().lower()
+        if value not in choices:
+            raise Invalid(f"must be one of: {', '.join(choices)}")
+        return value
+
+    return validate
+
+
+def _currency(value: str) -> str:
+    value = value.strip().upper()
+    if not re.fullmatch(r"[A-Z]{3}", value):
+        raise Invalid("must be a three-letter ISO 4217 code such as USD")
+    return value
+
+
+def _region(value: str) -> str:
+    import phonenumbers
+
+    value = value.strip().upper()
+    if value not in phonenumbers.SUPPORTED_REGIONS:
+        raise Invalid("must be a two-letter region code such as US or CA")
+    return value
+
+
+def _clinic_phone(value: str) -> str:
+    from macli.patients.contact import phone_e164
+
+    return phone_e164(value, "US")
+
+
+def _clock(value: str) -> str:
+    return parse_time(value).strftime("%H:%M")
+
+
+def _port(value: str) -> str:
+    if not value.strip().isdigit() or not 0 < int(value) < 65536:
+        raise Invalid("must be a TCP port number between 1 and 65535")
+    return str(int(value))
+
+
+def _npi(value: str) -> str:
+    from macli.patients.contact import check_npi
+
+    return check_npi(value)
+
+
+def _tax_id(value: str) -> str:
+    digits = re.sub(r"[\s-]", "", value)
+    if not re.fullmatch(r"\d{9}", digits):
+        raise Invalid("must be a nine-digit employer identification number (EIN)")
+    return digits
+
+
+def _url(value: str) -> str:
+    value = value.strip()
+    if not re.match(r"^https?://[^\s/]+", value):
+        raise Invalid("must be an http:// or https:// URL")
+    return value
+
+
+SETTINGS: dict[str, Setting] = {
+    s.key: s
+    for s in [
+        Setting(
+            "clinic.name",
+            "The clinic's name, used in reminders and exports.",
+            lambda: "Our Clinic",
+            _any_text,
+        ),
+        Setting(
+            "clinic.phone",
+            "The clinic's phone number, used in reminders.",
+            lambda: None,
+            _clinic_phone,
+        ),
+        Setting(
+            "clinic.timezone",
+            "IANA time zone of the clinic (default: the system zone).",
+            system_zone_name,
+            _timezone,
+        ),
+        Setting("clinic.currency", "ISO 4217 currency of all amounts.", lambda: "USD", _currency),
+        Setting(
+            "clinic.region",
+            "Default region for phone numbers without a country code.",
+            lambda: "US",
+            _region,
+        ),
+        Setting(
+            "clinic.units",
+            "Units shown for vitals: us or metric.",
+            lambda: "us",
+            _choice("us", "metric"),
+        ),
+        Setting("clinic.address", "The clinic's postal address (claims).", lambda: None, _any_text),
+        Setting("clinic.npi", "The clinic's 10-digit NPI (claims).", lambda: None, _npi),
+        Setting("clinic.tax_id", "The clinic's EIN (claims).", lambda: None, _tax_id),
+        Setting("smtp.host", "Mail server for e-mail reminders.", lambda: None, _any_text),
+        Setting("smtp.port", "Mail server port.", lambda: "587", _port),
+        Setting(
+            "smtp.security",
+            "none, starttls or tls.",
+            lambda: "starttls",
+            _choice("none", "starttls", "tls"),
+        ),
+        Setting(
+            "smtp.verify",
+            "Verify the mail server's certificate: yes or no.",
+            lambda: "yes",
+            _choice("yes", "no"),
+        ),
+        Setting(
+            "smtp.user",
+            "Mail login (the password comes from MACLI_SMTP_PASSWORD).",
+            lambda: None,
+            _any_text,
+        ),
+        Setting("smtp.from", "From address of e-mail reminders.", lambda: None, _any_text),
+        Setting("sms.url", "Base URL of the Twilio-compatible Messages API.", lambda: None, _url),
+        Setting(
+            "sms.account",
+            "SMS account id (the token comes from MACLI_SMS_TOKEN).",
+            lambda: None,
+            _any_text,
+        ),
+        Setting("sms.from", "Sending number for SMS, E.164.", lambda: None, _clinic_phone),
+        Setting(
+            "remind.quiet_start", "No SMS or calls from this local time...", lambda: "20:00", _clock
+        ),
+        Setting("remind.quiet_end", "...until this local time.", lambda: "08:00", _clock),
+    ]
+}
+
+
+def _known(key: str) -> Setting:
+    if key not in SETTINGS:
+        raise Invalid(f"unknown setting {key!r}; known settings: {', '.join(SETTINGS)}")
+    return SETTINGS[key]
+
+
+def get(store: Store, key: str) -> str | None:
+    """The value of a setting, or its default."""
+    setting = _known(key)
+    value = store.scalar("SELECT value FROM settings WHERE key = ?", [key])
+    return value if value is not None else setting.default()
+
+
+def put(store: Store, key: str, value: str, *, user: str, now: datetime) -> str:
+    """Validate and store a setting; returns the value as stored."""
+    setting = _known(key)
+    try:
+        value = setting.validate(value)
+    except Invalid as error:
+        raise Invalid(f"{key}: {error.message}") from error
+    with store.write():
+        store.execute(
+            "INSERT INTO settings (key, value, updated_at, updated_by) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value, "
+            "updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+            [key, value, utc_text(now), user],
+        )
+    return value
+
+
+def listing(store: Store) -> list[dict]:
+    """Every known setting with its value and whether it was set or defaulted."""
+    stored = {row["key"]: row for row in store.query("SELECT * FROM settings")}
+    rows = []
+    for key, setting in SETTINGS.items():
+        row = stored.get(key)
+        rows.append(
+            {
+                "key": key,
+                "value": row["value"] if row else setting.default(),
+                "source": "set" if row else "default",
+                "help": setting.help,
+            }
+        )
+    return rows

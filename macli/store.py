@@ -1,0 +1,168 @@
+"""The one place that opens the database: connection settings, transactions, migrations,
+backup and check. Nothing else connects to the file."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from macli.errors import Conflict, Invalid, MacliError
+
+BUSY_TIMEOUT_SECONDS = 30
+
+
+def create_private_file(path: Path) -> None:
+    """Create `path` (and its folder) with mode 0600 if it does not exist yet."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+    os.close(fd)
+
+
+class Store:
+    """An open macli database: a sqlite3 connection in autocommit mode plus helpers."""
+
+    def __init__(self, path: Path | str, *, migrate: bool = True):
+        self.path = Path(path)
+        if str(path) != ":memory:":
+            create_private_file(self.path)
+        # isolation_level=None: we issue BEGIN IMMEDIATE ourselves, so a second writer
+        # waits on the busy timeout instead of failing with "database is locked".
+        self.conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+        self.conn.row_factory = sqlite3.Row
+        self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
+        self.conn.execute("PRAGMA foreign_keys = ON")
+        self.conn.execute("PRAGMA synchronous = FULL")
+        self._depth = 0
+        if migrate:
+            from macli.migrations import ensure_current
+
+            ensure_current(self)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- reading -----------------------------------------------------------------
+    def query(self, sql: str, params: Iterable = ()) -> list[dict]:
+        """All rows of a query as dicts."""
+        return [dict(row) for row in self.conn.execute(sql, tuple(params))]
+
+    def iterate(self, sql: str, params: Iterable = ()) -> Iterator[dict]:
+        """Rows of a query as dicts, one at a time (for exports of any size)."""
+        for row in self.conn.execute(sql, tuple(params)):
+            yield dict(row)
+
+    def one(self, sql: str, params: Iterable = ()) -> dict | None:
+        """The first row of a query, or None."""
+        row = self.conn.execute(sql, tuple(params)).fetchone()
+        return dict(row) if row is not None else None
+
+    def scalar(self, sql: str, params: Iterable = ()):
+        """The first column of the first row, or None."""
+        row = self.conn.execute(sql, tuple(params)).fetchone()
+        return row[0] if row is not None else None
+
+    # -- writing -----------------------------------------------------------------
+    @contextmanager
+    def write(self) -> Iterator[Store]:
+        """One write transaction (BEGIN IMMEDIATE); nested calls become savepoints."""
+        if self._depth:
+            name = f"sp{self._depth}"
+            self.conn.execute(f"SAVEPOINT {name}")
+            self._depth += 1
+            try:
+                yield self
+            except BaseException:
+                self.conn.execute(f"ROLLBACK TO {name}")
+                self.conn.execute(f"RELEASE {name}")
+                raise
+            else:
+                self.conn.execute(f"RELEASE {name}")
+            finally:
+                self._depth -= 1
+            return
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            raise MacliError(f"the store is busy, try again ({error})") from error
+        self._depth = 1
+        try:
+            yield self
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+        finally:
+            self._depth = 0
+
+    def execute(self, sql: str, params: Iterable = ()) -> sqlite3.Cursor:
+        """Run one statement; writes must be inside `write()`."""
+        try:
+            return self.conn.execute(sql, tuple(params))
+        except sqlite3.IntegrityError as error:
+            raise Conflict(f"refused by the store: {error}") from error
+
+    def insert(self, table: str, row: dict) -> int:
+        """Insert one row (column names come from code) and return its rowid."""
+        columns = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        cursor = self.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", row.values())
+        return cursor.lastrowid
+
+    # -- operations --------------------------------------------------------------
+    def backup(self, destination: Path) -> None:
+        """An online, consistent copy of the store at `destination`, mode 0600."""
+        destination = Path(destination)
+        if destination.exists():
+            raise Conflict(f"{destination} already exists; choose a new file name")
+        create_private_file(destination)
+        target = sqlite3.connect(str(destination))
+        try:
+            self.conn.backup(target)
+        finally:
+            target.close()
+        os.chmod(destination, 0o600)
+
+    def check(self) -> list[str]:
+        """Problems found by integrity_check and foreign_key_check (empty when sound)."""
+        problems = [row[0] for row in self.conn.execute("PRAGMA integrity_check") if row[0] != "ok"]
+        for table, rowid, parent, _ in self.conn.execute("PRAGMA foreign_key_check"):
+            problems.append(f"{table} row {rowid} points at a missing {parent} row")
+        return problems
+
+
+def open_readonly(path: Path) -> sqlite3.Connection:
+    """A connection that cannot change the file: for `macli sql` and exports."""
+    if not Path(path).exists():
+        raise Invalid(f"no store at {path}")
+    conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
+    conn.execute("PRAGMA query_only = ON")
+    conn.set_authorizer(_refuse_escapes)
+    return conn
+
+
+_ALLOWED_PRAGMAS = {"table_info", "table_xinfo", "index_list", "index_info", "foreign_key_list"}
+
+
+def _refuse_escapes(action, arg1, arg2, dbname, source):
+    # A read-only connection still lets a query attach another file or flip pragmas;
+    # neither belongs in a read-only query tool.
+    if action in (sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH):
+        return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_PRAGMA and (arg1 or "").lower() not in _ALLOWED_PRAGMAS:
+        return sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK
+
+
+def append_only(db, table: str) -> None:
+    """Triggers that refuse UPDATE and DELETE on `table` (used by migrations)."""
+    for verb in ("UPDATE", "DELETE"):
+        db.execute(
+            f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+        )

@@ -1,0 +1,73 @@
+"""Every test gets its own store in a temporary folder and a fixed clock and user;
+no test touches a real home folder or the machine's environment settings."""
+
+from __future__ import annotations
+
+import shlex
+
+import pytest
+from click.testing import CliRunner
+
+from macli.cli import cli
+from macli.store import Store
+
+NOW = "2026-11-26T09:00:00"  # a Thursday, read in the clinic zone
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path, monkeypatch):
+    for name in ("MACLI_DB", "MACLI_USER", "MACLI_NOW", "MACLI_SMTP_PASSWORD", "MACLI_SMS_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MACLI_DB", str(tmp_path / "macli.db"))
+    monkeypatch.setenv("MACLI_USER", "tester")
+    monkeypatch.setenv("MACLI_NOW", NOW)
+    monkeypatch.setenv("TZ", "America/New_York")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    yield tmp_path
+
+
+@pytest.fixture
+def db_path(isolated):
+    return isolated / "macli.db"
+
+
+@pytest.fixture
+def store(db_path):
+    """The test's store, opened directly (for core-function tests and inspection)."""
+    opened = Store(db_path)
+    yield opened
+    opened.close()
+
+
+class Run:
+    """Run macli in-process the way a user would; `run("patient list -f json")`."""
+
+    def __init__(self):
+        self.runner = CliRunner()
+
+    def __call__(self, args, input=None, expect=0):
+        argv = shlex.split(args) if isinstance(args, str) else list(args)
+        result = self.runner.invoke(cli, argv, input=input, catch_exceptions=False)
+        if expect is not None and result.exit_code != expect:
+            raise AssertionError(
+                f"macli {args!r} exited {result.exit_code}, expected {expect}\n"
+                f"stdout: {result.stdout}\nstderr: {result.stderr}"
+            )
+        return result
+
+
+@pytest.fixture
+def run():
+    return Run()
+
+
+def dump(db_path) -> str:
+    """The whole store as SQL text, to prove a failed command changed nothing."""
+    import sqlite3
+
+    connection = sqlite3.connect(db_path)
+    try:
+        return "\n".join(connection.iterdump())
+    finally:
+        connection.close()
