@@ -172,7 +172,6 @@ def sql(app, query, fmt):
     Example:
         macli sql "SELECT sex, COUNT(*) AS patients FROM patients GROUP BY sex" -f csv
     """
-    app.store  # make sure the store exists and is migrated before reading it
     audit.record(app.store, user=app.user, action="sql.query", now=app.now, detail=query[:500])
     connection = open_readonly(app.db_path)
     connection.row_factory = sqlite3.Row

@@ -322,7 +322,8 @@ def import_csv(
     phone_cache: dict[str, str] = {}
     line = 1
     try:
-        for line, record in enumerate(reader, start=2):
+        # `line` outlives the loop on purpose: the error names the row that failed.
+        for line, record in enumerate(reader, start=2):  # noqa: B007
             if not any(cell.strip() for cell in record):
                 continue
             if len(record) != len(header):
