@@ -1,7 +1,10 @@
 """The one ordered schema history. Each migration is a function of a sqlite-utils
-Database; names are prefixed by area. They are applied in order on every open.
+Database named `<area>_<NNN>_<what>`; they are applied in order on every open.
 
-Never edit or reorder a migration that has landed: add a new one at the end.
+The foundation's migrations are below; each area keeps its own in `<area>/schema.py`,
+registered with `@migration` and imported at the end of this module in the order the
+areas build on each other. Never edit or reorder a migration that has landed: add a new
+one after it.
 """
 
 from __future__ import annotations
@@ -74,7 +77,7 @@ def _apply(store: Store) -> None:
 
 
 @migration
-def m001_core_settings(db):
+def core_001_settings(db):
     db["settings"].create(
         {"key": str, "value": str, "updated_at": str, "updated_by": str},
         pk="key",
@@ -83,7 +86,7 @@ def m001_core_settings(db):
 
 
 @migration
-def m002_core_audit(db):
+def core_002_audit(db):
     db.execute(
         """
         CREATE TABLE audit (
@@ -104,7 +107,7 @@ def m002_core_audit(db):
 
 
 @migration
-def m003_patients(db):
+def patients_001_patients(db):
     db["patients"].create(
         {
             "id": int,
@@ -161,7 +164,7 @@ def m003_patients(db):
 
 
 @migration
-def m004_providers(db):
+def patients_002_providers(db):
     db["providers"].create(
         {
             "id": int,
@@ -177,3 +180,7 @@ def m004_providers(db):
         defaults={"active": 1},
     )
     db.execute("CREATE UNIQUE INDEX providers_name ON providers (name)")
+
+
+# -- areas, in the order they build on each other -------------------------------------
+import macli.schedule.schema  # noqa: E402, F401

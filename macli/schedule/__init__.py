@@ -1,0 +1,1 @@
+"""Appointments: booking without double-booking, working hours, recurrence, calendars."""

@@ -1,0 +1,55 @@
+"""Schedule tables. The appointment columns below are a contract other areas read
+(remind, bill, today): add columns in new migrations, never rename or drop them."""
+
+from macli.migrations import migration
+
+# Statuses an appointment moves through; `cancelled` frees the slot, the rest hold it.
+STATUSES = (
+    "scheduled",
+    "arrived",
+    "in-room",
+    "completed",
+    "no-show",
+    "left-without-visit",
+    "cancelled",
+)
+
+
+@migration
+def schedule_001_appointments(db):
+    db["appointment_types"].create(
+        {"id": int, "name": str, "duration_minutes": int, "active": int},
+        pk="id",
+        not_null={"name", "duration_minutes", "active"},
+        defaults={"active": 1},
+    )
+    db.execute("CREATE UNIQUE INDEX appointment_types_name ON appointment_types (name)")
+    db.execute(
+        """
+        CREATE TABLE appointments (
+            id INTEGER PRIMARY KEY,
+            patient_id INTEGER NOT NULL REFERENCES patients (id),
+            provider_id INTEGER NOT NULL REFERENCES providers (id),
+            type_id INTEGER REFERENCES appointment_types (id),
+            starts_at TEXT NOT NULL,          -- UTC instant, 2026-12-01T14:30:00Z
+            ends_at TEXT NOT NULL,            -- UTC instant, after starts_at
+            room TEXT,
+            reason TEXT,
+            status TEXT NOT NULL DEFAULT 'scheduled' CHECK (status IN (
+                'scheduled', 'arrived', 'in-room', 'completed', 'no-show',
+                'left-without-visit', 'cancelled')),
+            status_at TEXT NOT NULL,          -- UTC instant of the last status change
+            series_id INTEGER REFERENCES appointments (id),  -- first occurrence of a series
+            cancel_reason TEXT,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            CHECK (ends_at > starts_at)
+        ) STRICT
+        """
+    )
+    db.execute("CREATE INDEX appointments_provider_start ON appointments (provider_id, starts_at)")
+    db.execute("CREATE INDEX appointments_patient_start ON appointments (patient_id, starts_at)")
+    db.execute("CREATE INDEX appointments_room_start ON appointments (room, starts_at)")
+    db.execute("CREATE INDEX appointments_start ON appointments (starts_at)")
+    db.execute("CREATE INDEX appointments_series ON appointments (series_id, starts_at)")
