@@ -184,3 +184,6 @@ def patients_002_providers(db):
 
 # -- areas, in the order they build on each other -------------------------------------
 import macli.schedule.schema  # noqa: E402, F401
+
+# isort: split
+import macli.remind.schema  # noqa: E402, F401
