@@ -11,6 +11,8 @@ from macli.output import format_option, render
 from macli.remind.schema import CHANNELS, STATUSES
 
 _CHANNEL = click.Choice(CHANNELS)
+# The same as history.CALL_OUTCOMES, without importing it for --help.
+_OUTCOMES = ("reached", "voicemail", "no-answer", "wrong-number")
 
 
 @click.group()
@@ -248,10 +250,12 @@ def calls(app, day, fmt):
 
 @remind.command("mark")
 @click.argument("reminder_id", type=int)
-@click.argument("outcome", type=click.Choice(("reached", "voicemail", "no-answer", "wrong-number")))
+@click.argument("outcome", metavar="OUTCOME", type=click.Choice(_OUTCOMES))
 @pass_app
 def mark(app, reminder_id, outcome):
-    """Record how a reminder call went; no-answer keeps it on the list.
+    """Record how a reminder call went: reached, voicemail, no-answer, wrong-number.
+
+    no-answer keeps the call on the list.
 
     \b
     Example:
@@ -273,7 +277,7 @@ def template():
 
 
 @template.command("show")
-@click.argument("channel", type=click.Choice(("email", "sms")))
+@click.argument("channel", metavar="CHANNEL", type=click.Choice(("email", "sms")))
 @pass_app
 def template_show(app, channel):
     """Print a channel's template (the clinic's own, or the default).
@@ -289,7 +293,7 @@ def template_show(app, channel):
 
 
 @template.command("set")
-@click.argument("channel", type=click.Choice(("email", "sms")))
+@click.argument("channel", metavar="CHANNEL", type=click.Choice(("email", "sms")))
 @click.option("--file", "path", type=click.File("r", encoding="utf-8"), help="Read it from a file.")
 @pass_app
 def template_set(app, channel, path):
@@ -318,7 +322,7 @@ def template_set(app, channel, path):
 
 
 @template.command("reset")
-@click.argument("channel", type=click.Choice(("email", "sms")))
+@click.argument("channel", metavar="CHANNEL", type=click.Choice(("email", "sms")))
 @pass_app
 def template_reset(app, channel):
     """Go back to the default template for a channel.

@@ -183,6 +183,8 @@ def _decide(store, appointment, rule, when, row, latest_rule, quiet_end, consent
         decision.action, decision.reason = "wait", f"quiet hours until {quiet_end:%H:%M}"
     else:
         decision.action = "call" if channel == "phone" else "send"
+        if row and row["status"] == "deferred":
+            decision.reason = f"again after: {row['error']}"
     return decision
 
 

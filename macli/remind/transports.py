@@ -62,6 +62,8 @@ def tls_context(verify: bool) -> ssl.SSLContext:
 
 
 def _network_failure(error: BaseException) -> TemporaryFailure:
+    if isinstance(error, smtplib.SMTPServerDisconnected) and error.__context__ is not None:
+        error = error.__context__  # smtplib reports a timeout as a closed connection
     if isinstance(error, ssl.SSLCertVerificationError):
         summary = "certificate not trusted"
     elif isinstance(error, ConnectionRefusedError):
