@@ -27,7 +27,15 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "Check the store: SQLite integrity, foreign keys and the audit chain.",
     ),
     "sql": ("macli.ops:sql", "Run one read-only SQL query; any write is refused."),
+    "browse": (
+        "macli.browse:browse",
+        "Browse the store read-only in Datasette, with canned clinic queries.",
+    ),
     "demo": ("macli.demo:demo", "Create a synthetic demo clinic to try macli on."),
+    "export": (
+        "macli.ops:export",
+        "Export one table, or all of them, for scripts (streamed; files are 0600).",
+    ),
 }
 
 
