@@ -64,7 +64,7 @@ def test_export_streams_with_flat_memory(tmp_path):
             for i in range(count)
         ]
         with store.write():
-            core._insert(store, rows, now)
+            core.insert_rows(store, rows, now)
         store.close()
     script = Path(sys.executable).with_name("macli")
     macli = str(script) if script.exists() else shutil.which("macli")
