@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import dump
 
 from macli.cli import cli
 from macli.patients.core import consents, show
+from tests.conftest import dump
 
 
 def test_rules_through_the_cli(run, clinic):
