@@ -99,6 +99,17 @@ class Store:
         finally:
             self._depth = 0
 
+    @contextmanager
+    def fast_commits(self) -> Iterator[Store]:
+        """Commits inside skip the fsync (WAL, synchronous=NORMAL): they survive a killed
+        process but the last ones may be lost in a power cut. The next ordinary commit
+        makes them durable too. For many small records where a loss only means redoing."""
+        self.conn.execute("PRAGMA synchronous = NORMAL")
+        try:
+            yield self
+        finally:
+            self.conn.execute("PRAGMA synchronous = FULL")
+
     def execute(self, sql: str, params: Iterable = ()) -> sqlite3.Cursor:
         """Run one statement; writes must be inside `write()`."""
         try:

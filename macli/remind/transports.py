@@ -14,12 +14,16 @@ import os
 import smtplib
 import socket
 import ssl
-from email.message import EmailMessage
+from email.message import Message
+from email.policy import compat32
+from email.utils import parseaddr
 from urllib.error import HTTPError, URLError
 from urllib.parse import quote, urlencode
 from urllib.request import Request, urlopen
 
 TIMEOUT_SECONDS = 30
+# SMTP wants CRLF line ends; servers guarding against SMTP smuggling refuse bare LF.
+_CRLF = compat32.clone(linesep="\r\n")
 SMTP_PASSWORD_ENV = "MACLI_SMTP_PASSWORD"
 SMS_TOKEN_ENV = "MACLI_SMS_TOKEN"
 # Twilio error codes that mean this number will never take this message.
@@ -128,11 +132,12 @@ class MailTransport:
             raise _network_failure(error) from error
         return self
 
-    def send(self, message: EmailMessage) -> str:
-        """Hand one message to the server; returns its Message-ID."""
+    def send(self, message: Message, recipient: str) -> str:
+        """Hand one message to the server for `recipient`; returns its Message-ID."""
         assert self.smtp is not None, "use MailTransport as a context manager"
+        sender = parseaddr(message["From"])[1]
         try:
-            self.smtp.send_message(message)
+            self.smtp.sendmail(sender, [recipient], message.as_bytes(policy=_CRLF))
         except smtplib.SMTPRecipientsRefused as error:
             code, text = next(iter(error.recipients.values()))
             raise _by_code(code, text, "recipient refused") from error

@@ -45,6 +45,7 @@ class Received:
     recipients: list[str]
     message: email.message.EmailMessage
     session: object
+    raw: bytes
 
 
 class Mailbox:
@@ -66,7 +67,13 @@ class Mailbox:
     async def handle_DATA(self, server, session, envelope):
         message = email.message_from_bytes(envelope.content, policy=policy.default)
         self.received.append(
-            Received(envelope.mail_from, list(envelope.rcpt_tos), message, session)
+            Received(
+                envelope.mail_from,
+                list(envelope.rcpt_tos),
+                message,
+                session,
+                envelope.original_content,
+            )
         )
         if self.hold is not None:
             # The server has the whole message; the client waits for its "250".

@@ -31,6 +31,7 @@ def test_an_email_reminder_reaches_the_server_with_proper_headers(clinic, mail_s
     assert parsedate_to_datetime(message["Date"]) == at("2026-11-26 10:00")
     assert message["Message-ID"].endswith("@clinic.example.org>")
     assert message["Auto-Submitted"] == "auto-generated"
+    assert b"\n" not in received.raw.replace(b"\r\n", b"")  # CRLF only: no bare LF
     body = message.get_content()
     assert "Hello Ana," in body
     assert "Riverside Family Practice on Sat Nov 28 at 10:00 AM" in body
@@ -40,6 +41,28 @@ def test_an_email_reminder_reaches_the_server_with_proper_headers(clinic, mail_s
     assert row["status"] == "sent"
     assert row["transport_id"] == message["Message-ID"]
     assert row["recipient"] == "ana@example.org"
+
+
+def test_names_and_a_template_outside_ascii_arrive_intact(clinic, mail_server):
+    from macli import settings
+    from macli.remind import templates
+
+    clinic.use_mail(mail_server)
+    settings.put(clinic.store, "clinic.name", "Clínica Riverside", user="t", now=clinic.NOW)
+    custom = (
+        "Subject: Recordatorio: su cita el {date}\n\nHola {first_name}: {clinic_name}, {time}.\n"
+    )
+    templates.put(clinic.store, templates.parse("email", custom), user="t", now=clinic.NOW)
+    clinic.rule("2d", "email")
+    clinic.book(clinic.patient("Zoë Müller", email="zoe@example.org"), "2026-11-28 10:00")
+
+    clinic.send("2026-11-26 10:00")
+
+    [received] = mail_server.received
+    assert received.raw.isascii()  # encoded words and a transfer encoding, no raw UTF-8
+    assert received.message["Subject"] == "Recordatorio: su cita el Sat Nov 28"
+    assert received.message["From"] == "Clínica Riverside <reminders@clinic.example.org>"
+    assert received.message.get_content() == "Hola Zoë: Clínica Riverside, 10:00 AM.\n"
 
 
 def test_a_second_run_sends_nothing(clinic, mail_server):
