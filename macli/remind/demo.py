@@ -4,7 +4,7 @@ demo configures no mail server or SMS provider, so `remind send` on it refuses t
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from macli.patients.core import consents
 from macli.remind import outbox, planner
@@ -12,6 +12,7 @@ from macli.when import from_utc_text, utc_text
 
 RULES = [("email", 2 * 86400), ("sms", 86400), ("phone", 86400)]
 HISTORY_DAYS = 30
+QUIET_START, QUIET_END = time(20, 0), time(8, 0)
 MAIL_DOMAIN = "riverside.example.org"
 # Outcomes of past reminders, with weights: mostly sent, a few failures.
 EMAIL_OUTCOMES = [
@@ -42,12 +43,17 @@ def populate(context) -> None:
                 "created_by": context.user,
             },
         )
+    # Everything cron would have handled by now: reminders of the last month's visits and
+    # of the coming ones whose time has come, except those of the last quarter hour (the
+    # next run's work, for `remind due`) and today's calls (the call list, below).
+    last_run = now - timedelta(minutes=15)
+    start_of_today = utc_text(datetime.combine(context.today, time()).replace(tzinfo=tz))
     appointments = store.query(
         "SELECT a.id, a.patient_id, a.starts_at, p.email, p.phone, p.prefers"
         " FROM appointments a JOIN patients p ON p.id = a.patient_id"
         " WHERE a.status != 'cancelled' AND a.starts_at >= ? AND a.starts_at < ?"
         " ORDER BY a.starts_at, a.id",
-        [utc_text(now - timedelta(days=HISTORY_DAYS)), stamp],
+        [utc_text(now - timedelta(days=HISTORY_DAYS)), utc_text(now + timedelta(days=3))],
     )
     rows = []
     for appointment in appointments:
@@ -60,7 +66,9 @@ def populate(context) -> None:
             if channel == "phone" and appointment["prefers"] != "phone":
                 continue
             due = planner.due_at(starts, seconds, tz)
-            rows.append(_history_row(rng, appointment, rule_ids[channel], channel, due, address))
+            if due > last_run or (channel == "phone" and utc_text(due) >= start_of_today):
+                continue
+            rows.append(_history_row(rng, appointment, rule_ids[channel], channel, due, tz))
     store.conn.executemany(
         "INSERT INTO reminders (appointment_id, rule_id, starts_at, patient_id, channel, due_at,"
         " status, recipient, transport_id, attempts, error, claimed_at, sent_at, updated_at,"
@@ -75,9 +83,14 @@ def populate(context) -> None:
             outbox.record_claim(store, decision, "to-call", stamp, "cron")
 
 
-def _history_row(rng, appointment, rule_id, channel, due, address) -> dict:
-    # A morning cron run: quiet hours hold SMS and calls until 08:00.
-    handled = due.replace(second=0) + timedelta(minutes=rng.randint(0, 14))
+def _history_row(rng, appointment, rule_id, channel, due, tz) -> dict:
+    handled = due + timedelta(minutes=rng.randint(0, 14))
+    if channel in planner.QUIET_CHANNELS:
+        # Quiet hours (the defaults) hold SMS and calls for the 08:00 run.
+        local = handled.astimezone(tz)
+        if planner.quiet_until(local, QUIET_START, QUIET_END):
+            morning = local.date() + timedelta(days=1 if local.time() >= QUIET_START else 0)
+            handled = datetime.combine(morning, QUIET_END).replace(tzinfo=tz)
     row = {
         "appointment_id": appointment["id"],
         "rule_id": rule_id,
@@ -85,7 +98,7 @@ def _history_row(rng, appointment, rule_id, channel, due, address) -> dict:
         "patient_id": appointment["patient_id"],
         "channel": channel,
         "due_at": utc_text(due),
-        "recipient": address,
+        "recipient": appointment[planner.ADDRESS[channel]],
         "attempts": 1,
         "error": None,
         "transport_id": None,
