@@ -136,8 +136,23 @@ class MailTransport:
         """Hand one message to the server for `recipient`; returns its Message-ID."""
         assert self.smtp is not None, "use MailTransport as a context manager"
         sender = parseaddr(message["From"])[1]
+        options = []
+        if not recipient.isascii():
+            # An address like zoë@example.org travels only where the server speaks SMTPUTF8.
+            try:
+                self.smtp.ehlo_or_helo_if_needed()
+            except (OSError, smtplib.SMTPException) as error:
+                raise _network_failure(error) from error
+            if not self.smtp.has_extn("smtputf8"):
+                raise PermanentFailure(
+                    "address not in ASCII and the server offers no SMTPUTF8",
+                    "the address has non-ASCII characters; the server does not offer SMTPUTF8",
+                )
+            options = ["SMTPUTF8"]
         try:
-            self.smtp.sendmail(sender, [recipient], message.as_bytes(policy=_CRLF))
+            self.smtp.sendmail(
+                sender, [recipient], message.as_bytes(policy=_CRLF), mail_options=options
+            )
         except smtplib.SMTPRecipientsRefused as error:
             code, text = next(iter(error.recipients.values()))
             raise _by_code(code, text, "recipient refused") from error

@@ -65,6 +65,32 @@ def test_names_and_a_template_outside_ascii_arrive_intact(clinic, mail_server):
     assert received.message.get_content() == "Hola Zoë: Clínica Riverside, 10:00 AM.\n"
 
 
+def test_an_address_outside_ascii_goes_only_where_the_server_speaks_smtputf8(clinic, mail_server):
+    from .conftest import LocalController, Mailbox
+
+    clinic.rule("2d", "email")
+    clinic.book(clinic.patient("Zoë Müller", email="zoë@example.org"), "2026-11-28 10:00")
+    plain = Mailbox()
+    controller = LocalController(plain, hostname="127.0.0.1", port=0, enable_SMTPUTF8=False)
+    controller.start()
+    try:
+        plain.port = controller.port
+        clinic.use_mail(plain)
+        refused = clinic.send("2026-11-26 10:00")
+    finally:
+        controller.stop()
+    assert refused.exit_code == outbox.EXIT_FAILED
+    assert [o.summary for o in refused.outcomes] == [
+        "address not in ASCII and the server offers no SMTPUTF8"
+    ]
+    assert plain.received == []
+
+    clinic.book(clinic.patient("Zoë Okafor", email="zoë.o@example.org"), "2026-11-28 11:00")
+    clinic.use_mail(mail_server)  # aiosmtpd's controller offers SMTPUTF8
+    assert clinic.send("2026-11-26 11:00").exit_code == outbox.EXIT_OK
+    assert [item.recipients for item in mail_server.received] == [["zoë.o@example.org"]]
+
+
 def test_a_second_run_sends_nothing(clinic, mail_server):
     clinic.use_mail(mail_server)
     clinic.rule("2d", "email")
