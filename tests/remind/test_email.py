@@ -207,6 +207,26 @@ def test_a_reminder_left_due_is_withdrawn_when_the_appointment_is_cancelled(clin
     assert mail_server.received == []
 
 
+def test_a_reminder_left_due_follows_its_appointment_when_it_moves(clinic, mail_server):
+    clinic.use_mail(mail_server)
+    clinic.rule("2d", "email")
+    mail_server.refusals["ana@example.org"] = ["451 4.3.0 Try again later"]
+    appointment = clinic.book(
+        clinic.patient("Ana García", email="ana@example.org"), "2026-11-28 10:00"
+    )
+    clinic.send("2026-11-26 10:00")
+
+    clinic.move(appointment, "2026-11-28 15:00")
+    clinic.send("2026-11-26 15:00")
+
+    old, new = clinic.reminders()
+    assert (old["status"], old["error"]) == ("withdrawn", "appointment moved")
+    assert (new["status"], new["starts_at"]) == ("sent", "2026-11-28T20:00:00Z")
+    assert [item.message["Subject"] for item in mail_server.received] == [
+        "Appointment reminder: Sat Nov 28 at 3:00 PM"
+    ]
+
+
 def test_each_occurrence_of_a_series_gets_its_own_reminder(clinic, mail_server):
     clinic.use_mail(mail_server)
     clinic.rule("1d", "email")
