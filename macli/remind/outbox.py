@@ -66,13 +66,15 @@ def run_lock(store_path: Path) -> Iterator[None]:
 
 @dataclass
 class Job:
-    """A claimed reminder and the message to hand over."""
+    """A claimed reminder: where it goes and what it says."""
 
     reminder_id: int
     patient_id: int
     channel: str
     recipient: str
-    message: Message | str
+    values: dict[str, str]
+    transport_id: str | None = None  # e-mail: the Message-ID, fixed at the claim
+    text: str | None = None  # SMS: rendered at the claim, where its fit is checked
 
 
 @dataclass
@@ -125,9 +127,12 @@ def send(
         email = [job for job in jobs if job.channel == "email"]
         sms = [job for job in jobs if job.channel == "sms"]
         if email:
-            result.outcomes += _dispatch(store, email, _mail_transport(store), now, user)
+            compose = _mail_composer(store, now, tz)
+            result.outcomes += _dispatch(store, email, _mail_transport(store), compose, now, user)
         if sms:
-            result.outcomes += _dispatch(store, sms, _sms_transport(store), now, user)
+            result.outcomes += _dispatch(
+                store, sms, _sms_transport(store), lambda job: job.text, now, user
+            )
         if result.outcomes:
             counts = ", ".join(
                 f"{status}={result.count(status)}"
@@ -216,12 +221,15 @@ def check_configuration(store: Store, channels: set[str]) -> None:
 
 
 def _claim(store, decisions, *, now, tz, user) -> tuple[list[Job], list[Outcome]]:
+    """Record each decision due (in the deciding transaction); messages are built later,
+    outside it, so the store's write lock is held for as short a time as possible."""
     stamp = utc_text(now)
     clinic = {
         "clinic_name": settings.get(store, "clinic.name") or "",
         "clinic_phone": phone_display(settings.get(store, "clinic.phone")) or "",
     }
-    chosen = {channel: templates.get(store, channel) for channel in templates.TEMPLATE_CHANNELS}
+    sms_template = templates.get(store, "sms")
+    domain = parseaddr(settings.get(store, "smtp.from") or "")[1].rpartition("@")[2]
     jobs, outcomes = [], []
     for decision in decisions:
         if decision.action == "skip":
@@ -234,9 +242,8 @@ def _claim(store, decisions, *, now, tz, user) -> tuple[list[Job], list[Outcome]
             continue
         if decision.action == "wait":
             continue
-        status = "to-call" if decision.channel == "phone" else "queued"
-        reminder_id = record_claim(store, decision, status, stamp, user)
         if decision.channel == "phone":
+            reminder_id = record_claim(store, decision, "to-call", stamp, user)
             outcomes.append(Outcome(reminder_id, "phone", "to-call"))
             continue
         values = {
@@ -245,39 +252,56 @@ def _claim(store, decisions, *, now, tz, user) -> tuple[list[Job], list[Outcome]
             **_date_fields(decision.starts_at, tz),
             **clinic,
         }
+        job = Job(0, decision.patient_id, decision.channel, decision.recipient, values)
         if decision.channel == "sms":
-            message = templates.render_sms(chosen["sms"], values)
-            if message is None:
-                _set(
-                    store,
-                    reminder_id,
-                    "failed",
-                    stamp,
-                    user,
-                    error="does not fit one SMS",
-                    tried=False,
+            job.text = templates.render_sms(sms_template, values)
+            if job.text is None:
+                failed = record_claim(
+                    store, decision, "failed", stamp, user, error="does not fit one SMS"
                 )
-                outcomes.append(Outcome(reminder_id, "sms", "failed", "does not fit one SMS"))
+                outcomes.append(Outcome(failed, "sms", "failed", "does not fit one SMS"))
                 continue
         else:
-            message = _email(store, chosen["email"], values, decision, reminder_id, now, tz)
-            store.execute(
-                "UPDATE reminders SET transport_id = ? WHERE id = ?",
-                [message["Message-ID"], reminder_id],
-            )
-        jobs.append(
-            Job(reminder_id, decision.patient_id, decision.channel, decision.recipient, message)
+            # Made once, here, and kept: an e-mail sent again after a crash carries the
+            # same Message-ID, so mail programs that see both can tell it is one message.
+            job.transport_id = f"<remind.{secrets.token_hex(12)}@{domain or 'localhost'}>"
+        job.reminder_id = record_claim(
+            store, decision, "queued", stamp, user, transport_id=job.transport_id
         )
+        if decision.reminder_id is not None and job.transport_id:
+            job.transport_id = store.scalar(
+                "SELECT transport_id FROM reminders WHERE id = ?", [job.reminder_id]
+            )
+        jobs.append(job)
     return jobs, outcomes
 
 
-def record_claim(store: Store, decision: Decision, status: str, stamp: str, user: str) -> int:
+def record_claim(
+    store: Store,
+    decision: Decision,
+    status: str,
+    stamp: str,
+    user: str,
+    *,
+    transport_id: str | None = None,
+    error: str | None = None,
+) -> int:
     """Write the outbox row of a reminder decided due (inside the deciding transaction)."""
     if decision.reminder_id is not None:
         store.execute(
             "UPDATE reminders SET status = ?, recipient = ?, claimed_at = ?, updated_at = ?,"
-            " updated_by = ? WHERE id = ?",
-            [status, decision.recipient, stamp, stamp, user, decision.reminder_id],
+            " updated_by = ?, transport_id = coalesce(transport_id, ?),"
+            " error = coalesce(?, error) WHERE id = ?",
+            [
+                status,
+                decision.recipient,
+                stamp,
+                stamp,
+                user,
+                transport_id,
+                error,
+                decision.reminder_id,
+            ],
         )
         return decision.reminder_id
     return store.insert(
@@ -291,6 +315,8 @@ def record_claim(store: Store, decision: Decision, status: str, stamp: str, user
             "due_at": decision.due_at,
             "status": status,
             "recipient": decision.recipient,
+            "transport_id": transport_id,
+            "error": error,
             "claimed_at": stamp,
             "updated_at": stamp,
             "updated_by": user,
@@ -306,26 +332,26 @@ def _date_fields(starts_at: str, tz: ZoneInfo) -> dict[str, str]:
     }
 
 
-def _email(store, template, values, decision, reminder_id, now, tz) -> Message:
-    subject, body = templates.render_email(template, values)
+def _mail_composer(store: Store, now: datetime, tz: ZoneInfo):
+    """A function building each reminder's e-mail; what all share is read once."""
+    template = templates.get(store, "email")
     name, address = parseaddr(settings.get(store, "smtp.from"))
-    # The classic (compat32) message classes: the modern EmailMessage parses every header
-    # it is given and costs several times as much for a plain text reminder.
-    message = MIMEText(body, "plain", "us-ascii" if body.isascii() else "utf-8")
-    message["From"] = formataddr((name or values["clinic_name"], address), "utf-8")
-    message["To"] = decision.recipient
-    message["Subject"] = subject if subject.isascii() else Header(subject, "utf-8").encode()
-    message["Date"] = format_datetime(now.astimezone(tz))
-    # Made once, at the claim, and kept: a message sent again after a crash carries the
-    # same Message-ID, so mail programs that see both can tell it is one message.
-    existing = decision.reminder_id and store.scalar(
-        "SELECT transport_id FROM reminders WHERE id = ?", [reminder_id]
-    )
-    domain = address.rpartition("@")[2] or "localhost"
-    # Short enough never to be folded onto a second header line.
-    message["Message-ID"] = existing or f"<remind.{reminder_id}.{secrets.token_hex(8)}@{domain}>"
-    message["Auto-Submitted"] = "auto-generated"
-    return message
+    date = format_datetime(now.astimezone(tz))
+
+    def compose(job: Job) -> Message:
+        subject, body = templates.render_email(template, job.values)
+        # The classic (compat32) message class: the modern EmailMessage parses every
+        # header it is given and costs several times as much for a plain text reminder.
+        message = MIMEText(body, "plain", "us-ascii" if body.isascii() else "utf-8")
+        message["From"] = formataddr((name or job.values["clinic_name"], address), "utf-8")
+        message["To"] = job.recipient
+        message["Subject"] = subject if subject.isascii() else Header(subject, "utf-8").encode()
+        message["Date"] = date
+        message["Message-ID"] = job.transport_id
+        message["Auto-Submitted"] = "auto-generated"
+        return message
+
+    return compose
 
 
 # -- sending ------------------------------------------------------------------------------
@@ -339,6 +365,7 @@ def _mail_transport(store: Store) -> transports.MailTransport:
         verify=settings.get(store, "smtp.verify") != "no",
         user=settings.get(store, "smtp.user"),
         password=transports.smtp_password(),
+        envelope_from=parseaddr(settings.get(store, "smtp.from"))[1],
     )
 
 
@@ -351,7 +378,9 @@ def _sms_transport(store: Store) -> transports.SmsTransport:
     )
 
 
-def _dispatch(store: Store, jobs: list[Job], transport, now: datetime, user: str) -> list[Outcome]:
+def _dispatch(
+    store: Store, jobs: list[Job], transport, compose, now: datetime, user: str
+) -> list[Outcome]:
     """Hand each job over and record the result right after.
 
     An SMS is marked `sending` (durably) before the provider sees it, so a crash leaves
@@ -376,10 +405,7 @@ def _dispatch(store: Store, jobs: list[Job], transport, now: datetime, user: str
                             [stamp, user, job.reminder_id],
                         )
                 try:
-                    if email:
-                        transport_id = transport.send(job.message, job.recipient)
-                    else:
-                        transport_id = transport.send(job.recipient, job.message)
+                    transport_id = transport.send(job.recipient, compose(job))
                 except transports.TemporaryFailure as failure:
                     outcomes.append(_defer(store, job, failure, stamp, user))
                     if failure.stop:

@@ -94,8 +94,10 @@ class MailTransport:
         user: str | None = None,
         password: str | None = None,
         timeout: float = TIMEOUT_SECONDS,
+        envelope_from: str | None = None,
     ):
         self.host, self.port, self.security, self.verify = host, port, security, verify
+        self.envelope_from = envelope_from
         self.user, self.password, self.timeout = user, password, timeout
         self.smtp: smtplib.SMTP | None = None
 
@@ -132,10 +134,10 @@ class MailTransport:
             raise _network_failure(error) from error
         return self
 
-    def send(self, message: Message, recipient: str) -> str:
+    def send(self, recipient: str, message: Message) -> str:
         """Hand one message to the server for `recipient`; returns its Message-ID."""
         assert self.smtp is not None, "use MailTransport as a context manager"
-        sender = parseaddr(message["From"])[1]
+        sender = self.envelope_from or parseaddr(message["From"])[1]
         options = []
         if not recipient.isascii():
             # An address like zoë@example.org travels only where the server speaks SMTPUTF8.
