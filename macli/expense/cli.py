@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -79,8 +80,8 @@ def expense_add(app, amount, category, new_category, vendor, date_text, memo, me
             --method card --receipt ~/scans/medline-0412.pdf
         macli expense add -3.00 -c supplies:office --memo "refund, returned toner"
     """
-    if amount.startswith("--"):
-        raise click.UsageError(f"no such option: {amount}")
+    if amount.startswith("-") and not re.match(r"-\$?[\d.]", amount):
+        raise click.NoSuchOption(amount)
     expense_id = core.add(
         app.store,
         amount_cents=parse_amount(amount),
@@ -244,7 +245,8 @@ def expense_receipt(app, expense_id, output, attach):
             handle.buffer.write(kept["data"])
         click.echo(f"Wrote {kept['name']} ({kept['size']} bytes) to {output}.", err=True)
         return
-    stream = click.get_binary_stream("stdout")
+    sys.stdout.flush()
+    stream = sys.stdout.buffer
     if stream.isatty():
         raise Invalid(
             f"the receipt {kept['name']} is a file, not text; use -o FILE or redirect the output"
@@ -440,7 +442,7 @@ def budget():
     """Monthly or yearly budgets per category."""
 
 
-@budget.command("set", context_settings=_AMOUNT_SETTINGS)
+@budget.command("set")
 @click.argument("category")
 @click.argument("amount")
 @click.option("--monthly", "period", flag_value="monthly", default=True, help="Per month.")
