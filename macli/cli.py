@@ -31,7 +31,10 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "macli.browse:browse",
         "Browse the store read-only in Datasette, with canned clinic queries.",
     ),
-    "expense": ("macli.expense.cli:expense", "Record, import, budget, report and export expenses."),
+    "expense": (
+        "macli.expense.cli:expense",
+        "Record, import, budget, report and export what the office spends.",
+    ),
     "demo": ("macli.demo:demo", "Create a synthetic demo clinic to try macli on."),
     "export": (
         "macli.ops:export",

@@ -6,10 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import click
 import pytest
 
-from macli.cli import cli
 from tests.conftest import dump
 
 STATEMENT = """Date,Description,Amount
@@ -262,19 +260,3 @@ def test_report_and_budget_through_the_cli(run, medical):
     )
     run("expense budget remove supplies")
     assert "No budgets set." not in run("expense budget list").stdout
-
-
-def test_every_expense_command_has_an_example():
-    group = cli.get_command(click.Context(cli), "expense")
-
-    def walk(command, path):
-        if isinstance(command, click.Group):
-            for name in command.list_commands(click.Context(command)):
-                yield from walk(command.get_command(click.Context(command), name), [*path, name])
-        else:
-            yield path, command
-
-    commands = list(walk(group, ["expense"]))
-    assert len(commands) >= 14
-    for path, command in commands:
-        assert "Example:" in (command.help or ""), " ".join(path)
