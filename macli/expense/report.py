@@ -44,9 +44,11 @@ def report(
         raise Invalid("--depth must be 1 or more")
     clause, params = where(store, start=start, end=end, category=category, vendor=vendor)
     if by == "month":
+        # Days first, along the date index; then the few thousand days into months.
         sums = store.query(
-            "SELECT substr(e.spent_on, 1, 7) AS key, count(*) AS entries, "
-            f"sum(e.amount_cents) AS cents FROM expenses e {clause} GROUP BY key ORDER BY key",
+            "SELECT substr(day, 1, 7) AS key, sum(entries) AS entries, sum(cents) AS cents "
+            "FROM (SELECT e.spent_on AS day, count(*) AS entries, sum(e.amount_cents) AS cents "
+            f"FROM expenses e {clause} GROUP BY e.spent_on) GROUP BY key ORDER BY key",
             params,
         )
         rows = _by_month(sums)

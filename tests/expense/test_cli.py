@@ -260,3 +260,16 @@ def test_report_and_budget_through_the_cli(run, medical):
     )
     run("expense budget remove supplies")
     assert "No budgets set." not in run("expense budget list").stdout
+
+
+def test_the_demo_has_a_year_of_expenses_budgets_imports_and_a_void(run, tmp_path):
+    demo = tmp_path / "demo.db"
+    run(f"demo --db {demo}")
+    months = json.loads(run(f"--db {demo} expense report --by month -f json").stdout)
+    assert len([row for row in months if row["kind"] == ""]) == 12
+    assert len(json.loads(run(f"--db {demo} expense list --uncategorized -f json").stdout)) == 3
+    budget = json.loads(run(f"--db {demo} expense report --budget -f json").stdout)
+    assert {"supplies:medical", "services:lab", "utilities"} <= {r["category"] for r in budget}
+    rows = json.loads(run(f"--db {demo} expense list -f json").stdout)
+    assert sum(1 for row in rows if row["voids"]) == 1
+    assert sum(1 for row in rows if row["receipt"]) == 2

@@ -312,6 +312,13 @@ def test_receipts_are_kept_once_per_content(store):
         add(store, 100, "supplies", "2026-01-01", receipt=b"", receipt_name="e.pdf")
 
 
+def test_an_oversized_receipt_is_refused(store, monkeypatch):
+    monkeypatch.setattr(core, "MAX_RECEIPT_BYTES", 1024 * 1024)
+    with pytest.raises(Invalid, match="limited to 1 MB"):
+        add(store, 100, "supplies", "2026-01-01", receipt=b"x" * (2 * 1024 * 1024 + 1))
+    assert store.scalar("SELECT count(*) FROM expenses") == 0
+
+
 def test_list_filters(store, books):
     def ids(**filters):
         return [row["id"] for row in core.listing(store, **filters)]

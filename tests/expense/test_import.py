@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from datetime import date
+from pathlib import Path
+
 import pytest
 
 from macli.errors import Invalid
-from macli.expense import core, statement
+from macli.expense import categories, core, statement
 from tests.conftest import dump
 from tests.expense.helpers import NOW, add
 
@@ -79,8 +82,6 @@ def test_reimporting_the_same_or_an_overlapping_statement_adds_nothing_twice(sto
 def test_a_voided_import_row_stays_voided_on_reimport(store, medical):
     do_import(store, HEADER + NOVEMBER)
     quickprint = next(r for r in core.listing(store, vendor="QuickPrint"))
-    from datetime import date
-
     core.void(store, quickprint["id"], reason="personal", on=date(2026, 11, 26), user="t", now=NOW)
     assert do_import(store, HEADER + NOVEMBER)["added"] == 0
 
@@ -191,8 +192,6 @@ def test_rules_file_uncategorized_rows_later(store, medical):
 
 
 def test_fingerprints_ignore_case_and_spacing_but_not_the_counter():
-    from datetime import date
-
     day = date(2026, 11, 3)
     assert statement.fingerprint(day, 450, "COFFEE  Corner", 1) == statement.fingerprint(
         day, 450, "coffee corner", 1
@@ -203,3 +202,18 @@ def test_fingerprints_ignore_case_and_spacing_but_not_the_counter():
     assert statement.fingerprint(day, 450, "coffee corner", 1) != statement.fingerprint(
         day, -450, "coffee corner", 1
     )
+
+
+def test_the_rules_example_in_the_docs_reads(store):
+    page = (Path(__file__).resolve().parents[2] / "docs" / "expense.md").read_text()
+    example = "# rules.csv" + page.split("# rules.csv", 1)[1].split("```", 1)[0]
+    for name in ("supplies:medical", "supplies:office", "services:lab"):
+        categories.ensure(store, name)
+    rules = statement.parse_rules(store, example.encode())
+    assert [(r.vendor, r.category) for r in rules][2:] == [
+        ("Harbor Reference Lab", "services:lab"),
+        ("QuickPrint", None),
+        (None, "skip"),
+        (None, "skip"),
+    ]
+    assert statement.match(rules, "quest diagnostics 0042").vendor == "Harbor Reference Lab"
