@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import json
 import shutil
+import statistics
 import subprocess
 import sys
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -27,7 +29,6 @@ from bench.harness import (  # noqa: E402
     ms,
     table,
     time_macli,
-    time_query,
     time_run,
     write_section,
 )
@@ -52,6 +53,24 @@ def macli_total(db: Path) -> int:
 def tool_total(argv: list[str]) -> int:
     result = subprocess.run(argv, capture_output=True, text=True, check=True)
     return cents(result.stdout.strip().splitlines()[-1].split(",")[-1].strip('"'))
+
+
+def report_in_process(db: Path, by: str, repeat: int = 20) -> float:
+    """Median seconds of `macli.expense.report.report` on an open store."""
+    from macli.expense.report import report
+    from macli.store import Store
+
+    store = Store(db)
+    try:
+        report(store, by=by)
+        samples = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            report(store, by=by)
+            samples.append(time.perf_counter() - started)
+        return statistics.median(samples)
+    finally:
+        store.close()
 
 
 def main() -> None:
@@ -100,14 +119,7 @@ def main() -> None:
     hledger_balance = time_run([hledger, "-f", str(journal), "balance"], repeat=3)
     hledger_monthly = time_run([hledger, "-f", str(journal), "balance", "-M"], repeat=3)
 
-    sql_category = time_query(
-        db,
-        "SELECT category_id, count(*), sum(amount_cents) FROM expenses GROUP BY category_id",
-    )
-    sql_month = time_query(
-        db,
-        "SELECT substr(spent_on, 1, 7) AS m, count(*), sum(amount_cents) FROM expenses GROUP BY m",
-    )
+    in_process = {by: report_in_process(db, by) for by in ("category", "month")}
 
     def versus(seconds: float, reference: float) -> str:
         return f"{reference / seconds:.1f}x"
@@ -152,9 +164,9 @@ def main() -> None:
         f"{total / 100:,.2f} USD, checked before timing. The speed-up is `ledger balance`'s "
         "time over each command's.\n\n"
         + table(["command", "median", "vs ledger balance", "target", ""], rows)
-        + "\n\nThe SQL aggregates alone, in process: by category "
-        f"{ms(sql_category)}, by month {ms(sql_month)}; the rest of macli's time is "
-        "Python start-up and rendering.\n\n"
+        + "\n\nThe report function alone, in process (SQL aggregates and subtotals): by "
+        f"category {ms(in_process['category'])}, by month {ms(in_process['month'])}; the rest "
+        "of macli's time is Python start-up and rendering.\n\n"
         "Reproduce: `python bench/bench_expense.py` (builds `bench/out/clinic-10y.db` on "
         "first use)."
     )

@@ -8,6 +8,7 @@ is capitalised: `supplies:medical` -> `Expenses:Supplies:Medical`.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 
 from macli.errors import Conflict, Invalid, NotFound
@@ -127,6 +128,7 @@ def ancestors(name: str) -> list[str]:
     return [":".join(parts[:depth]) for depth in range(1, len(parts))]
 
 
+@functools.cache
 def account(name: str, root: str = "Expenses") -> str:
     """The ledger/beancount account of a category: `Expenses:Supplies:Medical`."""
     return ":".join([root, *(part[:1].upper() + part[1:] for part in name.split(":"))])
