@@ -10,7 +10,7 @@ import click
 
 from macli.cli import pass_app
 from macli.errors import Invalid
-from macli.expense import categories, core
+from macli.expense import budgets, categories, core
 from macli.expense.schema import METHODS
 from macli.money import parse_amount
 from macli.output import FORMATS, format_option, open_private, render, render_record
@@ -299,8 +299,8 @@ def expense_report(app, by, month, year, start, end, category, vendor, depth, bu
             first, last = core.period(month=app.today.strftime("%Y-%m"))
         if first is None or last is None:
             raise click.UsageError("--budget needs both --from and --to")
-        rows = report.budget_report(app.store, start=first, end=last)
-        render(rows, fmt, columns=report.BUDGET_COLUMNS)
+        rows = budgets.report(app.store, start=first, end=last)
+        render(rows, fmt, columns=budgets.REPORT_COLUMNS)
         return
     rows = report.report(
         app.store, by=by, depth=depth, start=first, end=last, category=category, vendor=vendor
@@ -456,7 +456,7 @@ def budget_set(app, category, amount, period):
         macli expense budget set supplies:medical 1200
         macli expense budget set services 9000 --yearly
     """
-    row = core.set_budget(
+    row = budgets.put(
         app.store, category, parse_amount(amount), period=period, user=app.user, now=app.now
     )
     click.echo(f"Budget for {row['category']}: {row['amount']} {row['period']}.")
@@ -473,9 +473,9 @@ def budget_list(app, fmt):
         macli expense budget list
     """
     render(
-        core.budgets(app.store, tz=app.zone),
+        budgets.listing(app.store, tz=app.zone),
         fmt,
-        columns=core.BUDGET_COLUMNS,
+        columns=budgets.COLUMNS,
         empty="No budgets set.",
     )
 
@@ -490,7 +490,7 @@ def budget_remove(app, category):
     Example:
         macli expense budget remove services:lab
     """
-    core.remove_budget(app.store, category)
+    budgets.remove(app.store, category)
     click.echo(f"Removed the budget of {categories.normalise(category)}.")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from macli.expense import categories, core, statement
+from macli.expense import budgets, categories, core, statement
 
 # category, vendor, method, payments per month (low, high), amount range in dollars
 RECURRING = [
@@ -107,10 +107,8 @@ def populate(context) -> None:
         store, duplicate, reason="entered twice", on=today, user=context.user, now=context.now
     )
     for name, cents in BUDGETS.items():
-        core.set_budget(store, name, cents, period="monthly", user=context.user, now=context.now)
-    core.set_budget(
-        store, "supplies", 30000_00, period="yearly", user=context.user, now=context.now
-    )
+        budgets.put(store, name, cents, period="monthly", user=context.user, now=context.now)
+    budgets.put(store, "supplies", 30000_00, period="yearly", user=context.user, now=context.now)
     _import_statement(context)
 
 

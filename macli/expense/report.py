@@ -1,5 +1,5 @@
-"""What was spent, summed by month, category or vendor with subtotals and a grand total,
-and each budgeted category against its budget. Sums are SQL aggregates in cents."""
+"""What was spent, summed by month, category or vendor with subtotals and a grand total.
+Sums are SQL aggregates in cents."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from macli.money import cents_text
 from macli.store import Store
 
 GROUPINGS = ("month", "category", "vendor")
-BUDGET_COLUMNS = ["category", "period", "budget", "spent", "remaining", "used"]
 NO_VENDOR = "(no vendor)"
 
 
@@ -122,57 +121,3 @@ def _by_category(sums: list[dict], depth: int | None) -> list[dict]:
         kind = "subtotal" if name in has_parts else ""
         rows.append(_row("category", name, entries, cents, kind))
     return rows
-
-
-def budget_report(store: Store, *, start: date, end: date) -> list[dict]:
-    """Each budgeted category's spending from `start` to `end` against its budget.
-
-    The budget for the period is the monthly figure times the calendar months the
-    period touches, or the yearly figure times those months / 12 (to the cent, half
-    up). A category's spending includes its subcategories. The last row totals all
-    spending and the budgets of categories not inside another budgeted one.
-    """
-    months = (end.year - start.year) * 12 + end.month - start.month + 1
-    budgets = store.query(
-        "SELECT c.name, b.period, b.amount_cents FROM expense_budgets b "
-        "JOIN expense_categories c ON c.id = b.category_id ORDER BY c.name"
-    )
-    clause, params = where(store, start=start, end=end)
-    spent_by_category = {
-        row["name"]: row["cents"]
-        for row in store.query(
-            "SELECT c.name, grouped.cents FROM (SELECT e.category_id, "
-            f"sum(e.amount_cents) AS cents FROM expenses e {clause} GROUP BY e.category_id) "
-            "AS grouped JOIN expense_categories c ON c.id = grouped.category_id",
-            params,
-        )
-    }
-    budgeted = {row["name"] for row in budgets}
-    rows, top_budget = [], 0
-    for row in budgets:
-        prefix = row["name"] + ":"
-        spent = sum(
-            cents
-            for name, cents in spent_by_category.items()
-            if name == row["name"] or name.startswith(prefix)
-        )
-        if row["period"] == "monthly":
-            budget = row["amount_cents"] * months
-        else:
-            budget = (row["amount_cents"] * months * 2 + 12) // 24
-        if not any(parent in budgeted for parent in categories.ancestors(row["name"])):
-            top_budget += budget
-        rows.append(_budget_row(row["name"], row["period"], budget, spent))
-    rows.append(_budget_row("total", "", top_budget, sum(spent_by_category.values())))
-    return rows
-
-
-def _budget_row(category: str, period: str, budget: int, spent: int) -> dict:
-    return {
-        "category": category,
-        "period": period,
-        "budget": cents_text(budget),
-        "spent": cents_text(spent),
-        "remaining": cents_text(budget - spent),
-        "used": f"{spent * 100 // budget}%" if budget else "",
-    }

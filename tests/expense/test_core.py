@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from macli.errors import Conflict, Invalid, NotFound
-from macli.expense import categories, core, report
+from macli.expense import budgets, categories, core, report
 from macli.money import cents_text, parse_amount
 from tests.expense.helpers import NOW, add
 
@@ -152,12 +152,10 @@ def test_an_empty_report_still_has_its_total(store):
 
 
 def test_budgets_compare_spending_with_subcategories_over_the_months(store, books):
-    core.set_budget(store, "supplies", 100_00, period="monthly", user="tester", now=NOW)
-    core.set_budget(store, "supplies:medical", 150_00, period="monthly", user="tester", now=NOW)
-    core.set_budget(store, "services", 10_000_00, period="yearly", user="tester", now=NOW)
-    rows = by_key(
-        report.budget_report(store, start=date(2026, 1, 1), end=date(2026, 2, 28)), "category"
-    )
+    budgets.put(store, "supplies", 100_00, period="monthly", user="tester", now=NOW)
+    budgets.put(store, "supplies:medical", 150_00, period="monthly", user="tester", now=NOW)
+    budgets.put(store, "services", 10_000_00, period="yearly", user="tester", now=NOW)
+    rows = by_key(budgets.report(store, start=date(2026, 1, 1), end=date(2026, 2, 28)), "category")
     # Two calendar months are touched: monthly x 2, yearly x 2/12.
     assert rows["supplies"] == {
         "category": "supplies",
@@ -176,19 +174,19 @@ def test_budgets_compare_spending_with_subcategories_over_the_months(store, book
 
 
 def test_a_budget_is_replaced_and_removed(store, books):
-    core.set_budget(store, "supplies:office", 50_00, period="monthly", user="tester", now=NOW)
-    core.set_budget(store, "Supplies:Office", 600_00, period="yearly", user="a", now=NOW)
-    assert [(b["category"], b["period"], b["amount"]) for b in core.budgets(store, tz=ZONE)] == [
+    budgets.put(store, "supplies:office", 50_00, period="monthly", user="tester", now=NOW)
+    budgets.put(store, "Supplies:Office", 600_00, period="yearly", user="a", now=NOW)
+    assert [(b["category"], b["period"], b["amount"]) for b in budgets.listing(store, tz=ZONE)] == [
         ("supplies:office", "yearly", "600.00")
     ]
-    core.remove_budget(store, "supplies:office")
-    assert core.budgets(store, tz=ZONE) == []
+    budgets.remove(store, "supplies:office")
+    assert budgets.listing(store, tz=ZONE) == []
     with pytest.raises(NotFound):
-        core.remove_budget(store, "supplies:office")
+        budgets.remove(store, "supplies:office")
     with pytest.raises(NotFound, match="did you mean"):
-        core.set_budget(store, "supplies:ofice", 1, period="monthly", user="a", now=NOW)
+        budgets.put(store, "supplies:ofice", 1, period="monthly", user="a", now=NOW)
     with pytest.raises(Invalid):
-        core.set_budget(store, "supplies", -5, period="monthly", user="a", now=NOW)
+        budgets.put(store, "supplies", -5, period="monthly", user="a", now=NOW)
 
 
 # -- voids --------------------------------------------------------------------------
