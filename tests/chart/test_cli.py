@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import dump
 
-from .conftest import ADULT, INFANT
+from tests.chart.conftest import ADULT, INFANT
 
 
 def test_record_vitals_and_list_them(run):

@@ -12,7 +12,7 @@ from macli import audit
 from macli.chart import core, entries, readings, summary
 from macli.errors import Conflict, Invalid, NotFound
 
-from .conftest import ADULT, CHILD, INFANT, NOW, TODAY
+from tests.chart.conftest import ADULT, CHILD, INFANT, NOW, TODAY
 
 TZ = ZoneInfo("America/New_York")
 WHO = {"user": "tester", "now": NOW}
