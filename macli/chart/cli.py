@@ -35,7 +35,9 @@ def _units(app) -> str:
 
 @click.group()
 def chart():
-    """The patient record: vitals, problems, medications, allergies, results, notes.
+    """Patient charts: vitals, problems, meds, allergies, notes.
+
+    Results and notes too; ICD-10-CM look-ups; FHIR export.
 
     Entries are never changed or deleted: `chart amend` writes a corrected
     version beside the old one. Every view and export is written to the audit log.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from macli.chart import core
@@ -332,7 +334,7 @@ def note_add(app, patient, text, path):
     if text is not None and path is not None:
         raise click.UsageError("give --text or --file, not both")
     if text is None:
-        text = path.read() if path is not None else click.get_text_stream("stdin").read()
+        text = path.read() if path is not None else sys.stdin.read()
     entry = core.add_note(app.store, patient, text, user=app.user, now=app.now)
     click.echo(_patient_line(entry, "Added note"))
 

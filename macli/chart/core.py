@@ -105,7 +105,10 @@ def add_problem(
 def _set_status(store, entry_id, kind, target_kind, on, *, user, now, today) -> dict:
     verb = "resolved" if kind == "resolution" else "stopped"
     with store.write():
-        target = entries.require_current(store, entries.get(store, entry_id, (target_kind,)))
+        # Any version's id names the problem or medication: act on its live version.
+        target = entries.current(store, entries.get(store, entry_id, (target_kind,)))
+        if target["voided"]:
+            raise Conflict(f"{target_kind} {entry_id} was voided (entry {target['id']})")
         existing = entries.status_of(store, target["thread_id"])
         if existing:
             raise Conflict(

@@ -7,10 +7,8 @@ FTS5 index) in one transaction; every later look-up is an indexed query.
 
 from __future__ import annotations
 
-import gzip
 import re
 from datetime import UTC, datetime
-from importlib.resources import files
 
 from macli.errors import Invalid, NotFound
 from macli.store import Store
@@ -24,6 +22,9 @@ _CODE_PREFIX = re.compile(r"^[A-Z]\d[0-9A-Z]?(\.[0-9A-Z]{0,4})?$")
 
 def data_file():
     """The shipped code-set file (there is exactly one)."""
+    # Imported here: importlib.resources costs ~20 ms of start-up that listings never need.
+    from importlib.resources import files
+
     found = [p for p in files(DATA_PACKAGE).iterdir() if p.name.startswith("icd10cm-")]
     if len(found) != 1:
         raise RuntimeError(f"expected one ICD-10-CM data file in {DATA_PACKAGE}, found {found}")
@@ -32,6 +33,8 @@ def data_file():
 
 def shipped_release() -> tuple[str, str]:
     """(release, source) named in the header of the shipped file, e.g. ('April 2026', ...)."""
+    import gzip
+
     with gzip.open(data_file().open("rb"), "rt", encoding="utf-8") as handle:
         header = handle.readline().rstrip("\n").split("\t")
     return header[1], " ".join(header[2:])
@@ -53,6 +56,8 @@ def ensure_loaded(store: Store) -> None:
         shipped, source = shipped_release()
         if loaded == shipped:
             return
+        import gzip
+
         with gzip.open(data_file().open("rb"), "rt", encoding="utf-8") as handle:
             handle.readline()
             rows = [line.rstrip("\n").split("\t") for line in handle]

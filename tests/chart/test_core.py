@@ -11,7 +11,6 @@ import pytest
 from macli import audit
 from macli.chart import core, entries, readings, summary
 from macli.errors import Conflict, Invalid, NotFound
-
 from tests.chart.conftest import ADULT, CHILD, INFANT, NOW, TODAY
 
 TZ = ZoneInfo("America/New_York")
@@ -32,8 +31,17 @@ def stored(store, entry_id):
 
 
 def test_a_set_is_stored_canonically_with_what_was_entered(store):
-    reading = record(store, bp="128/82", pulse="72", temp="98.6F", spo2="98%",
-                     weight="180lb", height="5ft10in", pain="3", resp="16")
+    reading = record(
+        store,
+        bp="128/82",
+        pulse="72",
+        temp="98.6F",
+        spo2="98%",
+        weight="180lb",
+        height="5ft10in",
+        pain="3",
+        resp="16",
+    )
     assert stored(store, reading["id"]) == {
         "8480-6": ("128", "mm[Hg]", "128"),
         "8462-4": ("82", "mm[Hg]", "82"),
@@ -111,23 +119,43 @@ def test_chart_tables_refuse_update_and_delete(store):
     ):
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
             store.conn.execute(sql, [reading["id"]])
-    names = {row["name"] for row in store.query("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
-    for table in ("chart_problems", "chart_medications", "chart_allergies", "chart_results",
-                  "chart_notes", "chart_status"):
+    names = {
+        row["name"] for row in store.query("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+    }
+    for table in (
+        "chart_problems",
+        "chart_medications",
+        "chart_allergies",
+        "chart_results",
+        "chart_notes",
+        "chart_status",
+    ):
         assert {f"{table}_no_update", f"{table}_no_delete"} <= names
 
 
 def amend(store, entry_id, reason="typo", void=False, confirm=False, **changes):
     return core.amend(
-        store, entry_id, changes, reason=reason, void=void, confirm=confirm, clinic_units="us",
-        today=TODAY, tz=TZ, **WHO,
+        store,
+        entry_id,
+        changes,
+        reason=reason,
+        void=void,
+        confirm=confirm,
+        clinic_units="us",
+        today=TODAY,
+        tz=TZ,
+        **WHO,
     )
 
 
 def test_amending_vitals_keeps_both_versions(store):
     first = record(store, bp="128/82", pulse="72", weight="180lb", height="70in")
     new = amend(store, first["id"], reason="misread the gauge", bp="132/84")
-    assert (new["amends"], new["thread_id"], new["reason"]) == (first["id"], first["id"], "misread the gauge")
+    assert (new["amends"], new["thread_id"], new["reason"]) == (
+        first["id"],
+        first["id"],
+        "misread the gauge",
+    )
     current = readings.sets(store, 1, TZ)
     assert [r["id"] for r in current] == [new["id"]]
     assert current[0]["values"]["systolic"] == 132 and current[0]["values"]["pulse"] == 72
@@ -177,8 +205,9 @@ def test_voiding_hides_an_entry_but_keeps_it_in_the_history(store):
 
 
 def test_problems_resolve_as_new_entries(store):
-    problem = core.add_problem(store, ADULT, "m54.50", onset="2026-10-01", note="after lifting",
-                               today=TODAY, **WHO)
+    problem = core.add_problem(
+        store, ADULT, "m54.50", onset="2026-10-01", note="after lifting", today=TODAY, **WHO
+    )
     assert (problem["code"], problem["description"]) == ("M54.50", "Low back pain, unspecified")
     resolved = core.resolve_problem(store, problem["id"], on="2026-11-20", today=TODAY, **WHO)
     assert resolved["on_date"] == "2026-11-20"
@@ -208,11 +237,26 @@ def test_problem_dates_and_codes_are_checked(store):
     assert amended["code"] == "I11.9" and amended["onset"] == "2026-10-01"
     with pytest.raises(Invalid, match="needs its 7th character"):
         amend(store, amended["id"], icd="S72.001")
+    # the first version's id still names the problem: its live version is resolved
+    resolved = core.resolve_problem(store, problem["id"], today=TODAY, **WHO)
+    assert (resolved["id"], resolved["code"]) == (amended["id"], "I11.9")
+    amend(store, amended["id"], reason="wrong patient", void=True)
+    with pytest.raises(Conflict, match="was voided"):
+        core.resolve_problem(store, problem["id"], today=TODAY, **WHO)
 
 
 def test_medications_stop_as_new_entries(store):
-    med = core.add_medication(store, ADULT, "metformin", dose="500 mg", route="by mouth",
-                              frequency="twice daily", start="2024-01-15", today=TODAY, **WHO)
+    med = core.add_medication(
+        store,
+        ADULT,
+        "metformin",
+        dose="500 mg",
+        route="by mouth",
+        frequency="twice daily",
+        start="2024-01-15",
+        today=TODAY,
+        **WHO,
+    )
     core.stop_medication(store, med["id"], today=TODAY, **WHO)
     assert core.medications(store, 1, tz=TZ) == []
     row = core.medications(store, 1, include_stopped=True, tz=TZ)[0]
@@ -228,7 +272,9 @@ def test_allergies_none_known_and_not_recorded_differ(store):
     rows = core.allergies(store, 1, tz=TZ)
     assert [r["type"] for r in rows] == ["none known"]
     assert summary.allergy_status(rows) == "no known allergies (recorded 2026-11-26)"
-    allergy = core.add_allergy(store, ADULT, "penicillin", reaction="hives", severity="moderate", **WHO)
+    allergy = core.add_allergy(
+        store, ADULT, "penicillin", reaction="hives", severity="moderate", **WHO
+    )
     rows = core.allergies(store, 1, tz=TZ)
     assert [(r["type"], r["substance"]) for r in rows] == [("allergy", "penicillin")]
     with pytest.raises(Conflict, match="has recorded allergies"):
@@ -240,13 +286,24 @@ def test_allergies_none_known_and_not_recorded_differ(store):
 
 
 def test_results_are_kept_as_reported_and_flagged(store):
-    core.add_result(store, ADULT, "Hemoglobin A1c", "7.2", unit="%", range_text="4.0-5.6",
-                    loinc="4548-4", tz=TZ, **WHO)
+    core.add_result(
+        store,
+        ADULT,
+        "Hemoglobin A1c",
+        "7.2",
+        unit="%",
+        range_text="4.0-5.6",
+        loinc="4548-4",
+        tz=TZ,
+        **WHO,
+    )
     core.add_result(store, ADULT, "LDL", "88", unit="mg/dL", range_text="<100", tz=TZ, **WHO)
     core.add_result(store, ADULT, "EKG", "Normal sinus rhythm", tz=TZ, **WHO)
     rows = core.results(store, 1, tz=TZ)
     assert [(r["value"], r["range"], r["flag"]) for r in rows] == [
-        ("7.2", "4.0-5.6", "H"), ("88", "<100", ""), ("Normal sinus rhythm", None, ""),
+        ("7.2", "4.0-5.6", "H"),
+        ("88", "<100", ""),
+        ("Normal sinus rhythm", None, ""),
     ]
     with pytest.raises(Invalid, match="check digit is wrong"):
         core.add_result(store, ADULT, "A1c", "7", loinc="4548-5", tz=TZ, **WHO)

@@ -33,8 +33,11 @@ def test_m54_5_is_a_header_since_october_2021(store):
         icd.check_billable(store, "M54.5")
     message = error.value.message
     assert "M54.5 (Low back pain) is a header, not billable" in message
-    for child in ("M54.50 Low back pain, unspecified", "M54.51 Vertebrogenic low back pain",
-                  "M54.59 Other low back pain"):
+    for child in (
+        "M54.50 Low back pain, unspecified",
+        "M54.51 Vertebrogenic low back pain",
+        "M54.59 Other low back pain",
+    ):
         assert child in message
 
 
@@ -75,7 +78,9 @@ def test_search_by_words_and_by_code_start(store):
     codes = [row["code"] for row in icd.search(store, "type 2 diabetes", limit=10)]
     assert codes[0] == "E11" and "E11.9" in codes
     billable = icd.search(store, "E11.6", billable_only=True, limit=100)
-    assert billable and all(r["billable"] == "yes" and r["code"].startswith("E11.6") for r in billable)
+    assert billable and all(
+        r["billable"] == "yes" and r["code"].startswith("E11.6") for r in billable
+    )
     assert icd.search(store, "asthma", limit=3)[0]["code"].startswith("J")
     assert icd.search(store, "zzzzqqq") == []
     with pytest.raises(Invalid):

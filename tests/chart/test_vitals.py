@@ -100,10 +100,27 @@ def test_unusual_adult_values_need_a_second_look(values, fragment):
 @pytest.mark.parametrize(
     "values",
     [
-        {"pulse": "130", "resp": "24", "spo2": "92", "temp": "41", "systolic": "180",
-         "diastolic": "120", "weight": "250", "height": "220", "bmi": "70"},
-        {"pulse": "41", "resp": "9", "temp": "35", "systolic": "91", "diastolic": "50",
-         "weight": "30", "height": "120", "bmi": "12"},
+        {
+            "pulse": "130",
+            "resp": "24",
+            "spo2": "92",
+            "temp": "41",
+            "systolic": "180",
+            "diastolic": "120",
+            "weight": "250",
+            "height": "220",
+            "bmi": "70",
+        },
+        {
+            "pulse": "41",
+            "resp": "9",
+            "temp": "35",
+            "systolic": "91",
+            "diastolic": "50",
+            "weight": "30",
+            "height": "120",
+            "bmi": "12",
+        },
     ],
 )
 def test_values_at_the_edges_pass_without_confirming(values):
