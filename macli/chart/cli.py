@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from macli.chart import core, readings, summary
+from macli.chart import core, corrections, readings, summary
 from macli.chart.cli_records import allergy, icd, med, note, problem, record_format_option, result
 from macli.cli import pass_app
 from macli.output import format_option, render, render_record
@@ -276,7 +276,7 @@ def chart_amend(app, entry_id, reason, void, confirm, range_text, **changes):
         macli chart amend 1251 --void --reason "charted on the wrong patient"
     """
     changes["range"] = range_text
-    entry = core.amend(
+    entry = corrections.amend(
         app.store,
         entry_id,
         changes,
@@ -304,8 +304,8 @@ def chart_history(app, entry_id, fmt):
     Example:
         macli chart history 1234
     """
-    rows = core.history(app.store, entry_id, user=app.user, now=app.now, tz=app.zone)
-    render(rows, fmt, columns=core.HISTORY_COLUMNS)
+    rows = corrections.history(app.store, entry_id, user=app.user, now=app.now, tz=app.zone)
+    render(rows, fmt, columns=corrections.HISTORY_COLUMNS)
 
 
 @chart.command("export")

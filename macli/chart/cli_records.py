@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from macli.chart import core
+from macli.chart import core, findings
 from macli.chart import icd as icd_codes
 from macli.cli import pass_app
 from macli.output import format_option, render, render_record
@@ -277,7 +277,7 @@ def result_add(app, patient, test, value, unit, range_text, loinc, at):
         macli chart result add P000042 --test "Hemoglobin A1c" --value 7.2 \\
             --unit % --range 4.0-5.6 --loinc 4548-4
     """
-    entry = core.add_result(
+    entry = findings.add_result(
         app.store,
         patient,
         test,
@@ -304,8 +304,8 @@ def result_list(app, patient, fmt):
     Example:
         macli chart result list P000042 -f csv
     """
-    rows = core.list_results(app.store, patient, user=app.user, now=app.now, tz=app.zone)
-    render(rows, fmt, columns=core.RESULT_COLUMNS, empty="No results recorded.")
+    rows = findings.list_results(app.store, patient, user=app.user, now=app.now, tz=app.zone)
+    render(rows, fmt, columns=findings.RESULT_COLUMNS, empty="No results recorded.")
 
 
 # -- notes ------------------------------------------------------------------------------
@@ -335,7 +335,7 @@ def note_add(app, patient, text, path):
         raise click.UsageError("give --text or --file, not both")
     if text is None:
         text = path.read() if path is not None else sys.stdin.read()
-    entry = core.add_note(app.store, patient, text, user=app.user, now=app.now)
+    entry = findings.add_note(app.store, patient, text, user=app.user, now=app.now)
     click.echo(_patient_line(entry, "Added note"))
 
 
@@ -350,8 +350,8 @@ def note_list(app, patient, fmt):
     Example:
         macli chart note list P000042 -f json
     """
-    rows = core.list_notes(app.store, patient, user=app.user, now=app.now, tz=app.zone)
-    render(rows, fmt, columns=core.NOTE_COLUMNS, empty="No notes written.")
+    rows = findings.list_notes(app.store, patient, user=app.user, now=app.now, tz=app.zone)
+    render(rows, fmt, columns=findings.NOTE_COLUMNS, empty="No notes written.")
 
 
 # -- ICD-10-CM --------------------------------------------------------------------------

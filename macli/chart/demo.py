@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
-from macli.chart import core, readings, units
+from macli.chart import core, findings, readings, units
 from macli.when import local_text, localize
 
 # (ICD-10-CM code, medications as (name, dose, route, frequency)), all billable codes.
@@ -63,7 +63,7 @@ def populate(context) -> None:
         elif draw < 0.65:
             core.no_known_allergies(store, patient["mrn"], user=context.user, now=now, tz=tz)
         if rng.random() < 0.15:
-            core.add_note(store, patient["mrn"], rng.choice(NOTES), user=context.user, now=now)
+            findings.add_note(store, patient["mrn"], rng.choice(NOTES), user=context.user, now=now)
 
 
 def _visit_times(context, count: int) -> list[datetime]:
@@ -193,7 +193,7 @@ def _problems(context, patient) -> None:
 
 def _result(context, patient, test, value, unit, range_text, loinc) -> None:
     taken = _visit_times(context, 1)[0]
-    core.add_result(
+    findings.add_result(
         context.store,
         patient["mrn"],
         test,

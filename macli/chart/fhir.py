@@ -13,7 +13,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from macli import audit
-from macli.chart import core, readings, units, vitals
+from macli.chart import core, findings, readings, units, vitals
 from macli.patients import core as patients
 from macli.store import Store
 from macli.when import utc_text
@@ -262,7 +262,7 @@ def bundle(store: Store, patient_ref: str, *, user: str, now: datetime, tz: Zone
         for row in core.medications(store, pid, include_stopped=True, tz=tz):
             resources.append(_medication(row, subject))
         resources.extend(_allergy(row, subject) for row in core.allergies(store, pid, tz=tz))
-        resources.extend(_result(row, subject) for row in core.results(store, pid, tz=tz))
+        resources.extend(_result(row, subject) for row in findings.results(store, pid, tz=tz))
         audit.record(
             store, user=user, action="chart.export", now=now, patient_id=pid, detail="fhir"
         )

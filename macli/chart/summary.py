@@ -6,7 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from macli import audit
-from macli.chart import core, readings
+from macli.chart import core, findings, readings
 from macli.errors import Invalid
 from macli.patients import core as patients
 from macli.store import Store
@@ -52,8 +52,8 @@ def show(store: Store, patient_ref: str, *, user: str, now: datetime, tz: ZoneIn
             "problems": core.problems(store, pid, tz=tz),
             "medications": core.medications(store, pid, tz=tz),
             "vitals": (readings.sets(store, pid, tz, last=1) or [None])[0],
-            "results": core.results(store, pid, tz=tz, last=RECENT_RESULTS),
-            "notes": core.notes(store, pid, tz=tz, last=RECENT_NOTES),
+            "results": findings.results(store, pid, tz=tz, last=RECENT_RESULTS),
+            "notes": findings.notes(store, pid, tz=tz, last=RECENT_NOTES),
         }
         audit.record(store, user=user, action="chart.view", now=now, patient_id=pid, detail="chart")
     return chart

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from macli import audit
-from macli.chart import core, entries, readings, summary
+from macli.chart import core, corrections, entries, findings, readings, summary
 from macli.errors import Conflict, Invalid, NotFound
 from tests.chart.conftest import ADULT, CHILD, INFANT, NOW, TODAY
 
@@ -134,7 +134,7 @@ def test_chart_tables_refuse_update_and_delete(store):
 
 
 def amend(store, entry_id, reason="typo", void=False, confirm=False, **changes):
-    return core.amend(
+    return corrections.amend(
         store,
         entry_id,
         changes,
@@ -160,7 +160,7 @@ def test_amending_vitals_keeps_both_versions(store):
     assert [r["id"] for r in current] == [new["id"]]
     assert current[0]["values"]["systolic"] == 132 and current[0]["values"]["pulse"] == 72
     assert current[0]["amended"] == "amended 2026-11-26"
-    versions = core.history(store, first["id"], user="tester", now=NOW, tz=TZ)
+    versions = corrections.history(store, first["id"], user="tester", now=NOW, tz=TZ)
     assert [(v["id"], v["version"], v["state"]) for v in versions] == [
         (first["id"], "original", "superseded"),
         (new["id"], f"amends {first['id']}", "current"),
@@ -198,7 +198,7 @@ def test_voiding_hides_an_entry_but_keeps_it_in_the_history(store):
     problem = core.add_problem(store, ADULT, "I10", today=TODAY, **WHO)
     void = amend(store, problem["id"], reason="wrong patient", void=True)
     assert core.problems(store, 1, tz=TZ) == []
-    versions = core.history(store, problem["id"], user="tester", now=NOW, tz=TZ)
+    versions = corrections.history(store, problem["id"], user="tester", now=NOW, tz=TZ)
     assert [v["state"] for v in versions] == ["superseded", "voided"]
     with pytest.raises(Conflict, match=f"voided by entry {void['id']}"):
         amend(store, void["id"], note="x")
@@ -219,7 +219,9 @@ def test_problems_resolve_as_new_entries(store):
     # a resolution entered in error is voided, and the problem is active again
     amend(store, resolved["status_id"], reason="not resolved", void=True)
     assert core.problems(store, 1, tz=TZ)[0]["status"] == "active"
-    kinds = [v["kind"] for v in core.history(store, problem["id"], user="tester", now=NOW, tz=TZ)]
+    kinds = [
+        v["kind"] for v in corrections.history(store, problem["id"], user="tester", now=NOW, tz=TZ)
+    ]
     assert kinds == ["problem", "resolution", "resolution"]
 
 
@@ -286,7 +288,7 @@ def test_allergies_none_known_and_not_recorded_differ(store):
 
 
 def test_results_are_kept_as_reported_and_flagged(store):
-    core.add_result(
+    findings.add_result(
         store,
         ADULT,
         "Hemoglobin A1c",
@@ -297,27 +299,27 @@ def test_results_are_kept_as_reported_and_flagged(store):
         tz=TZ,
         **WHO,
     )
-    core.add_result(store, ADULT, "LDL", "88", unit="mg/dL", range_text="<100", tz=TZ, **WHO)
-    core.add_result(store, ADULT, "EKG", "Normal sinus rhythm", tz=TZ, **WHO)
-    rows = core.results(store, 1, tz=TZ)
+    findings.add_result(store, ADULT, "LDL", "88", unit="mg/dL", range_text="<100", tz=TZ, **WHO)
+    findings.add_result(store, ADULT, "EKG", "Normal sinus rhythm", tz=TZ, **WHO)
+    rows = findings.results(store, 1, tz=TZ)
     assert [(r["value"], r["range"], r["flag"]) for r in rows] == [
         ("7.2", "4.0-5.6", "H"),
         ("88", "<100", ""),
         ("Normal sinus rhythm", None, ""),
     ]
     with pytest.raises(Invalid, match="check digit is wrong"):
-        core.add_result(store, ADULT, "A1c", "7", loinc="4548-5", tz=TZ, **WHO)
+        findings.add_result(store, ADULT, "A1c", "7", loinc="4548-5", tz=TZ, **WHO)
     with pytest.raises(Invalid, match="cannot read range"):
-        core.add_result(store, ADULT, "A1c", "7", range_text="normal", tz=TZ, **WHO)
+        findings.add_result(store, ADULT, "A1c", "7", range_text="normal", tz=TZ, **WHO)
     with pytest.raises(Invalid, match="low end is above"):
-        core.add_result(store, ADULT, "A1c", "7", range_text="9-4", tz=TZ, **WHO)
+        findings.add_result(store, ADULT, "A1c", "7", range_text="9-4", tz=TZ, **WHO)
 
 
 def test_notes_keep_their_text(store):
-    core.add_note(store, ADULT, "Line one.\n  indented line two\n", **WHO)
-    assert core.notes(store, 1, tz=TZ)[0]["text"] == "Line one.\n  indented line two"
+    findings.add_note(store, ADULT, "Line one.\n  indented line two\n", **WHO)
+    assert findings.notes(store, 1, tz=TZ)[0]["text"] == "Line one.\n  indented line two"
     with pytest.raises(Invalid, match="empty"):
-        core.add_note(store, ADULT, " \n ", **WHO)
+        findings.add_note(store, ADULT, " \n ", **WHO)
 
 
 def test_every_view_and_write_is_audited(store):

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from fhir.resources.R4B.bundle import Bundle
 
-from macli.chart import core, fhir, readings
+from macli.chart import core, corrections, fhir, findings, readings
 from tests.chart.conftest import ADULT, NOW, TODAY
 
 TZ = ZoneInfo("America/New_York")
@@ -50,7 +50,7 @@ def full_chart(store):
     core.add_medication(store, ADULT, "ibuprofen", today=TODAY, **WHO)
     core.stop_medication(store, medication["id"] + 1, today=TODAY, **WHO)
     core.add_allergy(store, ADULT, "penicillin", reaction="hives", severity="moderate", **WHO)
-    core.add_result(
+    findings.add_result(
         store,
         ADULT,
         "Hemoglobin A1c",
@@ -61,8 +61,8 @@ def full_chart(store):
         tz=TZ,
         **WHO,
     )
-    core.add_result(store, ADULT, "EKG", "Normal sinus rhythm", tz=TZ, **WHO)
-    core.amend(
+    findings.add_result(store, ADULT, "EKG", "Normal sinus rhythm", tz=TZ, **WHO)
+    corrections.amend(
         store,
         problem["id"],
         {"note": "diet controlled"},
