@@ -37,7 +37,7 @@ def _units(app) -> str:
 def chart():
     """Patient charts: vitals, problems, meds, allergies, notes.
 
-    Results and notes too; ICD-10-CM look-ups; FHIR export.
+    Also results, ICD-10-CM code look-ups and FHIR export.
 
     Entries are never changed or deleted: `chart amend` writes a corrected
     version beside the old one. Every view and export is written to the audit log.
