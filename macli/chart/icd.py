@@ -7,6 +7,7 @@ FTS5 index) in one transaction; every later look-up is an indexed query.
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import UTC, datetime
 
@@ -48,8 +49,7 @@ def release(store: Store) -> str:
 
 def ensure_loaded(store: Store) -> None:
     """Load the shipped code set into the store unless that release is already there."""
-    loaded = store.scalar("SELECT release FROM icd10cm_release")
-    if loaded is not None and loaded == _shipped_cached():
+    if store.scalar("SELECT release FROM icd10cm_release") == _shipped_cached():
         return
     with store.write():
         loaded = store.scalar("SELECT release FROM icd10cm_release")
@@ -78,13 +78,10 @@ def ensure_loaded(store: Store) -> None:
         )
 
 
-_SHIPPED: list[str] = []
-
-
+@functools.cache
 def _shipped_cached() -> str:
-    if not _SHIPPED:
-        _SHIPPED.append(shipped_release()[0])
-    return _SHIPPED[0]
+    """The shipped release, read from the file's header once per process."""
+    return shipped_release()[0]
 
 
 def normalise(code: str) -> str:
