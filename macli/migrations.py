@@ -183,5 +183,6 @@ def patients_002_providers(db):
 
 
 # -- areas, in the order they build on each other -------------------------------------
+import macli.chart.schema  # noqa: E402, F401
 import macli.expense.schema  # noqa: E402, F401
 import macli.schedule.schema  # noqa: E402, F401
