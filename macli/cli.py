@@ -20,6 +20,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "config": ("macli.ops:config", "Clinic settings: name, phone, time zone, mail and SMS."),
     "patient": ("macli.patients.cli:patient", "Register, find, edit, import and export patients."),
     "provider": ("macli.patients.cli:provider", "The clinicians who see patients."),
+    "chart": ("macli.chart.cli:chart", "Patient charts: vitals, problems, meds, allergies, notes."),
     "remind": (
         "macli.remind.cli:remind",
         "Appointment reminders by e-mail, SMS and phone call list.",
@@ -34,6 +35,10 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "browse": (
         "macli.browse:browse",
         "Browse the store read-only in Datasette, with canned clinic queries.",
+    ),
+    "expense": (
+        "macli.expense.cli:expense",
+        "Record, import, budget, report and export what the office spends.",
     ),
     "demo": ("macli.demo:demo", "Create a synthetic demo clinic to try macli on."),
     "export": (
