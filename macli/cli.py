@@ -20,6 +20,10 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "config": ("macli.ops:config", "Clinic settings: name, phone, time zone, mail and SMS."),
     "patient": ("macli.patients.cli:patient", "Register, find, edit, import and export patients."),
     "provider": ("macli.patients.cli:provider", "The clinicians who see patients."),
+    "schedule": (
+        "macli.schedule.cli:schedule",
+        "Book, move and check in appointments; day sheets.",
+    ),
     "audit": ("macli.ops:audit_group", "The audit log of every view and change."),
     "backup": ("macli.ops:backup", "Copy the store safely while others use it."),
     "check": ("macli.ops:check", "Check the store's integrity and the audit chain."),
