@@ -71,7 +71,12 @@ def _parse_interval(text: str, spec: str) -> tuple[time, time]:
     match = re.fullmatch(r"\s*([\d:]+)\s*-\s*([\d:]+)\s*", text)
     if not match:
         raise Invalid(f"cannot read the times {text.strip()!r} in {spec!r} (use HH:MM-HH:MM)")
-    starts, ends = parse_time(match[1]), parse_time(match[2])
+    try:
+        starts, ends = parse_time(match[1]), parse_time(match[2])
+    except Invalid as error:
+        raise Invalid(
+            f"cannot read the times {text.strip()!r} in {spec!r} ({error.message})"
+        ) from error
     if ends <= starts:
         raise Invalid(f"{text.strip()!r} in {spec!r} ends before it starts")
     return starts, ends
