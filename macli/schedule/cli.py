@@ -57,9 +57,9 @@ def _report_overridden(result: dict) -> None:
 
 @click.group()
 def schedule():
-    """Appointments that never double-book the provider, the patient or the room.
+    """Book appointments that never double-book; day sheets, free slots.
 
-    Times are read in the clinic's time zone: '2026-12-01 09:30', 'tomorrow 9:30',
+    Nothing overlaps for the same provider, patient or room. Times are read in the clinic's time zone: '2026-12-01 09:30', 'tomorrow 9:30',
     'mon 14:00', '+2d 10:00'. PATIENT is an MRN or part of a name; PROVIDER an id or
     part of a name.
     """
@@ -80,7 +80,7 @@ def schedule():
 def add_command(
     app, patient, provider_ref, at, minutes, type_ref, room, reason, repeat, force, why
 ):
-    """Book an appointment and print its id (one id per line for a series).
+    """Book an appointment and print its id (one per line for a series).
 
     Refused when it overlaps another appointment of the provider, the patient
     or the room, falls outside the provider's working hours or inside a block;
@@ -216,7 +216,9 @@ def day_command(app, day, provider_ref, fmt):
 @format_option
 @pass_app
 def week_command(app, day, provider_ref, fmt):
-    """The week (Monday to Sunday) around DATE: booked and open time per day.
+    """The week around DATE: booked and open time per day.
+
+    Monday to Sunday, one row per provider and day (names no patient).
 
     \b
     Example:
@@ -235,7 +237,10 @@ def week_command(app, day, provider_ref, fmt):
 @format_option
 @pass_app
 def free_command(app, provider_ref, on, minutes, type_ref, days, fmt):
-    """Open time inside the provider's working hours, long enough for the visit.
+    """Find open time in a provider's working hours.
+
+    Lists every open stretch at least as long as the visit, outside bookings
+    and blocks, and never before now.
 
     \b
     Example:
@@ -291,7 +296,7 @@ def move_command(app, appointment_id, at, provider_ref, series, force, why):
 @click.option("--series", is_flag=True, help="Also cancel every later occurrence of its series.")
 @pass_app
 def cancel_command(app, appointment_id, reason, series):
-    """Cancel an appointment; the time is free again and the record stays.
+    """Cancel an appointment; its time is free again, the record stays.
 
     \b
     Example:
@@ -538,7 +543,7 @@ def room_edit_command(app, name, active):
 )
 @pass_app
 def export_command(app, first, last, provider_ref, with_reason, path):
-    """Export appointments to an iCalendar (.ics) file for a calendar program.
+    """Export appointments to an iCalendar (.ics) file.
 
     Events carry the patient, type, provider and room; the reason for the visit
     only with --with-reason. Cancelled appointments are left out.

@@ -9,9 +9,9 @@ import json
 
 import click
 import pytest
-from conftest import dump
 
 from macli.cli import cli
+from tests.conftest import dump
 
 
 @pytest.fixture

@@ -10,8 +10,7 @@ import pytest
 from macli import audit
 from macli.errors import Conflict, Invalid, NotFound
 from macli.schedule import core, hours
-
-from .conftest import NOW, TZ
+from tests.schedule.conftest import NOW, TZ
 
 
 def book(store, patient, at, provider="chen", **options):

@@ -8,8 +8,7 @@ import pytest
 
 from macli.errors import Invalid, NotFound
 from macli.schedule import core, hours
-
-from .conftest import NOW, TZ
+from tests.schedule.conftest import NOW, TZ
 
 
 def test_hours_grammar_reads_ranges_lists_and_several_specs():

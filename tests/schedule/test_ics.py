@@ -14,8 +14,7 @@ import icalendar
 
 from macli import audit
 from macli.schedule import core
-
-from .conftest import NOW, TZ
+from tests.schedule.conftest import NOW, TZ
 
 KHAL = Path(sys.executable).parent / "khal"
 

@@ -10,8 +10,7 @@ import pytest
 from macli import audit
 from macli.errors import Invalid
 from macli.schedule import core, hours, sheets
-
-from .conftest import NOW, TZ
+from tests.schedule.conftest import NOW, TZ
 
 TUESDAY = date(2026, 12, 1)
 
