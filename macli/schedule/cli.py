@@ -8,7 +8,7 @@ import click
 from macli.cli import pass_app
 from macli.output import format_option, render, render_record
 from macli.schedule import catalog, core, hours, sheets
-from macli.when import parse_date
+from macli.when import local_text, parse_date
 
 _LENGTH_OPTIONS = [
     click.option(
@@ -327,7 +327,8 @@ def status_command(app, appointment_id, status):
     row = core.set_status(
         app.store, appointment_id, status, tz=app.zone, user=app.user, now=app.now
     )
-    click.echo(f"Appointment {row['id']} is {row['status']}.")
+    changed = local_text(row["status_at"], app.zone)[11:]
+    click.echo(f"Appointment {row['id']}: {row['status']} at {changed}.")
 
 
 @schedule.command("hours")

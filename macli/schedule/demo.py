@@ -36,6 +36,7 @@ COLUMNS = (
     " series_id, cancel_reason, created_at, created_by, updated_at"
 )
 INSERT = f"INSERT INTO appointments ({COLUMNS}) VALUES ({', '.join('?' * 14)})"
+GAPS = (10, 10, 10, 20, 30, 40, 60)  # minutes left open when a slot stays free
 CANCEL_REASONS = ["patient called", "feeling better", "schedule conflict", "weather", None]
 
 
@@ -59,8 +60,12 @@ def appointment_rows(desk: Desk, rng, first: date, last: date, tz, now: datetime
     to about `desk.fill`, never double-booking a provider, a patient or a room."""
     weights = [kind[2] for kind in desk.types]
     now_text = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    today = now.astimezone(tz).date()
     day = first
     while day <= last:
+        # The coming days are booked less the further off they are, as in a real clinic.
+        ahead = (day - today).days
+        fill = desk.fill * max(0.3, 1 - ahead / 16) if ahead > 0 else desk.fill
         # Clinic hours never touch a DST change (2 a.m.), so one offset serves the day.
         offset = datetime.combine(day, time(12)).replace(tzinfo=tz).utcoffset()
         patients_today: set[int] = set()
@@ -80,8 +85,8 @@ def appointment_rows(desk: Desk, rng, first: date, last: date, tz, now: datetime
                         continue
                     if ends > closing:
                         break
-                    if rng.random() > desk.fill:
-                        cursor += timedelta(minutes=10)
+                    if rng.random() > fill:
+                        cursor += timedelta(minutes=rng.choice(GAPS))
                         continue
                     where = room
                     if kind[4]:

@@ -233,7 +233,10 @@ def test_move_cancel_and_status(run, clinic, booked, db_path):
     today = int(
         run(f"schedule add {clinic['cy']} --provider chen --at 'today 10:00' --duration 20").stdout
     )
-    assert run(f"schedule status {today} arrived").stdout == f"Appointment {today} is arrived.\n"
+    assert (
+        run(f"schedule status {today} arrived").stdout
+        == f"Appointment {today}: arrived at 09:00.\n"
+    )
     run(f"schedule status {today} gone", expect=2)
 
 
