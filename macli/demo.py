@@ -27,6 +27,8 @@ DEMO_USER = "demo"
 AREAS = [
     "macli.patients.demo:populate",
     "macli.schedule.demo:populate",
+    "macli.chart.demo:populate",
+    "macli.expense.demo:populate",
 ]
 
 
