@@ -20,6 +20,10 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "config": ("macli.ops:config", "Clinic settings: name, phone, time zone, mail and SMS."),
     "patient": ("macli.patients.cli:patient", "Register, find, edit, import and export patients."),
     "provider": ("macli.patients.cli:provider", "The clinicians who see patients."),
+    "schedule": (
+        "macli.schedule.cli:schedule",
+        "Book appointments that never double-book; day sheets, free slots.",
+    ),
     "chart": ("macli.chart.cli:chart", "Patient charts: vitals, problems, meds, allergies, notes."),
     "remind": (
         "macli.remind.cli:remind",
