@@ -22,8 +22,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from aiosmtpd.controller import Controller  # noqa: E402
-
 from bench import clinic  # noqa: E402
 from bench.harness import (  # noqa: E402
     NOW,
@@ -37,6 +35,7 @@ from bench.harness import (  # noqa: E402
 )
 from macli.store import Store  # noqa: E402
 from macli.when import localize, utc_text, zone  # noqa: E402
+from tests.remind.conftest import LocalController  # noqa: E402
 
 REMINDERS = 2000
 RUNS = 3
@@ -57,12 +56,6 @@ class Counter:
         self.messages += 1
         self.sessions.add(id(session))
         return "250 OK"
-
-
-class LocalController(Controller):
-    def _trigger_server(self):
-        self.port = self.server.sockets[0].getsockname()[1]
-        super()._trigger_server()
 
 
 def prepare(source: Path) -> Path:

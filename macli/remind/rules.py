@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from macli.errors import Conflict, Invalid, NotFound
 from macli.remind.schema import CHANNELS
@@ -105,8 +105,7 @@ def _select(store: Store, where: str, params: list) -> list[dict]:
 
 
 def before_text(seconds: int) -> str:
-    from datetime import timedelta
-
+    """A rule's lead time as it was typed: `2d`, `1h30m`."""
     return duration_text(timedelta(seconds=seconds))
 
 
