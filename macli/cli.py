@@ -20,6 +20,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "config": ("macli.ops:config", "Clinic settings: name, phone, time zone, mail and SMS."),
     "patient": ("macli.patients.cli:patient", "Register, find, edit, import and export patients."),
     "provider": ("macli.patients.cli:provider", "The clinicians who see patients."),
+    "bill": ("macli.bill.cli:bill", "Fees, coding, claims, X12 837P export, payments, aging."),
     "audit": ("macli.ops:audit_group", "The audit log of every view and change."),
     "backup": ("macli.ops:backup", "Copy the store safely while others use it."),
     "check": ("macli.ops:check", "Check the store's integrity and the audit chain."),
