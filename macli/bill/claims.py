@@ -345,21 +345,29 @@ def show(store: Store, reference: str, *, user: str, now: datetime, tz: ZoneInfo
         ),
         "lines": [
             {
-                **line,
-                "fee": cents_text(line.pop("fee_cents")),
-                "charge": cents_text(line.pop("charge_cents")),
+                "line": line["line_no"],
+                "code": line["code"],
+                "modifiers": line["modifiers"],
+                "units": line["units"],
+                "pointers": line["pointers"],
+                "fee": cents_text(line["fee_cents"]),
+                "charge": cents_text(line["charge_cents"]),
+                "description": line["description"],
             }
             for line in store.query(
-                "SELECT line_no AS line, code, modifiers, units, pointers, description,"
-                " fee_cents, charge_cents FROM bill_claim_lines WHERE claim_id = ? ORDER BY line_no",
-                [claim["id"]],
+                "SELECT * FROM bill_claim_lines WHERE claim_id = ? ORDER BY line_no", [claim["id"]]
             )
         ],
         "payments": [
-            {**row, "amount": cents_text(row.pop("amount_cents"))}
+            {
+                "date": row["received_on"],
+                "kind": row["kind"],
+                "amount": cents_text(row["amount_cents"]),
+                "reason": row["reason"],
+                "user": row["user"],
+            }
             for row in store.query(
-                "SELECT received_on AS date, kind, amount_cents, reason, user FROM bill_payments"
-                " WHERE claim_id = ? ORDER BY received_on, id",
+                "SELECT * FROM bill_payments WHERE claim_id = ? ORDER BY received_on, id",
                 [claim["id"]],
             )
         ],

@@ -214,12 +214,12 @@ def show_coverage(store: Store, reference: str, *, user: str, now: datetime) -> 
     """A patient's coverage for display; the view is audited."""
     patient = patients.resolve(store, reference)
     row = coverage(store, patient["id"])
-    audit.record(store, user=user, action="bill.coverage.view", now=now, patient_id=patient["id"])
     if row is None:
         raise NotFound(
             f"{patient['mrn']} has no insurance on file "
             f"(add it: macli bill coverage {patient['mrn']} --payer NAME --member-id ID)"
         )
+    audit.record(store, user=user, action="bill.coverage.view", now=now, patient_id=patient["id"])
     return {"mrn": patient["mrn"], "name": patient["name"], **row}
 
 

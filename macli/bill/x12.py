@@ -100,7 +100,12 @@ def clinic_problems(store: Store) -> tuple[dict, list[str]]:
                 "(e.g. '100 Example Street, Boston, MA 02110-1301')"
             )
     except Invalid as error:
-        problems.append(f"clinic.address {error.message}")
+        problems.append(
+            f"clinic.address {error.message}"
+            if address
+            else "clinic.address is not set (macli config set clinic.address "
+            "'100 Example Street, Boston, MA 02110-1301')"
+        )
     phone = settings.get(store, "clinic.phone")
     if not phone or not phone.startswith("+1") or len(phone) != 12:
         problems.append(
