@@ -4,15 +4,15 @@ and the one place where expected failures become `Error: ...` and an exit code."
 from __future__ import annotations
 
 import importlib
-import sqlite3
 
 import click
 
 from macli import __version__
-from macli.app import App, default_db_path, login_name
 from macli.errors import MacliError
 
-pass_app = click.make_pass_decorator(App)
+# Commands receive the App (macli.app) that the root group puts on ctx.obj. It is
+# imported inside the root callback so `macli --help` never loads the store modules.
+pass_app = click.pass_obj
 
 # name -> (module:attribute, one-line help). Groups are imported only when called, so
 # `macli --help` and a simple listing never pay for what they do not use.
@@ -21,11 +21,22 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "patient": ("macli.patients.cli:patient", "Register, find, edit, import and export patients."),
     "provider": ("macli.patients.cli:provider", "The clinicians who see patients."),
     "bill": ("macli.bill.cli:bill", "Fees, coding, claims, X12 837P export, payments, aging."),
-    "audit": ("macli.ops:audit_group", "The audit log of every view and change."),
-    "backup": ("macli.ops:backup", "Copy the store safely while others use it."),
-    "check": ("macli.ops:check", "Check the store's integrity and the audit chain."),
-    "sql": ("macli.ops:sql", "Run a read-only SQL query for scripted exports."),
+    "audit": ("macli.ops:audit_group", "The audit log of every view and change of patient data."),
+    "backup": ("macli.ops:backup", "Copy the store to PATH while others keep working (mode 0600)."),
+    "check": (
+        "macli.ops:check",
+        "Check the store: SQLite integrity, foreign keys and the audit chain.",
+    ),
+    "sql": ("macli.ops:sql", "Run one read-only SQL query; any write is refused."),
+    "browse": (
+        "macli.browse:browse",
+        "Browse the store read-only in Datasette, with canned clinic queries.",
+    ),
     "demo": ("macli.demo:demo", "Create a synthetic demo clinic to try macli on."),
+    "export": (
+        "macli.ops:export",
+        "Export one table, or all of them, for scripts (streamed; files are 0600).",
+    ),
 }
 
 
@@ -48,7 +59,7 @@ class LazyGroup(click.Group):
     def format_commands(self, ctx, formatter):
         rows = []
         for name in self.list_commands(ctx):
-            if name in self.lazy and name not in self.commands:
+            if name in self.lazy:
                 rows.append((name, self.lazy[name][1]))
             else:
                 command = self.get_command(ctx, name)
@@ -65,12 +76,15 @@ class RootGroup(LazyGroup):
             return super().invoke(ctx)
         except MacliError as error:
             raise _failure(error.message, error.exit_code) from None
-        except sqlite3.OperationalError as error:
-            raise _failure(f"the store could not be used: {error}", 1) from None
+        except Exception as error:
+            import sqlite3
+
+            if isinstance(error, sqlite3.OperationalError):
+                raise _failure(f"the store could not be used: {error}", 1) from None
+            raise
         finally:
-            app = ctx.obj
-            if isinstance(app, App):
-                app.close()
+            if ctx.obj is not None:
+                ctx.obj.close()
 
 
 def _failure(message: str, exit_code: int) -> click.ClickException:
@@ -116,6 +130,8 @@ def cli(ctx, db_path, user, now_text):
         macli demo && export MACLI_DB=macli-demo.db
         macli patient list --search garcia
     """
+    from macli.app import App, default_db_path, login_name
+
     if now_text is not None:
         from datetime import datetime
 
