@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from macli.bill import claims, coverage, fees, ledger, superbill
+from macli.bill import claims, coverage, fees, ledger, superbill, views
 from macli.bill.schema import RELATIONS, STATUSES
 from macli.cli import pass_app
 from macli.errors import MacliError
@@ -232,7 +232,7 @@ def show_command(app, reference, fmt):
         macli bill show C12
         macli bill show 118 -f json
     """
-    record = claims.show(app.store, reference, user=app.user, now=app.now, tz=app.zone)
+    record = views.show(app.store, reference, user=app.user, now=app.now, tz=app.zone)
     parts = {key: record.pop(key) for key in ("diagnoses", "lines", "payments", "history")}
     if fmt == "json":
         render_record({**record, **parts}, fmt)
@@ -268,7 +268,7 @@ def list_command(app, status, payer, all_versions, fmt):
         macli bill list --status denied
         macli bill list --payer Medicare -f csv
     """
-    rows = claims.listing(
+    rows = views.listing(
         app.store,
         status=status,
         payer=payer,
@@ -276,7 +276,7 @@ def list_command(app, status, payer, all_versions, fmt):
         user=app.user,
         now=app.now,
     )
-    render(rows, fmt, columns=claims.LIST_COLUMNS, empty="No claims.")
+    render(rows, fmt, columns=views.LIST_COLUMNS, empty="No claims.")
 
 
 def _claim_ids(text: str | None) -> list[int] | None:
@@ -309,7 +309,7 @@ def export_command(app, x12, claim_text, ready, status, output, fmt):
         macli bill export --x12 --ready -o batch-2026-11-26.837
         macli bill export -f csv -o claims.csv
     """
-    from macli.bill import x12 as x12_module
+    from macli.bill import batch
 
     claim_ids = _claim_ids(claim_text)
     if claim_ids is not None and (ready or status):
@@ -319,7 +319,7 @@ def export_command(app, x12, claim_text, ready, status, output, fmt):
             raise click.UsageError("--status is for listings; an X12 batch sends ready claims")
         if not output:
             raise click.UsageError("an X12 batch needs a file: -o FILE")
-        result = x12_module.export(
+        result = batch.export(
             app.store, output, claim_ids=claim_ids, user=app.user, now=app.now, tz=app.zone
         )
         click.echo(
@@ -327,7 +327,7 @@ def export_command(app, x12, claim_text, ready, status, output, fmt):
             f"(interchange {result['interchange']:09d}); they are now submitted."
         )
         return
-    rows = claims.export_rows(
+    rows = views.export_rows(
         app.store,
         status="ready" if ready else status,
         claim_ids=claim_ids,
@@ -340,10 +340,10 @@ def export_command(app, x12, claim_text, ready, status, output, fmt):
         except OSError as error:
             raise MacliError(f"cannot write {output}: {error.strerror}") from error
         with handle:
-            count = render(rows, fmt, columns=claims.EXPORT_COLUMNS, out=handle)
+            count = render(rows, fmt, columns=views.EXPORT_COLUMNS, out=handle)
         click.echo(f"Wrote {count} claims to {output}.", err=True)
     else:
-        render(rows, fmt, columns=claims.EXPORT_COLUMNS, empty="No claims.")
+        render(rows, fmt, columns=views.EXPORT_COLUMNS, empty="No claims.")
 
 
 @bill.command("pay")

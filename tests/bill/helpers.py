@@ -62,9 +62,9 @@ def claimed(clinic, **kwargs) -> int:
 
 def send(clinic, path, claim_ids=None) -> dict:
     """Export ready claims (or those named) as an 837P batch at `path`."""
-    from macli.bill import x12
+    from macli.bill import batch
 
-    return x12.export(clinic.store, path, claim_ids=claim_ids, user=USER, now=NOW, tz=ZONE)
+    return batch.export(clinic.store, path, claim_ids=claim_ids, user=USER, now=NOW, tz=ZONE)
 
 
 def submitted(clinic, tmp_path, **kwargs) -> int:

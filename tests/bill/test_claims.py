@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from macli.bill import claims, superbill
+from macli.bill import claims, superbill, views
 from macli.errors import Conflict, Invalid, NotFound
 from macli.patients import core as patients
 from macli.patients import providers
@@ -195,14 +195,14 @@ def test_a_denied_claim_is_corrected_as_a_new_version_keeping_the_history(clinic
         tz=ZONE,
     )
     ready(clinic, appointment)
-    shown = claims.show(clinic.store, str(appointment), user=USER, now=NOW, tz=ZONE)
+    shown = views.show(clinic.store, str(appointment), user=USER, now=NOW, tz=ZONE)
     assert (shown["claim"], shown["version"], shown["corrects"], shown["status"]) == (
         f"C{second['id']}",
         2,
         f"C{first}",
         "ready",
     )
-    old = claims.show(clinic.store, f"C{first}", user=USER, now=NOW, tz=ZONE)
+    old = views.show(clinic.store, f"C{first}", user=USER, now=NOW, tz=ZONE)
     assert (old["status"], old["corrected_by"]) == ("denied", f"C{second['id']}")
     assert [(h["status"], h["note"]) for h in old["history"]] == [
         ("draft", "coded"),
@@ -222,18 +222,18 @@ def test_show_is_audited_and_lists_hide_corrected_versions(clinic, tmp_path):
     first = submitted(clinic, tmp_path)
     ledger.deny(clinic.store, f"C{first}", "CO-16", user=USER, now=NOW)
     claims.correct(clinic.store, f"C{first}", user=USER, now=NOW)
-    claims.show(clinic.store, f"C{first}", user=USER, now=NOW, tz=ZONE)
+    views.show(clinic.store, f"C{first}", user=USER, now=NOW, tz=ZONE)
     last = clinic.store.one("SELECT action, patient_id, detail FROM audit ORDER BY id DESC LIMIT 1")
     assert last == {
         "action": "bill.view",
         "patient_id": clinic.ana["id"],
         "detail": f"C{first}".join(["claim ", ""]),
     }
-    current = claims.listing(clinic.store, user=USER, now=NOW)
+    current = views.listing(clinic.store, user=USER, now=NOW)
     assert [(row["claim"], row["status"]) for row in current] == [("C2", "draft")]
-    every = claims.listing(clinic.store, all_versions=True, user=USER, now=NOW)
+    every = views.listing(clinic.store, all_versions=True, user=USER, now=NOW)
     assert [(row["claim"], row["status"]) for row in every] == [("C1", "denied"), ("C2", "draft")]
-    assert claims.listing(clinic.store, status="paid", user=USER, now=NOW) == []
+    assert views.listing(clinic.store, status="paid", user=USER, now=NOW) == []
     assert clinic.store.scalar("SELECT action FROM audit ORDER BY id DESC LIMIT 1") == "bill.list"
     with pytest.raises(NotFound, match="no claim C99"):
-        claims.show(clinic.store, "C99", user=USER, now=NOW, tz=ZONE)
+        views.show(clinic.store, "C99", user=USER, now=NOW, tz=ZONE)

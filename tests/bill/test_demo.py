@@ -7,8 +7,8 @@ import random
 from datetime import timedelta
 
 from macli import settings
+from macli.bill import batch
 from macli.bill import demo as bill_demo
-from macli.bill import x12
 from macli.demo import DemoContext
 from macli.patients import demo as patients_demo
 from macli.patients.contact import check_npi
@@ -62,7 +62,7 @@ def test_demo_visits_become_claims_in_every_state_and_export_cleanly(store, tmp_
     )
     assert 0 < balance["settled"] < balance["charges"]
     path = tmp_path / "demo.837"
-    result = x12.export(store, path, user="tester", now=NOW, tz=ZONE)
+    result = batch.export(store, path, user="tester", now=NOW, tz=ZONE)
     assert result["claims"] == statuses["ready"]
     ok, errors, _ = validate(path)
     assert (ok, errors) == (True, [])

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from macli.bill import claims, ledger
+from macli.bill import claims, ledger, views
 from macli.errors import Conflict, Invalid
 from tests.bill.helpers import NOW, TODAY, USER, ZONE, claimed, coded, send, submitted
 from tests.conftest import dump
@@ -137,7 +137,7 @@ def test_balance_is_charges_less_payments_and_adjustments_everywhere(clinic, tmp
     pay(clinic, claim, "100.25", adjust="20.10", reason="CO-45")
     row = claims.get(clinic.store, claim)
     assert row["balance_cents"] == 15850 - 10025 - 2010 == 3815
-    listed = claims.listing(clinic.store, user=USER, now=NOW)[0]
+    listed = views.listing(clinic.store, user=USER, now=NOW)[0]
     assert (listed["charges"], listed["paid"], listed["adjusted"], listed["balance"]) == (
         "158.50",
         "100.25",

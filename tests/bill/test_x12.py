@@ -10,7 +10,7 @@ import sqlite3
 import pytest
 
 from macli import settings
-from macli.bill import claims, coverage, ledger, superbill, x12
+from macli.bill import claims, coverage, ledger, superbill, views, x12
 from macli.errors import Conflict, Invalid, MacliError
 from macli.patients import core as patients
 from tests.bill.helpers import NOW, TODAY, USER, ZONE, claimed, coded, send, submitted
@@ -147,8 +147,8 @@ def test_a_batch_of_several_claims_passes_pyx12_with_no_errors(clinic, tmp_path)
     assert ["PAT", "19"] in seg and ["NM1", "QC", "1", "GARCIA", "LEO"] in seg
     assert ["NM1", "IL", "1", "O'BRIEN", "SIOBHAN", "", "", "", "MI", "1EG4TE5MK73"] in seg
     assert ["N4", "BOSTON", "MA", "021101301"] in seg  # the billing provider's ZIP+4
-    assert all(c["status"] == "submitted" for c in claims.query_rows(store, status="submitted"))
-    assert len(claims.query_rows(store, status="submitted")) == 5
+    assert all(c["status"] == "submitted" for c in views.query_rows(store, status="submitted"))
+    assert len(views.query_rows(store, status="submitted")) == 5
     assert path.stat().st_mode & 0o777 == 0o600
 
 
