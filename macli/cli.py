@@ -24,6 +24,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "macli.bill.cli:bill",
         "Fees, coding, claims, X12 837P export, payments and what is owed.",
     ),
+    "chart": ("macli.chart.cli:chart", "Patient charts: vitals, problems, meds, allergies, notes."),
     "audit": ("macli.ops:audit_group", "The audit log of every view and change of patient data."),
     "backup": ("macli.ops:backup", "Copy the store to PATH while others keep working (mode 0600)."),
     "check": (
@@ -34,6 +35,10 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "browse": (
         "macli.browse:browse",
         "Browse the store read-only in Datasette, with canned clinic queries.",
+    ),
+    "expense": (
+        "macli.expense.cli:expense",
+        "Record, import, budget, report and export what the office spends.",
     ),
     "demo": ("macli.demo:demo", "Create a synthetic demo clinic to try macli on."),
     "export": (

@@ -184,4 +184,6 @@ def patients_002_providers(db):
 
 # -- areas, in the order they build on each other -------------------------------------
 import macli.bill.schema  # noqa: E402, F401
+import macli.chart.schema  # noqa: E402, F401
+import macli.expense.schema  # noqa: E402, F401
 import macli.schedule.schema  # noqa: E402, F401
