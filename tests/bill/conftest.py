@@ -1,17 +1,37 @@
-"""A small billing clinic for the bill tests: settings, a provider with an NPI, insured
-patients and a fee schedule."""
+"""Bill tests start from a store that already holds the ICD-10-CM code set (built once,
+copied per test); `clinic` adds settings, a provider with an NPI, insured patients and
+a fee schedule."""
 
 from __future__ import annotations
 
+import shutil
 from types import SimpleNamespace
 
 import pytest
 
 from macli import settings
 from macli.bill import coverage, fees
+from macli.chart import icd
 from macli.patients import core as patients
 from macli.patients import providers
+from macli.store import Store
 from tests.bill.helpers import FEES, NOW, TODAY, USER
+
+
+@pytest.fixture(scope="session")
+def icd_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("bill") / "template.db"
+    store = Store(path)
+    icd.ensure_loaded(store)
+    store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.close()
+    return path
+
+
+@pytest.fixture(autouse=True)
+def bill_store_file(icd_template, db_path):
+    shutil.copyfile(icd_template, db_path)
+    return db_path
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from macli.errors import Conflict, Invalid, NotFound
 from macli.patients import core as patients
 from macli.patients import providers
 from tests.bill.helpers import NOW, TODAY, USER, ZONE, claimed, coded, submitted, visit
-from tests.conftest import dump
+from tests.chart.conftest import dump
 
 
 def ready(clinic, appointment, **kwargs):

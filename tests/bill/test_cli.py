@@ -13,7 +13,7 @@ import sys
 import pytest
 
 from tests.bill.helpers import claimed, visit
-from tests.conftest import dump
+from tests.chart.conftest import dump
 
 
 def refused(run, db_path, args, message, code=1):

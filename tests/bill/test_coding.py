@@ -9,7 +9,7 @@ from macli.bill import superbill
 from macli.bill.superbill import parse_line
 from macli.errors import Conflict, Invalid, NotFound
 from tests.bill.helpers import NOW, USER, ZONE, visit
-from tests.conftest import dump
+from tests.chart.conftest import dump
 
 
 def code(clinic, appointment, dx, lines):

@@ -9,7 +9,7 @@ import pytest
 from macli.bill import claims, ledger, views
 from macli.errors import Conflict, Invalid
 from tests.bill.helpers import NOW, TODAY, USER, ZONE, claimed, coded, send, submitted
-from tests.conftest import dump
+from tests.chart.conftest import dump
 
 
 def pay(clinic, claim, amount, received_on=TODAY, **kwargs):

@@ -14,7 +14,7 @@ from macli.bill import claims, coverage, ledger, superbill, views, x12
 from macli.errors import Conflict, Invalid, MacliError
 from macli.patients import core as patients
 from tests.bill.helpers import NOW, TODAY, USER, ZONE, claimed, coded, send, submitted
-from tests.conftest import dump
+from tests.chart.conftest import dump
 
 TWELVE = "J06.9 R05.9 E11.9 I10 Z00.00 M54.50 J02.9 Z23 E78.5 R50.9 N39.0 F41.1".split()
 
