@@ -130,7 +130,12 @@ def payers_command(app, fmt):
 
 @bill.command("code")
 @click.argument("appointment")
-@click.option("--dx", "dx", metavar="CODES", help="ICD-10-CM codes, comma separated, in order.")
+@click.option(
+    "--dx",
+    "dx",
+    metavar="CODES",
+    help="ICD-10-CM codes, comma separated, in order. Default: the active problems, if confirmed.",
+)
 @click.option(
     "--line",
     "lines",
@@ -138,24 +143,30 @@ def payers_command(app, fmt):
     metavar="CODE[:MOD...][xUNITS][@POINTERS]",
     help="A service line; repeat for each. Pointers (1-12 or A-L) follow the --dx order.",
 )
+@click.option("--yes", "-y", is_flag=True, help="Without --dx, use the problems without asking.")
 @pass_app
-def code_command(app, appointment, dx, lines):
+def code_command(app, appointment, dx, lines, yes):
     """Code a visit: its diagnoses and service lines (the superbill).
 
     Each procedure code must be in the fee schedule; units default to 1;
     every line points at 1 to 4 of the diagnoses (when there is only one
     diagnosis, lines point at it unless told). Coding again replaces the
-    draft until the visit is claimed.
+    draft until the visit is claimed. Without --dx the patient's active
+    problems are shown and used once you confirm.
 
     \b
     Example:
         macli bill code 118 --dx J06.9,R05.9 --line 99213@1,2 --line 87880:QW@1
         macli bill code 118 --dx E11.9 --line 99214:25 --line 96372x2@1
+        macli bill code 118 --line 99214@1,2      # from the problem list
     """
+    codes = (
+        superbill.split_codes(dx) if dx is not None else _confirmed_problems(app, appointment, yes)
+    )
     result = superbill.code_visit(
         app.store,
         appointment,
-        superbill.split_codes(dx),
+        codes,
         list(lines),
         user=app.user,
         now=app.now,
@@ -166,6 +177,27 @@ def code_command(app, appointment, dx, lines):
         f"{result['diagnoses']} diagnoses, {result['lines']} lines, "
         f"{cents_text(result['charges'])}."
     )
+
+
+def _confirmed_problems(app, appointment: str, yes: bool) -> list[str]:
+    problems = superbill.active_problems(
+        app.store, appointment, user=app.user, now=app.now, tz=app.zone
+    )
+    click.echo("No --dx given; the patient's active problems are:", err=True)
+    for number, problem in enumerate(problems, start=1):
+        click.echo(f"  {number}. {problem['code']}  {problem['description']}", err=True)
+    if not yes:
+        try:
+            agreed = click.confirm(
+                f"Code the visit with these {len(problems)} diagnoses, in this order?",
+                default=False,
+                err=True,
+            )
+        except click.Abort:
+            agreed = False
+        if not agreed:
+            raise MacliError("not coded: confirm the problems, or give the diagnoses with --dx")
+    return [problem["code"] for problem in problems]
 
 
 @bill.command("claim")

@@ -138,6 +138,28 @@ def check_diagnoses(store: Store, codes: list[str], service_date: str) -> list[d
     return checked
 
 
+def active_problems(
+    store: Store, appointment_id: int | str, *, user: str, now: datetime, tz: ZoneInfo
+) -> list[dict]:
+    """The visit's patient's active chart problems (code, description), to code from.
+
+    Reading the problem list is a view of the chart, audited as the chart audits it.
+    """
+    from macli.chart import core as chart
+
+    # One transaction, so a refusal leaves no trace (not even the audit row of the view).
+    with store.write():
+        visit = appointment(store, appointment_id, tz)
+        mrn = store.scalar("SELECT mrn FROM patients WHERE id = ?", [visit["patient_id"]])
+        rows = chart.list_problems(store, mrn, user=user, now=now, tz=tz)
+        problems = {row["code"]: row["description"] for row in rows}
+        if not problems:
+            raise Invalid(
+                f"{mrn} has no active problems on the chart: give the visit's diagnoses with --dx"
+            )
+    return [{"code": code, "description": text} for code, text in problems.items()]
+
+
 def appointment(store: Store, appointment_id: int | str, tz: ZoneInfo) -> dict:
     """The appointment with its local date of service."""
     text = str(appointment_id).strip()

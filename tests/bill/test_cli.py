@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from tests.bill.helpers import claimed, visit
+from tests.bill.helpers import NOW, TODAY, claimed, visit
 from tests.chart.conftest import dump
 
 
@@ -337,3 +337,43 @@ def test_the_installed_command_reports_aging_for_a_cron_job(clinic, db_path):
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)[0]["days_31_60"] == "95.00"
+
+
+def test_diagnoses_default_to_the_active_problems_once_confirmed(run, clinic, db_path):
+    from macli.chart import core as chart
+
+    for code in ("I10", "E78.5"):
+        chart.add_problem(clinic.store, "P000001", code, user="tester", now=NOW, today=TODAY)
+    appointment = visit(clinic.store, clinic.ana["id"], clinic.doctor["id"])
+    declined = run(f"bill code {appointment} --line 99214@1,2", input="n\n", expect=1)
+    assert "  1. I10  Essential (primary) hypertension" in declined.stderr
+    assert (
+        "Error: not coded: confirm the problems, or give the diagnoses with --dx" in declined.stderr
+    )
+    assert run(f"bill show {appointment}", expect=1).stderr.startswith(
+        f"Error: appointment {appointment} has not been coded yet"
+    )
+    run(f"bill code {appointment} --line 99214@1,2", input="", expect=1)  # no answer: no
+    result = run(f"bill code {appointment} --line 99214@1,2", input="y\n")
+    assert result.stdout.endswith("draft claim C1: 2 diagnoses, 1 lines, 140.00.\n")
+    shown = json.loads(run("bill show C1 -f json").stdout)
+    assert [d["code"] for d in shown["diagnoses"]] == ["I10", "E78.5"]
+    run(f"bill code {appointment} --line 99213@2 --yes")  # scripts skip the question
+    assert [d["code"] for d in json.loads(run("bill show C1 -f json").stdout)["diagnoses"]] == [
+        "I10",
+        "E78.5",
+    ]
+    audit = json.loads(run("audit list --patient P000001 -f json").stdout)
+    # Each reading of the problem list is a view of the chart, declined or not.
+    assert [row["detail"] for row in audit if row["action"] == "chart.view"] == ["problems"] * 4
+
+
+def test_a_patient_without_problems_needs_dx(run, clinic, db_path):
+    appointment = visit(clinic.store, clinic.ana["id"], clinic.doctor["id"])
+    run("bill list")
+    before = dump(db_path)
+    result = run(f"bill code {appointment} --line 99213", expect=1)
+    assert result.stderr == (
+        "Error: P000001 has no active problems on the chart: give the visit's diagnoses with --dx\n"
+    )
+    assert dump(db_path) == before
