@@ -198,6 +198,13 @@ def claim_problems(store: Store, claim: dict) -> list[str]:
         problems.append(f"{label} total {cents_text(claim['charge_cents'])} is not its lines' sum")
     if lines and total <= 0:
         problems.append(f"{label} charges nothing (check the fee schedule)")
+    visit_status = store.scalar(
+        "SELECT status FROM appointments WHERE id = ?", [claim["appointment_id"]]
+    )
+    if visit_status != "completed":
+        problems.append(
+            f"{label}: appointment {claim['appointment_id']} is {visit_status}, not completed"
+        )
     patient = store.one("SELECT * FROM patients WHERE id = ?", [claim["patient_id"]])
     mrn = patient["mrn"]
     try:
