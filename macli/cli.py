@@ -24,6 +24,10 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "macli.schedule.cli:schedule",
         "Book appointments that never double-book; day sheets, free slots.",
     ),
+    "bill": (
+        "macli.bill.cli:bill",
+        "Fees, coding, claims, X12 837P export, payments and what is owed.",
+    ),
     "chart": ("macli.chart.cli:chart", "Patient charts: vitals, problems, meds, allergies, notes."),
     "audit": ("macli.ops:audit_group", "The audit log of every view and change of patient data."),
     "backup": ("macli.ops:backup", "Copy the store to PATH while others keep working (mode 0600)."),
