@@ -24,6 +24,10 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "macli.schedule.cli:schedule",
         "Book appointments that never double-book; day sheets, free slots.",
     ),
+    "bill": (
+        "macli.bill.cli:bill",
+        "Fees, coding, claims, X12 837P export, payments and what is owed.",
+    ),
     "chart": ("macli.chart.cli:chart", "Patient charts: vitals, problems, meds, allergies, notes."),
     "remind": (
         "macli.remind.cli:remind",

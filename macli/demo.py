@@ -29,6 +29,7 @@ AREAS = [
     "macli.schedule.demo:populate",
     "macli.chart.demo:populate",
     "macli.expense.demo:populate",
+    "macli.bill.demo:populate",
     "macli.remind.demo:populate",
 ]
 
