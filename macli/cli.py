@@ -24,6 +24,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "backup": ("macli.ops:backup", "Copy the store safely while others use it."),
     "check": ("macli.ops:check", "Check the store's integrity and the audit chain."),
     "sql": ("macli.ops:sql", "Run a read-only SQL query for scripted exports."),
+    "stock": ("macli.stock.cli:stock", "Supplies by lot and expiry."),
     "demo": ("macli.demo:demo", "Create a synthetic demo clinic to try macli on."),
 }
 

@@ -184,3 +184,4 @@ def patients_002_providers(db):
 
 # -- areas, in the order they build on each other -------------------------------------
 import macli.schedule.schema  # noqa: E402, F401
+import macli.stock.schema  # noqa: E402, F401
