@@ -20,12 +20,23 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "config": ("macli.ops:config", "Clinic settings: name, phone, time zone, mail and SMS."),
     "patient": ("macli.patients.cli:patient", "Register, find, edit, import and export patients."),
     "provider": ("macli.patients.cli:provider", "The clinicians who see patients."),
-    "audit": ("macli.ops:audit_group", "The audit log of every view and change."),
-    "backup": ("macli.ops:backup", "Copy the store safely while others use it."),
-    "check": ("macli.ops:check", "Check the store's integrity and the audit chain."),
-    "sql": ("macli.ops:sql", "Run a read-only SQL query for scripted exports."),
+    "audit": ("macli.ops:audit_group", "The audit log of every view and change of patient data."),
+    "backup": ("macli.ops:backup", "Copy the store to PATH while others keep working (mode 0600)."),
+    "check": (
+        "macli.ops:check",
+        "Check the store: SQLite integrity, foreign keys and the audit chain.",
+    ),
+    "sql": ("macli.ops:sql", "Run one read-only SQL query; any write is refused."),
+    "browse": (
+        "macli.browse:browse",
+        "Browse the store read-only in Datasette, with canned clinic queries.",
+    ),
     "stock": ("macli.stock.cli:stock", "Supplies by lot and expiry."),
     "demo": ("macli.demo:demo", "Create a synthetic demo clinic to try macli on."),
+    "export": (
+        "macli.ops:export",
+        "Export one table, or all of them, for scripts (streamed; files are 0600).",
+    ),
 }
 
 
@@ -48,7 +59,7 @@ class LazyGroup(click.Group):
     def format_commands(self, ctx, formatter):
         rows = []
         for name in self.list_commands(ctx):
-            if name in self.lazy and name not in self.commands:
+            if name in self.lazy:
                 rows.append((name, self.lazy[name][1]))
             else:
                 command = self.get_command(ctx, name)

@@ -7,10 +7,10 @@ import sys
 
 import click
 
-from macli import audit, settings
+from macli import audit, exports, settings
 from macli.cli import pass_app
 from macli.errors import Invalid, MacliError
-from macli.output import format_option, render
+from macli.output import format_option, open_private, render
 from macli.store import open_readonly
 from macli.when import local_text, parse_date, utc_text
 
@@ -189,3 +189,55 @@ def sql(app, query, fmt):
         raise Invalid(f"the query failed: {message}") from error
     finally:
         connection.close()
+
+
+@click.command("export")
+@click.argument("table", type=click.Choice([*exports.names(), "all"]))
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "json", "jsonl"]),
+    default="csv",
+    show_default=True,
+    help="File format.",
+)
+@click.option("-o", "--output", type=click.Path(), help="FILE for one table, DIR for all.")
+@click.option("--since", help="Only rows created or changed from this local date on.")
+@pass_app
+def export(app, table, fmt, output, since):
+    """Export one table, or all of them, for scripts (streamed; files are 0600).
+
+    TABLE is one of the names above, or `all` (which needs -o DIR and writes
+    DIR/<table>.<format>; --since then applies to the tables that have dates).
+    Exports holding patient data are written to the audit log.
+
+    \b
+    Example:
+        macli export patients -f jsonl --since 2026-11-01 > new.jsonl
+        macli export all -f csv -o exports/
+    """
+    from pathlib import Path
+
+    day = parse_date(since, app.today) if since else None
+    if table == "all":
+        if not output:
+            raise Invalid("export all needs -o DIR: one file per table is written there")
+        folder = Path(output)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for name in exports.names():
+            since_day = day if exports.EXPORTS[name].since else None
+            iterator = exports.rows(
+                app.store, name, since=since_day, tz=app.zone, user=app.user, now=app.now
+            )
+            with open_private(folder / f"{name}.{fmt}") as handle:
+                count = render(iterator, fmt, out=handle)
+            click.echo(f"{name}: {count} rows", err=True)
+        return
+    iterator = exports.rows(app.store, table, since=day, tz=app.zone, user=app.user, now=app.now)
+    if output:
+        with open_private(output) as handle:
+            count = render(iterator, fmt, out=handle)
+        click.echo(f"Wrote {count} rows to {output}.", err=True)
+    else:
+        render(iterator, fmt)

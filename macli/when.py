@@ -159,15 +159,8 @@ def parse_datetime(text: str, tz: ZoneInfo, now: datetime | None = None) -> date
             raise Invalid(f"cannot read date and time {text!r}: {error}") from error
         if parsed.tzinfo is None:
             raise Invalid(f"cannot read date and time {text!r}")
-        instant = parsed.astimezone(UTC)
-        wall = parsed.replace(tzinfo=None)
-        # An explicit offset may pick either side of a fall-back fold, but must be real.
-        local = instant.astimezone(tz)
-        if local.replace(tzinfo=None) != wall or local.utcoffset() != parsed.utcoffset():
-            raise Invalid(
-                f"{text!r}: {wall:%Y-%m-%d %H:%M} with that offset is not a time in {tz.key}"
-            )
-        return instant
+        # An explicit offset names one instant: it is how a fall-back fold is resolved.
+        return parsed.astimezone(UTC)
     if "T" in value and re.match(r"^\d{4}-\d{2}-\d{2}T", value):
         day_text, time_text = value.split("T", 1)
     elif " " in value:

@@ -100,13 +100,14 @@ def add(
                     f"{row['name']}, born {row['dob']}, is already registered as {twin['mrn']} "
                     "(use --allow-duplicate if this is a different person)"
                 )
-        patient_id = _insert(store, [row], now)[0]
-        _record_consent(store, patient_id, channels, True, "registration", user, now)
+        patient_id = insert_rows(store, [row], now)[0]
+        record_consent(store, patient_id, channels, True, "registration", user, now)
         audit.record(store, user=user, action="patient.add", now=now, patient_id=patient_id)
     return get(store, patient_id)
 
 
-def _insert(store: Store, rows: list[dict], now: datetime) -> list[int]:
+def insert_rows(store: Store, rows: list[dict], now: datetime) -> list[int]:
+    """Insert cleaned patient rows (inside a write) and return their new ids."""
     # Ids are taken under the write lock so each MRN can be written with its row.
     first = (store.scalar("SELECT MAX(id) FROM patients") or 0) + 1
     stamp = utc_text(now)
@@ -138,7 +139,8 @@ def _insert(store: Store, rows: list[dict], now: datetime) -> list[int]:
     return ids
 
 
-def _record_consent(store, patient_id, channels, granted, source, user, now) -> None:
+def record_consent(store, patient_id, channels, granted, source, user, now) -> None:
+    """Append consent given or withdrawn for each channel (inside a write)."""
     store.conn.executemany(
         "INSERT INTO patient_consents (patient_id, channel, granted, at, source, user)"
         " VALUES (?, ?, ?, ?, ?, ?)",
@@ -154,6 +156,12 @@ def get(store: Store, patient_id: int) -> dict:
     return row
 
 
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern (with ESCAPE '\\') matching `text` anywhere, wildcards taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def resolve(store: Store, reference: str) -> dict:
     """The one patient an MRN or a name fragment points at; ambiguity is an error."""
     text = " ".join(str(reference).split())
@@ -165,10 +173,9 @@ def resolve(store: Store, reference: str) -> dict:
             raise NotFound(f"no patient with MRN {text.upper()}")
         return row
     needle = fold(text)
-    pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     rows = store.query(
         "SELECT * FROM patients WHERE search_name LIKE ? ESCAPE '\\' ORDER BY search_name LIMIT 11",
-        [pattern],
+        [contains_pattern(needle)],
     )
     exact = [row for row in rows if row["search_name"] == needle]
     if len(rows) == 1 or len(exact) == 1:
@@ -186,8 +193,7 @@ def search(
     """Patients whose name, MRN, phone or e-mail contains `text` (all when empty)."""
     clauses, params = [], []
     if text:
-        needle = fold(text)
-        like = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        like = contains_pattern(fold(text))
         clauses.append(
             "(search_name LIKE ?1 ESCAPE '\\' OR mrn = upper(?2) OR phone LIKE ?1 ESCAPE '\\'"
             " OR lower(email) LIKE ?1 ESCAPE '\\')"
@@ -283,7 +289,7 @@ def set_consent(
         raise Invalid("give exactly one channel")
     with store.write():
         row = get(store, reference) if isinstance(reference, int) else resolve(store, reference)
-        _record_consent(store, row["id"], channels, granted, source, user, now)
+        record_consent(store, row["id"], channels, granted, source, user, now)
         audit.record(
             store,
             user=user,
@@ -353,10 +359,10 @@ def import_csv(
         if existing:
             name, dob = existing
             raise Conflict(f"{name}, born {dob}, is already registered; nothing was imported")
-        ids = _insert(store, rows, now)
+        ids = insert_rows(store, rows, now)
         for patient_id, channels in zip(ids, consents_given, strict=True):
             if channels:
-                _record_consent(store, patient_id, channels, True, "import", user, now)
+                record_consent(store, patient_id, channels, True, "import", user, now)
         audit.record_many(
             store,
             user=user,

@@ -147,9 +147,9 @@ def populate(context) -> None:
         if prefers != "none" and prefers not in channels and rng.random() < 0.9:
             channels.append(prefers)
         consents.append(channels)
-    ids = core._insert(store, rows, context.now)
+    ids = core.insert_rows(store, rows, context.now)
     for patient_id, channels in zip(ids, consents, strict=True):
-        core._record_consent(
+        core.record_consent(
             store, patient_id, channels, True, "registration", context.user, context.now
         )
 

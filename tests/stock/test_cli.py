@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import dump
 
 from macli.stock.cli import stock
+from tests.conftest import dump
 
 pytestmark = pytest.mark.usefixtures("isolated")
 

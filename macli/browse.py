@@ -1,0 +1,105 @@
+"""`macli browse`: the store, read-only, in Datasette, with canned clinic queries."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from macli import audit
+from macli.cli import pass_app
+from macli.errors import MacliError
+
+# Canned queries: name -> (title, SQL). Parameters come from the URL (?day=2026-12-01).
+CANNED = {
+    "day_sheet": (
+        "Day sheet: appointments of one day (day=YYYY-MM-DD, empty for today)",
+        """
+        SELECT local_time(a.starts_at) AS time, v.name AS provider, p.mrn, p.name AS patient,
+               t.name AS type, a.status, a.room
+        FROM appointments a
+        JOIN patients p ON p.id = a.patient_id
+        JOIN providers v ON v.id = a.provider_id
+        LEFT JOIN appointment_types t ON t.id = a.type_id
+        WHERE a.starts_at >= day_start_utc(:day)
+          AND a.starts_at < day_start_utc(date(coalesce(nullif(:day, ''), date('now')), '+1 day'))
+        ORDER BY v.name, a.starts_at
+        """,
+    ),
+}
+
+
+def metadata(database: str) -> dict:
+    return {
+        "title": "macli (read-only)",
+        "databases": {
+            database: {
+                "queries": {
+                    name: {"title": title, "sql": " ".join(sql.split())}
+                    for name, (title, sql) in CANNED.items()
+                }
+            }
+        },
+    }
+
+
+@click.command()
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8001,
+    show_default=True,
+    help="Port on 127.0.0.1 (never another interface).",
+)
+@pass_app
+def browse(app, port):
+    """Browse the store read-only in Datasette, with canned clinic queries.
+
+    Datasette is an optional extra: pip install 'macli[browse]'. It listens on
+    127.0.0.1 only; stop it with Ctrl-C. Opening it is recorded in the audit log.
+
+    \b
+    Example:
+        macli browse --port 8001
+        curl 'http://127.0.0.1:8001/macli/day_sheet.json?day=2026-12-01&_shape=array'
+    """
+    if importlib.util.find_spec("datasette") is None:
+        raise MacliError("Datasette is not installed; install it with: pip install 'macli[browse]'")
+    store = app.store
+    audit.record(store, user=app.user, action="store.browse", now=app.now, detail=f"port={port}")
+    database = app.db_path.stem
+    with tempfile.TemporaryDirectory(prefix="macli-browse-") as folder:
+        meta = Path(folder) / "metadata.json"
+        meta.write_text(json.dumps(metadata(database)))
+        os.chmod(meta, 0o600)
+        command = [
+            sys.executable,
+            "-m",
+            "datasette",
+            "serve",
+            str(app.db_path),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--metadata",
+            str(meta),
+            "--plugins-dir",
+            str(Path(__file__).with_name("browse_plugins")),
+            "--setting",
+            "allow_download",
+            "off",
+        ]
+        env = {**os.environ, "MACLI_BROWSE_TZ": app.zone.key}
+        try:
+            code = subprocess.call(command, env=env)
+        except KeyboardInterrupt:
+            code = 0
+    if code not in (0, -2, 130):
+        raise MacliError(f"Datasette stopped with exit code {code}")

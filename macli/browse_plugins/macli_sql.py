@@ -1,0 +1,45 @@
+"""A Datasette plugin loaded by `macli browse`: SQL functions for clinic-local time.
+
+Stored instants are UTC; these let canned queries select and show the clinic's day.
+The zone comes from MACLI_BROWSE_TZ, set by `macli browse`.
+"""
+
+import os
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from datasette import hookimpl
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(os.environ.get("MACLI_BROWSE_TZ", "UTC"))
+
+
+def _local(instant: str | None) -> datetime | None:
+    if not instant:
+        return None
+    return datetime.fromisoformat(instant.replace("Z", "+00:00")).astimezone(_zone())
+
+
+def local_time(instant):
+    local = _local(instant)
+    return local.strftime("%H:%M") if local else None
+
+
+def local_date(instant):
+    local = _local(instant)
+    return local.date().isoformat() if local else None
+
+
+def day_start_utc(day):
+    """UTC text of the clinic's midnight starting `day` (today when empty)."""
+    start = date.fromisoformat(day) if day else datetime.now(_zone()).date()
+    midnight = datetime.combine(start, time(), tzinfo=_zone())
+    return midnight.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@hookimpl
+def prepare_connection(conn):
+    conn.create_function("local_time", 1, local_time, deterministic=True)
+    conn.create_function("local_date", 1, local_date, deterministic=True)
+    conn.create_function("day_start_utc", 1, day_start_utc)
