@@ -31,7 +31,10 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "macli.browse:browse",
         "Browse the store read-only in Datasette, with canned clinic queries.",
     ),
-    "stock": ("macli.stock.cli:stock", "Supplies by lot and expiry."),
+    "stock": (
+        "macli.stock.cli:stock",
+        "Supplies by lot and expiry: receive, use, count, discard, reorder.",
+    ),
     "demo": ("macli.demo:demo", "Create a synthetic demo clinic to try macli on."),
     "export": (
         "macli.ops:export",
