@@ -26,6 +26,7 @@ DEMO_USER = "demo"
 # module:function, in the order they run. An area that builds on another comes after it.
 AREAS = [
     "macli.patients.demo:populate",
+    "macli.stock.demo:populate",
 ]
 
 
