@@ -35,7 +35,9 @@ PROVIDERS = 20
 PATIENTS = 60_000
 YEARS = 10
 # bench.gen_<area> modules, in the order they build on each other.
-GENERATORS: list[str] = []
+GENERATORS: list[str] = [
+    "bench.gen_stock",
+]
 
 FIRST = [
     "Ana",

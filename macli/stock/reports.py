@@ -331,6 +331,8 @@ def lot_trace(store: Store, lot: str, *, tz, user: str, now: datetime) -> dict:
         "   AS received,"
         " (SELECT -SUM(quantity) FROM stock_ledger WHERE lot_id = l.id AND kind = 'use')"
         "   AS used,"
+        " (SELECT -SUM(quantity) FROM stock_ledger WHERE lot_id = l.id AND kind = 'discard')"
+        "   AS discarded,"
         " (SELECT COUNT(DISTINCT patient_id) FROM stock_ledger WHERE lot_id = l.id"
         "   AND kind = 'use') AS patients"
         " FROM stock_lots l JOIN stock_items i ON i.id = l.item_id"
@@ -357,4 +359,5 @@ def lot_trace(store: Store, lot: str, *, tz, user: str, now: datetime) -> dict:
     for row in lots:
         row.pop("id")
         row["used"] = row["used"] or 0
+        row["discarded"] = row["discarded"] or 0
     return {"lots": lots, "rows": rows}

@@ -293,11 +293,9 @@ def test_recall_trace_lists_where_a_lot_went_and_audits_the_view(closet):
     result = reports.lot_trace(closet.store, "fl77", tz=TZ, user="recaller", now=at(days=4))
 
     assert [
-        (lot["sku"], lot["received"], lot["used"], lot["on_hand"]) for lot in result["lots"]
-    ] == [
-        ("FLU", 10, 4, 5),
-        ("TDAP", 2, 0, 2),
-    ]
+        (lot["sku"], lot["received"], lot["used"], lot["discarded"], lot["on_hand"])
+        for lot in result["lots"]
+    ] == [("FLU", 10, 4, 1, 5), ("TDAP", 2, 0, 0, 2)]
     patients_seen = [
         (row["patient"], row["patient_name"], row["change"])
         for row in result["rows"]
