@@ -55,7 +55,7 @@ def counts(path: Path) -> str:
     try:
         return (
             f"{store.scalar('SELECT COUNT(*) FROM stock_items')} items, "
-            f"{store.scalar('SELECT COUNT(*) FROM stock_lots')} lots, "
+            f"{store.scalar('SELECT COUNT(*) FROM stock_lots'):,} lots, "
             f"{store.scalar('SELECT COUNT(*) FROM stock_ledger'):,} ledger rows"
         )
     finally:

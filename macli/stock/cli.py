@@ -40,7 +40,7 @@ def _date(app, text: str | None, expiry: bool = False):
 
 @stock.group("item")
 def item():
-    """The supplies the clinic keeps: SKU, unit, reorder point, supplier."""
+    """The supplies the clinic keeps: SKU, unit, reorder point."""
 
 
 _ITEM_OPTIONS = [
@@ -218,7 +218,7 @@ def use(app, sku, quantity, kit, lot, patient, note):
 @click.option("--reason", required=True, help="Why: 'monthly count', 'found box', ...")
 @pass_app
 def count(app, sku, quantity, lot, reason):
-    """Record a physical count; the difference is written to the ledger.
+    """Record a physical count and the difference from the ledger.
 
     Without --lot a shortage is taken from the earliest-expiring lots;
     extra units found must be counted against their lot with --lot when
@@ -258,7 +258,7 @@ def count(app, sku, quantity, lot, reason):
 @click.option("--note", help="Anything worth keeping with the record.")
 @pass_app
 def discard(app, sku, quantity, lot, reason, note):
-    """Take units of one lot out of stock: expired, damaged or recalled.
+    """Take units of one lot out: expired, damaged or recalled.
 
     \b
     Example:
@@ -287,7 +287,7 @@ def discard(app, sku, quantity, lot, reason, note):
 
 @stock.group("kit")
 def kit():
-    """Kits: items used together (a suture tray, a vaccine visit), all or nothing."""
+    """Kits: items used together, all or nothing."""
 
 
 @kit.command("add")
@@ -343,7 +343,7 @@ def kit_remove(app, name):
 @format_option
 @pass_app
 def stock_list(app, lots, category, fmt):
-    """What is on hand, with units expired, average unit cost and value.
+    """What is on hand: units, expired units, cost and value.
 
     \b
     Example:
@@ -359,7 +359,9 @@ def stock_list(app, lots, category, fmt):
 @format_option
 @pass_app
 def low(app, fmt):
-    """Items at or below their reorder point (expired units do not count).
+    """Items at or below their reorder point.
+
+    Expired units do not count: they cannot be used.
 
     \b
     Example:

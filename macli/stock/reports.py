@@ -250,6 +250,7 @@ def order(store: Store, *, today: date) -> list[dict]:
 
 
 def _audit_patients(store: Store, rows: list[dict], *, action: str, detail: str, user, now):
+    """One audit entry per patient shown (no write at all when none is)."""
     patient_ids = sorted({row["patient_id"] for row in rows if row.get("patient_id")})
     if patient_ids:
         audit.record_many(
@@ -290,10 +291,9 @@ def history(
         f" {where} ORDER BY id",
         params,
     )
-    with store.write():
-        _audit_patients(
-            store, rows, action="stock.history", detail=f"item {item['sku']}", user=user, now=now
-        )
+    _audit_patients(
+        store, rows, action="stock.history", detail=f"item {item['sku']}", user=user, now=now
+    )
     for row in rows:
         row["at"] = local_text(row["at"], tz)
         row["cost"] = _money(row.pop("cost_cents"))
@@ -350,10 +350,9 @@ def lot_trace(store: Store, lot: str, *, tz, user: str, now: datetime) -> dict:
         f" WHERE g.lot_id IN ({marks}) ORDER BY g.id",
         [row["id"] for row in lots],
     )
-    with store.write():
-        _audit_patients(
-            store, rows, action="stock.lot", detail=f"lot {lots[0]['lot']}", user=user, now=now
-        )
+    _audit_patients(
+        store, rows, action="stock.lot", detail=f"lot {lots[0]['lot']}", user=user, now=now
+    )
     for row in rows:
         row["at"] = local_text(row["at"], tz)
     for row in lots:
