@@ -10,6 +10,7 @@ from macli.store import Store
 from macli.when import utc_text
 
 _SKU = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
+_CATEGORY = re.compile(r"^[a-z0-9][a-z0-9 -]{0,39}$")
 ITEM_FIELDS = (
     "name",
     "unit",
@@ -63,6 +64,12 @@ def _clean(values: dict) -> dict:
             if not value:
                 raise Invalid(f"the item's {key} may not be empty")
             out[key] = value.lower() if key in ("unit", "category") else value
+            # Receipts are booked under the expense category supplies:<category>.
+            if key == "category" and not _CATEGORY.match(out[key]):
+                raise Invalid(
+                    f"cannot use {value!r} as a category (letters, digits, spaces and "
+                    "hyphens, e.g. vaccines or exam room)"
+                )
         elif key in ("supplier", "location"):
             out[key] = " ".join(str(value).split()) or None
         elif key in ("reorder_at", "reorder_qty"):

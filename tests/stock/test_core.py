@@ -471,6 +471,9 @@ def test_items_are_unique_by_sku_and_keep_their_unit_once_used(closet):
         closet.item("glv-m")
     with pytest.raises(Invalid, match="as a SKU"):
         closet.item("bad sku")
+    with pytest.raises(Invalid, match="as a category"):
+        closet.item("GLV-X", category="office/printing")
+    assert closet.item("GLV-X", category="Exam  Room")["category"] == "exam room"
     with pytest.raises(Invalid, match="reorder-at must be a whole number"):
         items.edit(closet.store, "GLV-M", {"reorder_at": "-1"}, now=NOW)
     edited = items.edit(closet.store, "GLV-M", {"unit": "Pair", "reorder_at": "4"}, now=NOW)
