@@ -4,15 +4,15 @@ and the one place where expected failures become `Error: ...` and an exit code."
 from __future__ import annotations
 
 import importlib
-import sqlite3
 
 import click
 
 from macli import __version__
-from macli.app import App, default_db_path, login_name
 from macli.errors import MacliError
 
-pass_app = click.make_pass_decorator(App)
+# Commands receive the App (macli.app) that the root group puts on ctx.obj. It is
+# imported inside the root callback so `macli --help` never loads the store modules.
+pass_app = click.pass_obj
 
 # name -> (module:attribute, one-line help). Groups are imported only when called, so
 # `macli --help` and a simple listing never pay for what they do not use.
@@ -20,6 +20,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "config": ("macli.ops:config", "Clinic settings: name, phone, time zone, mail and SMS."),
     "patient": ("macli.patients.cli:patient", "Register, find, edit, import and export patients."),
     "provider": ("macli.patients.cli:provider", "The clinicians who see patients."),
+    "chart": ("macli.chart.cli:chart", "Patient charts: vitals, problems, meds, allergies, notes."),
     "audit": ("macli.ops:audit_group", "The audit log of every view and change of patient data."),
     "backup": ("macli.ops:backup", "Copy the store to PATH while others keep working (mode 0600)."),
     "check": (
@@ -30,6 +31,10 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "browse": (
         "macli.browse:browse",
         "Browse the store read-only in Datasette, with canned clinic queries.",
+    ),
+    "expense": (
+        "macli.expense.cli:expense",
+        "Record, import, budget, report and export what the office spends.",
     ),
     "stock": (
         "macli.stock.cli:stock",
@@ -79,12 +84,15 @@ class RootGroup(LazyGroup):
             return super().invoke(ctx)
         except MacliError as error:
             raise _failure(error.message, error.exit_code) from None
-        except sqlite3.OperationalError as error:
-            raise _failure(f"the store could not be used: {error}", 1) from None
+        except Exception as error:
+            import sqlite3
+
+            if isinstance(error, sqlite3.OperationalError):
+                raise _failure(f"the store could not be used: {error}", 1) from None
+            raise
         finally:
-            app = ctx.obj
-            if isinstance(app, App):
-                app.close()
+            if ctx.obj is not None:
+                ctx.obj.close()
 
 
 def _failure(message: str, exit_code: int) -> click.ClickException:
@@ -130,6 +138,8 @@ def cli(ctx, db_path, user, now_text):
         macli demo && export MACLI_DB=macli-demo.db
         macli patient list --search garcia
     """
+    from macli.app import App, default_db_path, login_name
+
     if now_text is not None:
         from datetime import datetime
 
