@@ -7,6 +7,7 @@ import math
 import click
 
 from macli.cli import pass_app
+from macli.money import cents_text
 from macli.output import format_option, render, render_record
 from macli.stock import core, items, reports
 
@@ -131,10 +132,13 @@ def item_list(app, category, fmt):
 @click.option("--supplier", help="Who delivered it (default: the item's supplier).")
 @click.option("--invoice", metavar="REF", help="The invoice or packing-slip number.")
 @click.option("--note", help="Anything else worth keeping.")
+@click.option("--no-expense", is_flag=True, help="Do not book the cost as an expense.")
 @pass_app
-def receive(app, sku, quantity, lot, expires, cost, unit_cost, supplier, invoice, note):
+def receive(app, sku, quantity, lot, expires, cost, unit_cost, supplier, invoice, note, no_expense):
     """Receive a delivery into stock.
 
+    A delivery with a cost is also booked as an expense under
+    supplies:<item category>, linked to the receipt, unless --no-expense.
     Receiving a perishable item without --expires is allowed but warned about.
 
     \b
@@ -154,6 +158,7 @@ def receive(app, sku, quantity, lot, expires, cost, unit_cost, supplier, invoice
         supplier=supplier,
         invoice=invoice,
         note=note,
+        expense=not no_expense,
         user=app.user,
         now=app.now,
         tz=app.zone,
@@ -165,6 +170,11 @@ def receive(app, sku, quantity, lot, expires, cost, unit_cost, supplier, invoice
         f"Received {quantity} {result['unit']} of {result['sku']} into lot {result['lot']}"
         f"{expiry}; {result['on_hand']} on hand."
     )
+    if result["expense_id"]:
+        click.echo(
+            f"Booked {cents_text(result['cost_cents'])} as expense {result['expense_id']}"
+            f" ({result['expense_category']})."
+        )
 
 
 @stock.command("use")

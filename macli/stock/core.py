@@ -96,10 +96,14 @@ class _Ledger:
         self.base = {"at": utc_text(now), "day": local_day(now, tz).isoformat(), "user": user}
         self.op: int | None = None
 
+    def next_id(self) -> int:
+        """The id the next appended row gets (stable: we hold the write lock)."""
+        return (self.store.scalar("SELECT MAX(id) FROM stock_ledger") or 0) + 1
+
     def append(self, kind: str, item: dict, lot: dict, quantity: int, **extra) -> int:
         # Ids are taken under the write lock, so the operation number and a receipt's id
         # (which an expense points back at) are known before the row is written.
-        row_id = (self.store.scalar("SELECT MAX(id) FROM stock_ledger") or 0) + 1
+        row_id = self.next_id()
         if self.op is None:
             self.op = row_id
         self.store.insert(
@@ -130,11 +134,16 @@ def receive(
     supplier: str | None = None,
     invoice: str | None = None,
     note: str | None = None,
+    expense: bool = True,
     user: str,
     now: datetime,
     tz: ZoneInfo,
 ) -> dict:
-    """Receive units into a lot (new or existing); returns the receipt and any warnings."""
+    """Receive units into a lot (new or existing); returns the receipt and any warnings.
+
+    A receipt that cost something is also booked as an expense under
+    `supplies:<item category>`, linked both ways, unless `expense` is False.
+    """
     _check_quantity(quantity)
     if cost_cents is not None and unit_cost_cents is not None:
         raise Invalid("give either the total cost or the unit cost, not both")
@@ -149,42 +158,43 @@ def receive(
     warnings = []
     with store.write():
         item = items.get(store, sku)
-        row = store.one(
-            "SELECT * FROM stock_lots WHERE item_id = ? AND lot = ? COLLATE NOCASE",
-            [item["id"], code],
-        )
-        if row is None:
-            lot_id = store.insert(
-                "stock_lots",
-                {
-                    "item_id": item["id"],
-                    "lot": code,
-                    "expires": expires.isoformat() if expires else None,
-                    "created_at": utc_text(now),
-                },
-            )
-            row = {"id": lot_id, "lot": code, "expires": expires.isoformat() if expires else None}
-        elif row["expires"] != (expires.isoformat() if expires else None):
-            recorded = row["expires"] or "no expiry date"
-            raise Conflict(
-                f"lot {row['lot']} of {item['sku']} is recorded with {recorded}; "
-                "one lot has one expiry date (check the label)"
-            )
+        row = _receiving_lot(store, item, code, expires, now)
         if item["perishable"] and row["expires"] is None:
             warnings.append(
                 f"{item['sku']} is perishable but lot {row['lot']} has no expiry date "
                 f"(use --expires, or mark the item: macli stock item edit {item['sku']} "
                 "--non-perishable)"
             )
+        supplier = _text(supplier) or item["supplier"]
+        invoice = _text(invoice)
         ledger = _Ledger(store, user=user, now=now, tz=tz)
+        expense_id = category = None
+        if expense and total:
+            from macli.expense.core import record_from_source
+
+            category = f"supplies:{item['category']}"
+            expense_id = record_from_source(
+                store,
+                amount_cents=total,
+                category=category,
+                vendor=supplier,
+                spent_on=today,
+                memo=f"{quantity} {item['unit']} {item['sku']} lot {row['lot']}"
+                + (f", invoice {invoice}" if invoice else ""),
+                source="stock_receipt",
+                source_id=ledger.next_id(),
+                user=user,
+                now=now,
+            )
         receipt_id = ledger.append(
             "receive",
             item,
             row,
             quantity,
             cost_cents=total,
-            supplier=_text(supplier) or item["supplier"],
-            invoice=_text(invoice),
+            supplier=supplier,
+            invoice=invoice,
+            expense_id=expense_id,
             note=_text(note),
         )
         on_hand = _item_on_hand(store, item["id"])
@@ -197,9 +207,33 @@ def receive(
         "expires": row["expires"],
         "quantity": quantity,
         "cost_cents": total,
+        "expense_id": expense_id,
+        "expense_category": category,
         "on_hand": on_hand,
         "warnings": warnings,
     }
+
+
+def _receiving_lot(store: Store, item: dict, code: str, expires: date | None, now) -> dict:
+    """The lot a delivery goes into, created on its first delivery; one expiry per lot."""
+    expiry = expires.isoformat() if expires else None
+    row = store.one(
+        "SELECT * FROM stock_lots WHERE item_id = ? AND lot = ? COLLATE NOCASE",
+        [item["id"], code],
+    )
+    if row is None:
+        lot_id = store.insert(
+            "stock_lots",
+            {"item_id": item["id"], "lot": code, "expires": expiry, "created_at": utc_text(now)},
+        )
+        return {"id": lot_id, "lot": code, "expires": expiry}
+    if row["expires"] != expiry:
+        recorded = row["expires"] or "no expiry date"
+        raise Conflict(
+            f"lot {row['lot']} of {item['sku']} is recorded with {recorded}; "
+            "one lot has one expiry date (check the label)"
+        )
+    return row
 
 
 def _unlabelled_lot(expires: date | None) -> str:

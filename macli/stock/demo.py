@@ -83,7 +83,6 @@ KITS = {
     "Suture tray": ["SUTURE-4-0:1", "GAUZE-4X4:2", "GLV-STER-7:1", "LIDO-1PCT:1"],
     "Vaccine visit": ["NDL-25G-1:1", "ALC-PREP:1", "GAUZE-2X2:1"],
 }
-DAYS = 365
 
 
 def populate(context) -> None:
@@ -103,16 +102,17 @@ def populate(context) -> None:
                 "location": supply.location,
                 "perishable": supply.shelf_life is not None,
             },
-            now=context.now - timedelta(days=DAYS + 5),
+            now=context.now - timedelta(days=370),
         )
     closet = _Closet(context, catalogue)
-    start = today - timedelta(days=DAYS)
+    # Twelve whole months up to this one, the same year the expense demo covers.
+    start = date(today.year - 1 + today.month // 12, today.month % 12 + 1, 1)
     scripted = _scripted_receipts(start, today)
     patients = [row["mrn"] for row in store.query("SELECT mrn FROM patients ORDER BY id")]
     # The consumables' opening delivery arrives on the first day.
     pending = {supply.sku: start for supply in catalogue.values() if supply.monthly}
     # Day by day up to yesterday, so every row is in time order and none is in the future.
-    for offset in range(DAYS):
+    for offset in range((today - start).days):
         day = start + timedelta(days=offset)
         for sku, quantity, lot, expires in scripted.get(day, []):
             closet.receive(sku, quantity, day, lot=lot, expires=expires)

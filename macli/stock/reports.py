@@ -64,6 +64,7 @@ HISTORY_COLUMNS = (
     "kit",
     "cost",
     "invoice",
+    "expense",
     "reason",
     "note",
     "user",
@@ -285,7 +286,8 @@ def history(
     rows = store.query(
         "SELECT * FROM (SELECT g.id, g.at, g.day, g.kind, l.lot, l.expires,"
         " g.quantity AS change, SUM(g.quantity) OVER (ORDER BY g.id) AS on_hand,"
-        " g.patient_id, p.mrn AS patient, g.kit, g.cost_cents, g.invoice, g.reason, g.note,"
+        " g.patient_id, p.mrn AS patient, g.kit, g.cost_cents, g.invoice, g.expense_id AS expense,"
+        " g.reason, g.note,"
         " g.user FROM stock_ledger g JOIN stock_lots l ON l.id = g.lot_id"
         " LEFT JOIN patients p ON p.id = g.patient_id WHERE g.item_id = ?)"
         f" {where} ORDER BY id",

@@ -275,3 +275,27 @@ def test_two_processes_using_the_last_units_never_oversell(run, store):
             assert error.startswith("Error: cannot use 2 vial of PPD: only 1 usable"), error
     assert store.scalar("SELECT on_hand FROM stock_lots") == 1
     assert store.scalar("SELECT COUNT(*) FROM stock_ledger WHERE kind = 'use'") == 2
+
+
+def test_receive_books_the_expense_unless_told_not_to(run, db_path):
+    run(
+        "stock item add GLV-M --name 'Nitrile gloves, medium' --unit box --supplier 'Harbor Medical'"
+    )
+    booked = run("stock receive GLV-M 10 --lot NG1 --expires 2029-05 --cost 84.50 --invoice HM-1")
+    assert booked.stdout.splitlines()[-1] == "Booked 84.50 as expense 1 (supplies:medical)."
+    listed = json.loads(run("expense list -f json").stdout)
+    assert [(e["id"], e["amount"], e["category"], e["vendor"], e["source"]) for e in listed] == [
+        (1, "84.50", "supplies:medical", "Harbor Medical", "stock receipt 1"),
+    ]
+    history = json.loads(run("stock history GLV-M -f json").stdout)
+    assert history[0]["expense"] == 1
+
+    quiet = run("stock receive GLV-M 2 --lot NG1 --expires 2029-05 --cost 16.90 --no-expense")
+    assert "Booked" not in quiet.stdout
+    assert len(json.loads(run("expense list -f json").stdout)) == 1
+
+    # The expense belongs to the receipt: voiding it on its own is refused.
+    before = dump(db_path)
+    refused = run("expense void 1 --reason oops", expect=1)
+    assert "booked from stock receipt 1" in refused.stderr
+    assert dump(db_path) == before

@@ -21,7 +21,7 @@ def test_demo_closet_has_a_year_of_history_and_something_in_every_report(tmp_pat
         first, last = store.one(
             "SELECT MIN(day) AS first, MAX(day) AS last FROM stock_ledger"
         ).values()
-        assert first <= "2025-11-27" and last < today.isoformat()
+        assert first == "2025-12-01" and last < today.isoformat()
         # Written in time order, as a real closet's ledger would be.
         assert (
             store.scalar(
@@ -31,6 +31,15 @@ def test_demo_closet_has_a_year_of_history_and_something_in_every_report(tmp_pat
             == 0
         )
         assert store.scalar("SELECT COUNT(*) FROM stock_ledger WHERE patient_id IS NOT NULL") > 50
+        # Every receipt that cost something is an expense pointing back at it.
+        assert (
+            store.scalar(
+                "SELECT COUNT(*) FROM stock_ledger g JOIN expenses e ON e.id = g.expense_id"
+                " AND e.source = 'stock_receipt' AND e.source_id = g.id"
+            )
+            == store.scalar("SELECT COUNT(*) FROM stock_ledger WHERE cost_cents > 0")
+            > 50
+        )
         assert (
             store.scalar(
                 "SELECT COUNT(*) FROM stock_lots l WHERE on_hand !="
