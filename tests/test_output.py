@@ -35,3 +35,18 @@ def test_empty_output_keeps_its_shape():
     out = io.StringIO()
     render([], "table", empty="Nothing here.", out=out)
     assert out.getvalue() == "Nothing here.\n"
+
+
+def test_tables_look_exactly_as_tabulate_draws_them():
+    from macli.output import _tabulate, table_text
+
+    columns = ["sku", "name", "on_hand", "note"]
+    rows = [
+        {"sku": "GLV-M", "name": " Gloves, medium ", "on_hand": 12, "note": None},
+        {"sku": "FLU", "name": "Vacuna antigripal · García", "on_hand": 0, "note": ""},
+        {"sku": "X", "name": "two\nlines", "on_hand": 3, "note": 2.5},  # tabulate's own path
+    ]
+    for shown in (rows[:2], rows, []):
+        body = [["" if row.get(c) is None else row.get(c) for c in columns] for row in shown]
+        drawn = _tabulate()(body, headers=columns, tablefmt="simple", disable_numparse=True)
+        assert table_text(shown, columns) == drawn
