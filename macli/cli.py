@@ -20,6 +20,14 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "config": ("macli.ops:config", "Clinic settings: name, phone, time zone, mail and SMS."),
     "patient": ("macli.patients.cli:patient", "Register, find, edit, import and export patients."),
     "provider": ("macli.patients.cli:provider", "The clinicians who see patients."),
+    "schedule": (
+        "macli.schedule.cli:schedule",
+        "Book appointments that never double-book; day sheets, free slots.",
+    ),
+    "bill": (
+        "macli.bill.cli:bill",
+        "Fees, coding, claims, X12 837P export, payments and what is owed.",
+    ),
     "chart": ("macli.chart.cli:chart", "Patient charts: vitals, problems, meds, allergies, notes."),
     "audit": ("macli.ops:audit_group", "The audit log of every view and change of patient data."),
     "backup": ("macli.ops:backup", "Copy the store to PATH while others keep working (mode 0600)."),

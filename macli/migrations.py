@@ -189,6 +189,7 @@ AREA_SCHEMAS = [
     "macli.schedule.schema",
     "macli.chart.schema",
     "macli.expense.schema",
+    "macli.bill.schema",
     "macli.stock.schema",
 ]
 for _module in AREA_SCHEMAS:
