@@ -40,6 +40,7 @@ GENERATORS: list[str] = [
     "bench.gen_chart",
     "bench.gen_expense",
     "bench.gen_remind",
+    "bench.gen_stock",
 ]
 
 FIRST = [

@@ -48,6 +48,10 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "macli.expense.cli:expense",
         "Record, import, budget, report and export what the office spends.",
     ),
+    "stock": (
+        "macli.stock.cli:stock",
+        "Supplies by lot and expiry: receive, use, count, discard, reorder.",
+    ),
     "demo": ("macli.demo:demo", "Create a synthetic demo clinic to try macli on."),
     "export": (
         "macli.ops:export",

@@ -31,6 +31,7 @@ AREAS = [
     "macli.expense.demo:populate",
     "macli.bill.demo:populate",
     "macli.remind.demo:populate",
+    "macli.stock.demo:populate",
 ]
 
 

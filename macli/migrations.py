@@ -191,6 +191,7 @@ AREA_SCHEMAS = [
     "macli.expense.schema",
     "macli.bill.schema",
     "macli.remind.schema",
+    "macli.stock.schema",
 ]
 for _module in AREA_SCHEMAS:
     importlib.import_module(_module)
