@@ -52,6 +52,10 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "macli.stock.cli:stock",
         "Supplies by lot and expiry: receive, use, count, discard, reorder.",
     ),
+    "today": (
+        "macli.today.cli:today",
+        "The day sheet: appointments, reminders, calls, supplies and spending.",
+    ),
     "demo": ("macli.demo:demo", "Create a synthetic demo clinic to try macli on."),
     "export": (
         "macli.ops:export",

@@ -93,7 +93,14 @@ def log(
 
 
 def calls(store: Store, *, day: date, tz: ZoneInfo, user: str, now: datetime) -> list[dict]:
-    """The phone reminders for a day: due by then, for visits from that day on."""
+    """The phone reminders for a day: due by then, for visits from that day on (audited)."""
+    rows = call_list(store, day=day, tz=tz)
+    audit.record(store, user=user, action="remind.calls", now=now, detail=f"rows={len(rows)}")
+    return rows
+
+
+def call_list(store: Store, *, day: date, tz: ZoneInfo) -> list[dict]:
+    """The call list itself, for callers that audit the view they are part of."""
     start, end = day_range(day, tz)
     rows = store.query(
         "SELECT r.id, r.starts_at, p.mrn, p.name, r.recipient AS phone, v.name AS provider,"
@@ -108,7 +115,6 @@ def calls(store: Store, *, day: date, tz: ZoneInfo, user: str, now: datetime) ->
     for row in rows:
         row["appointment_at"] = local_text(row.pop("starts_at"), tz)
         row["phone"] = phone_display(row["phone"])
-    audit.record(store, user=user, action="remind.calls", now=now, detail=f"rows={len(rows)}")
     return rows
 
 
