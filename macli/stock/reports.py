@@ -154,19 +154,22 @@ def _costed(row: dict, value_key: str = "value") -> dict:
 
 
 def _usable_sql() -> str:
-    return "coalesce(SUM(CASE WHEN l.expires IS NULL OR l.expires >= ?1 THEN l.on_hand END), 0)"
+    return "coalesce(SUM(CASE WHEN l.expires IS NULL OR l.expires >= :today THEN l.on_hand END), 0)"
+
+
+# Also the `low_stock` canned query of `macli browse`, hence the named parameter.
+LOW_SQL = (
+    f"SELECT i.sku, i.name, i.unit, {_usable_sql()} AS usable, i.reorder_at,"
+    " i.reorder_qty, i.supplier, i.location"
+    " FROM stock_items i LEFT JOIN stock_lots l ON l.item_id = i.id AND l.on_hand > 0"
+    " WHERE i.reorder_at IS NOT NULL"
+    " GROUP BY i.id HAVING usable <= i.reorder_at ORDER BY i.sku COLLATE NOCASE"
+)
 
 
 def low(store: Store, *, today: date) -> list[dict]:
     """Items whose usable (unexpired) stock is at or below their reorder point."""
-    return store.query(
-        f"SELECT i.sku, i.name, i.unit, {_usable_sql()} AS usable, i.reorder_at,"
-        " i.reorder_qty, i.supplier, i.location"
-        " FROM stock_items i LEFT JOIN stock_lots l ON l.item_id = i.id AND l.on_hand > 0"
-        " WHERE i.reorder_at IS NOT NULL"
-        " GROUP BY i.id HAVING usable <= i.reorder_at ORDER BY i.sku COLLATE NOCASE",
-        [today.isoformat()],
-    )
+    return store.query(LOW_SQL, {"today": today.isoformat()})
 
 
 def expiring(store: Store, *, today: date, within_days: int) -> dict:
@@ -221,7 +224,7 @@ def order(store: Store, *, today: date) -> list[dict]:
         " FROM stock_items i LEFT JOIN stock_lots l ON l.item_id = i.id AND l.on_hand > 0"
         " WHERE i.reorder_at IS NOT NULL"
         " GROUP BY i.id HAVING usable <= i.reorder_at",
-        [today.isoformat()],
+        {"today": today.isoformat()},
     )
     out = []
     for row in rows:
