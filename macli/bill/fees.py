@@ -3,11 +3,10 @@ words, each with its fee and optional default modifiers."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from datetime import datetime
 
+from macli import csvfile
 from macli.errors import Invalid
 from macli.money import cents_text, parse_amount
 from macli.store import Store
@@ -46,59 +45,30 @@ def check_modifiers(parts: list[str]) -> list[str]:
 
 def import_csv(store: Store, data: bytes, *, replace: bool, user: str, now: datetime) -> dict:
     """Add or update fees from CSV (code, description, fee, modifiers), all or nothing."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise Invalid(f"the file is not UTF-8 text (byte {error.start} cannot be read)") from error
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = [column.strip().lower() for column in next(reader, None) or []]
-    if not header:
-        raise Invalid("the file is empty: expected a header row code,description,fee[,modifiers]")
-    unknown = [column for column in header if column not in COLUMNS]
-    if unknown:
-        raise Invalid(
-            f"line 1: unknown column(s) {', '.join(unknown)}; known: {', '.join(COLUMNS)}"
-        )
-    missing = [column for column in COLUMNS[:3] if column not in header]
-    if missing:
-        raise Invalid(f"line 1: the column(s) {', '.join(missing)} are required")
-    if len(set(header)) != len(header):
-        raise Invalid("line 1: a column is named twice")
     rows: dict[str, dict] = {}
-    line = 1
-    try:
-        # `line` outlives the loop on purpose: the error names the row that failed.
-        for line, record in enumerate(reader, start=2):  # noqa: B007
-            if not any(cell.strip() for cell in record):
-                continue
-            if len(record) != len(header):
-                raise Invalid(f"has {len(record)} fields, the header has {len(header)}")
-            values = dict(zip(header, record, strict=True))
-            code = check_code(values["code"])
-            if code in rows:
-                raise Invalid(f"code {code} appears twice in the file")
-            description = " ".join(values["description"].split())
-            if not description:
-                raise Invalid(f"code {code} has no description")
-            fee = parse_amount(values["fee"])
-            if fee < 0:
-                raise Invalid(f"code {code}: a fee cannot be negative")
-            modifier_text = values.get("modifiers", "").strip()
-            modifiers = (
-                check_modifiers(re.split(r"[:;, ]+", modifier_text)) if modifier_text else []
-            )
-            rows[code] = {
-                "code": code,
-                "description": description,
-                "fee_cents": fee,
-                "modifiers": ":".join(modifiers) or None,
-                "updated_at": utc_text(now),
-                "updated_by": user,
-            }
-    except Invalid as error:
-        raise Invalid(f"line {line}: {error.message}; nothing was imported") from error
-    except csv.Error as error:
-        raise Invalid(f"line {line}: {error}; nothing was imported") from error
+
+    def parse(values: dict[str, str]) -> None:
+        code = check_code(values["code"])
+        if code in rows:
+            raise Invalid(f"code {code} appears twice in the file")
+        description = " ".join(values["description"].split())
+        if not description:
+            raise Invalid(f"code {code} has no description")
+        fee = parse_amount(values["fee"])
+        if fee < 0:
+            raise Invalid(f"code {code}: a fee cannot be negative")
+        modifier_text = values.get("modifiers", "").strip()
+        modifiers = check_modifiers(re.split(r"[:;, ]+", modifier_text)) if modifier_text else []
+        rows[code] = {
+            "code": code,
+            "description": description,
+            "fee_cents": fee,
+            "modifiers": ":".join(modifiers) or None,
+            "updated_at": utc_text(now),
+            "updated_by": user,
+        }
+
+    csvfile.parse_rows(data, columns=COLUMNS, required=COLUMNS[:3], parse=parse)
     if not rows:
         raise Invalid("the file has no fees; nothing was imported")
     with store.write():

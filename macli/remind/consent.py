@@ -6,11 +6,10 @@ withdrawal with its date and source, and the planner stops at once.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from datetime import datetime
 
+from macli import csvfile
 from macli.errors import Invalid
 from macli.patients.contact import CHANNELS, phone_e164
 from macli.patients.core import consents, resolve, set_consent
@@ -54,11 +53,7 @@ def stop_import(
     store: Store, data: bytes, *, filename: str, region: str, user: str, now: datetime
 ) -> dict:
     """Record SMS opt-out for every patient whose number replied STOP; all or nothing."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise Invalid(f"the file is not UTF-8 text (byte {error.start} cannot be read)") from error
-    records = list(csv.reader(io.StringIO(text, newline="")))
+    records = list(csvfile.reader(csvfile.decode(data)))
     if not records:
         raise Invalid("the file is empty")
     header = [re.sub(r"[\s_-]", "", cell).lower() for cell in records[0]]
