@@ -45,18 +45,24 @@ def macli_path() -> str:
     return str(candidate) if candidate.exists() else (shutil.which("macli") or "macli")
 
 
-def arguments(doc: str | None) -> argparse.Namespace:
+def parser(doc: str | None) -> argparse.ArgumentParser:
     """The options every bench script takes; `--python` picks the measured interpreter."""
-    parser = argparse.ArgumentParser(description=(doc or "").strip().splitlines()[0])
-    parser.add_argument(
+    options = argparse.ArgumentParser(description=(doc or "").strip().splitlines()[0])
+    options.add_argument(
         "--python",
         help="the Python whose venv holds the macli to measure (env MACLI_BENCH_PYTHON);"
         " default: this one",
     )
-    options = parser.parse_args()
-    if options.python:
-        os.environ["MACLI_BENCH_PYTHON"] = options.python
     return options
+
+
+def arguments(doc: str | None, options: argparse.ArgumentParser | None = None):
+    """Parse the command line (with `parser(doc)` unless given) and apply --python."""
+    parsed = (options or parser(doc)).parse_args()
+    if parsed.python:
+        os.environ["MACLI_BENCH_PYTHON"] = parsed.python
+    measured_with()
+    return parsed
 
 
 _MEASURED_WITH: dict[str, str] = {}
@@ -66,14 +72,17 @@ def measured_with() -> str:
     """Which macli was measured: the venv, how it was installed, what else is in it.
 
     A non-editable install that no longer matches this checkout stops the run: its
-    figures would describe other code."""
+    figures would describe other code. When the measured venv has no wcwidth, this
+    process does without it too, so tables drawn in process cost what they cost there
+    (tabulate measures every cell with wcwidth when it can import it)."""
     python = python_path()
     if python in _MEASURED_WITH:
         return _MEASURED_WITH[python]
     probe = (
         "import importlib.util, json, sys, macli, os;"
         "print(json.dumps({'prefix': sys.prefix, 'package': os.path.dirname(macli.__file__),"
-        " 'pytest': importlib.util.find_spec('pytest') is not None}))"
+        " 'pytest': importlib.util.find_spec('pytest') is not None,"
+        " 'wcwidth': importlib.util.find_spec('wcwidth') is not None}))"
     )
     # Run outside the checkout, so its own folder does not shadow the installed package.
     found = json.loads(
@@ -97,6 +106,8 @@ def measured_with() -> str:
             )
         how = "non-editable install of this checkout"
     extras = "with the test extra" if found["pytest"] else "runtime dependencies only"
+    if not found["wcwidth"] and "tabulate" not in sys.modules:
+        sys.modules["wcwidth"] = None  # import wcwidth now fails, as it does there
     _MEASURED_WITH[python] = f"`macli` from the venv `{found['prefix']}` ({how}, {extras})"
     return _MEASURED_WITH[python]
 
