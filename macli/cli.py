@@ -70,6 +70,11 @@ class LazyGroup(click.Group):
 
 
 class RootGroup(LazyGroup):
+    def parse_args(self, ctx, args):
+        for arg in args:
+            require_text(arg)
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
@@ -81,6 +86,15 @@ class RootGroup(LazyGroup):
             app = ctx.obj
             if isinstance(app, App):
                 app.close()
+
+
+def require_text(value: str, where: str = "an argument") -> None:
+    """Refuse bytes that are not UTF-8 (Python hands them over as lone surrogates)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = value.encode("utf-8", "surrogateescape")[:60]
+        raise click.UsageError(f"{where} is not UTF-8 text: {shown!r}") from None
 
 
 def _failure(message: str, exit_code: int) -> click.ClickException:
@@ -126,6 +140,9 @@ def cli(ctx, db_path, user, now_text):
         macli demo && export MACLI_DB=macli-demo.db
         macli patient list --search garcia
     """
+    for name, value in (("MACLI_USER", user), ("MACLI_NOW", now_text)):
+        if value is not None:
+            require_text(value, name)
     if now_text is not None:
         from datetime import datetime
 
