@@ -4,15 +4,15 @@ and the one place where expected failures become `Error: ...` and an exit code."
 from __future__ import annotations
 
 import importlib
-import sqlite3
 
 import click
 
 from macli import __version__
-from macli.app import App, default_db_path, login_name
 from macli.errors import MacliError
 
-pass_app = click.make_pass_decorator(App)
+# Commands receive the App (macli.app) that the root group puts on ctx.obj. It is
+# imported inside the root callback so `macli --help` never loads the store modules.
+pass_app = click.pass_obj
 
 # name -> (module:attribute, one-line help). Groups are imported only when called, so
 # `macli --help` and a simple listing never pay for what they do not use.
@@ -80,12 +80,15 @@ class RootGroup(LazyGroup):
             return super().invoke(ctx)
         except MacliError as error:
             raise _failure(error.message, error.exit_code) from None
-        except sqlite3.OperationalError as error:
-            raise _failure(f"the store could not be used: {error}", 1) from None
+        except Exception as error:
+            import sqlite3
+
+            if isinstance(error, sqlite3.OperationalError):
+                raise _failure(f"the store could not be used: {error}", 1) from None
+            raise
         finally:
-            app = ctx.obj
-            if isinstance(app, App):
-                app.close()
+            if ctx.obj is not None:
+                ctx.obj.close()
 
 
 def require_text(value: str, where: str = "an argument") -> None:
@@ -140,6 +143,8 @@ def cli(ctx, db_path, user, now_text):
         macli demo && export MACLI_DB=macli-demo.db
         macli patient list --search garcia
     """
+    from macli.app import App, default_db_path, login_name
+
     for name, value in (("MACLI_USER", user), ("MACLI_NOW", now_text)):
         if value is not None:
             require_text(value, name)
