@@ -81,10 +81,16 @@ class RootGroup(LazyGroup):
         except MacliError as error:
             raise _failure(error.message, error.exit_code) from None
         except Exception as error:
+            import errno
             import sqlite3
 
-            if isinstance(error, sqlite3.OperationalError):
+            if isinstance(error, sqlite3.DatabaseError):
                 raise _failure(f"the store could not be used: {error}", 1) from None
+            # A file that cannot be written or read (a full disk, a missing folder); a
+            # broken pipe is left to click, which exits quietly as `| head` expects.
+            if isinstance(error, OSError) and error.errno != errno.EPIPE:
+                where = f": {error.filename}" if error.filename else ""
+                raise _failure(f"{error.strerror or error}{where}", 1) from None
             raise
         finally:
             if ctx.obj is not None:

@@ -75,8 +75,11 @@ class Store:
             try:
                 yield self
             except BaseException:
-                self.conn.execute(f"ROLLBACK TO {name}")
-                self.conn.execute(f"RELEASE {name}")
+                # After a full disk or an I/O error SQLite has already rolled the whole
+                # transaction back: there is no savepoint left to return to.
+                if self.conn.in_transaction:
+                    self.conn.execute(f"ROLLBACK TO {name}")
+                    self.conn.execute(f"RELEASE {name}")
                 raise
             else:
                 self.conn.execute(f"RELEASE {name}")
@@ -123,6 +126,11 @@ class Store:
         target = sqlite3.connect(str(destination))
         try:
             self.conn.backup(target)
+        except sqlite3.Error as error:
+            target.close()
+            # A partial copy must not lie around looking like a backup.
+            destination.unlink(missing_ok=True)
+            raise MacliError(f"the backup to {destination} failed: {error}") from error
         finally:
             target.close()
         os.chmod(destination, 0o600)
