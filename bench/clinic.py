@@ -35,7 +35,7 @@ PROVIDERS = 20
 PATIENTS = 60_000
 YEARS = 10
 # bench.gen_<area> modules, in the order they build on each other.
-GENERATORS: list[str] = []
+GENERATORS: list[str] = ["bench.gen_schedule", "bench.gen_chart", "bench.gen_expense"]
 
 FIRST = [
     "Ana",

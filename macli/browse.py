@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -74,10 +73,12 @@ def browse(app, port):
     store = app.store
     audit.record(store, user=app.user, action="store.browse", now=app.now, detail=f"port={port}")
     database = app.db_path.stem
-    with tempfile.TemporaryDirectory(prefix="macli-browse-") as folder:
-        meta = Path(folder) / "metadata.json"
-        meta.write_text(json.dumps(metadata(database)))
-        os.chmod(meta, 0o600)
+    # The metadata lives in an unlinked temporary file handed over as /dev/fd/N, and
+    # macli becomes Datasette (exec): no child process to orphan, no file left behind.
+    with tempfile.TemporaryFile("w+", prefix="macli-browse-") as meta:
+        json.dump(metadata(database), meta)
+        meta.flush()
+        os.set_inheritable(meta.fileno(), True)
         command = [
             sys.executable,
             "-m",
@@ -89,17 +90,13 @@ def browse(app, port):
             "--port",
             str(port),
             "--metadata",
-            str(meta),
+            f"/dev/fd/{meta.fileno()}",
             "--plugins-dir",
             str(Path(__file__).with_name("browse_plugins")),
             "--setting",
             "allow_download",
             "off",
         ]
-        env = {**os.environ, "MACLI_BROWSE_TZ": app.zone.key}
-        try:
-            code = subprocess.call(command, env=env)
-        except KeyboardInterrupt:
-            code = 0
-    if code not in (0, -2, 130):
-        raise MacliError(f"Datasette stopped with exit code {code}")
+        os.environ["MACLI_BROWSE_TZ"] = app.zone.key
+        app.close()
+        os.execv(sys.executable, command)

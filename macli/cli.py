@@ -20,6 +20,11 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "config": ("macli.ops:config", "Clinic settings: name, phone, time zone, mail and SMS."),
     "patient": ("macli.patients.cli:patient", "Register, find, edit, import and export patients."),
     "provider": ("macli.patients.cli:provider", "The clinicians who see patients."),
+    "schedule": (
+        "macli.schedule.cli:schedule",
+        "Book appointments that never double-book; day sheets, free slots.",
+    ),
+    "chart": ("macli.chart.cli:chart", "Patient charts: vitals, problems, meds, allergies, notes."),
     "audit": ("macli.ops:audit_group", "The audit log of every view and change of patient data."),
     "backup": ("macli.ops:backup", "Copy the store to PATH while others keep working (mode 0600)."),
     "check": (
@@ -30,6 +35,10 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "browse": (
         "macli.browse:browse",
         "Browse the store read-only in Datasette, with canned clinic queries.",
+    ),
+    "expense": (
+        "macli.expense.cli:expense",
+        "Record, import, budget, report and export what the office spends.",
     ),
     "demo": ("macli.demo:demo", "Create a synthetic demo clinic to try macli on."),
     "export": (

@@ -26,6 +26,9 @@ DEMO_USER = "demo"
 # module:function, in the order they run. An area that builds on another comes after it.
 AREAS = [
     "macli.patients.demo:populate",
+    "macli.schedule.demo:populate",
+    "macli.chart.demo:populate",
+    "macli.expense.demo:populate",
 ]
 
 

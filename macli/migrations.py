@@ -10,6 +10,7 @@ one after it.
 from __future__ import annotations
 
 import fcntl
+import importlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -183,4 +184,11 @@ def patients_002_providers(db):
 
 
 # -- areas, in the order they build on each other -------------------------------------
-import macli.schedule.schema  # noqa: E402, F401
+# Imported by name (not `import` lines) so that tools sorting imports cannot reorder them.
+AREA_SCHEMAS = [
+    "macli.schedule.schema",
+    "macli.chart.schema",
+    "macli.expense.schema",
+]
+for _module in AREA_SCHEMAS:
+    importlib.import_module(_module)

@@ -53,3 +53,59 @@ def schedule_001_appointments(db):
     db.execute("CREATE INDEX appointments_room_start ON appointments (room, starts_at)")
     db.execute("CREATE INDEX appointments_start ON appointments (starts_at)")
     db.execute("CREATE INDEX appointments_series ON appointments (series_id, starts_at)")
+
+
+@migration
+def schedule_002_hours_blocks_rooms(db):
+    # Weekly working hours as local wall-clock times (HH:MM) of the clinic zone:
+    # one row per provider, weekday (0 = Monday) and interval.
+    db.execute(
+        """
+        CREATE TABLE working_hours (
+            provider_id INTEGER NOT NULL REFERENCES providers (id),
+            weekday INTEGER NOT NULL CHECK (weekday BETWEEN 0 AND 6),
+            starts TEXT NOT NULL,
+            ends TEXT NOT NULL,
+            CHECK (ends > starts),
+            PRIMARY KEY (provider_id, weekday, starts)
+        ) STRICT
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE schedule_blocks (
+            id INTEGER PRIMARY KEY,
+            provider_id INTEGER NOT NULL REFERENCES providers (id),
+            starts_at TEXT NOT NULL,
+            ends_at TEXT NOT NULL,
+            reason TEXT,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            CHECK (ends_at > starts_at)
+        ) STRICT
+        """
+    )
+    db.execute("CREATE INDEX schedule_blocks_provider ON schedule_blocks (provider_id, ends_at)")
+    db.execute(
+        """
+        CREATE TABLE rooms (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            active INTEGER NOT NULL DEFAULT 1
+        ) STRICT
+        """
+    )
+    # The domain part of every exported UID: random once per store, so UIDs stay
+    # stable across exports and differ between clinics.
+    db.execute(
+        """
+        CREATE TABLE schedule_calendar (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            uid_domain TEXT NOT NULL
+        ) STRICT
+        """
+    )
+    db.execute(
+        "INSERT INTO schedule_calendar (id, uid_domain)"
+        " VALUES (1, lower(hex(randomblob(8))) || '.macli')"
+    )

@@ -1,0 +1,235 @@
+"""Schedule benchmarks: day sheet, free-slot search and the booking conflict check on the
+demo store and on the 10-year clinic (about 1.2 million appointments), the query plans
+behind them, and a year's .ics export.
+
+    python bench/bench_schedule.py
+
+Writes the `schedule` section of docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import clinic  # noqa: E402
+from bench.harness import (  # noqa: E402
+    NOW,
+    OUT,
+    env_for,
+    macli_path,
+    ms,
+    query_plan,
+    table,
+    time_macli,
+    time_run,
+    write_section,
+)
+from macli.errors import Conflict  # noqa: E402
+from macli.schedule import core, ics, sheets  # noqa: E402
+from macli.store import Store  # noqa: E402
+from macli.when import parse_now, zone  # noqa: E402
+
+DAY = "2026-11-30"  # a Monday inside both stores' two weeks ahead
+TZ = zone(clinic.ZONE)
+CLOCK = parse_now(NOW, TZ)
+
+
+def commands(demo: Path, large: Path) -> str:
+    cases = [
+        ("`schedule day DATE --provider 1`", ["schedule", "day", DAY, "--provider", "1"]),
+        ("`schedule day DATE` (every provider: 3 vs 20)", ["schedule", "day", DAY]),
+        (
+            "`schedule day DATE -f csv` (every provider: 3 vs 20)",
+            ["schedule", "day", DAY, "-f", "csv"],
+        ),
+        (
+            "`schedule free --provider 1 --date DATE --duration 30 --days 5`",
+            [
+                "schedule",
+                "free",
+                "--provider",
+                "1",
+                "--date",
+                DAY,
+                "--duration",
+                "30",
+                "--days",
+                "5",
+            ],
+        ),
+        ("`schedule week DATE --provider 1`", ["schedule", "week", DAY, "--provider", "1"]),
+    ]
+    rows = []
+    for label, args in cases:
+        small, big = _alternating(
+            lambda args=args: time_macli(args, demo, repeat=1, warmup=0),
+            lambda args=args: time_macli(args, large, repeat=1, warmup=0),
+            rounds=9,
+        )
+        rows.append([label, ms(small), ms(big), f"{big / small:.2f}x", "1.2x"])
+    note = (
+        "\n\nThe demo has 3 providers and the 10-year clinic 20, so the sheet for every "
+        "provider prints about seven times as many rows there: that difference is the "
+        "table formatting, not the history (compare the CSV line and the one-provider line)."
+    )
+    heading = (
+        "### Commands, demo store vs 10-year clinic (whole process, median of 9 taken in turns)\n\n"
+    )
+    return heading + table(["command", "demo", "10-year clinic", "ratio", "target"], rows) + note
+
+
+def _alternating(small, big, rounds: int) -> tuple[float, float]:
+    """Medians of `small()` and `big()` (each returns seconds) run in turns after one
+    warm-up each, so both see the same load on a shared machine."""
+    small(), big()
+    pairs = [(small(), big()) for _ in range(rounds)]
+    return statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs)
+
+
+def _timed(function) -> float:
+    started = time.perf_counter()
+    function()
+    return time.perf_counter() - started
+
+
+def _taken_slot(store: Store) -> tuple[str, str]:
+    """Another patient and the start of provider 1's first booking on DAY."""
+    taken = store.one(
+        "SELECT patient_id, starts_at FROM appointments WHERE provider_id = 1"
+        " AND starts_at >= ? AND status = 'scheduled' ORDER BY starts_at LIMIT 1",
+        [f"{DAY}T00:00:00Z"],
+    )
+    mrn = store.scalar("SELECT mrn FROM patients WHERE id = ?", [taken["patient_id"] + 1])
+    return mrn, taken["starts_at"].replace("Z", "+00:00")
+
+
+def _refused_booking(store: Store, mrn: str, at: str) -> None:
+    # The booking runs every check (provider, patient, room, hours, blocks) and is refused.
+    try:
+        core.add(store, mrn, "1", at, minutes=20, room="Exam 1", tz=TZ, user="bench", now=CLOCK)
+    except Conflict:
+        return
+    raise RuntimeError("the benchmark booking was not refused")
+
+
+def _cases(store: Store):
+    day = date.fromisoformat(DAY)
+    mrn, at = _taken_slot(store)
+    return [
+        (
+            "day sheet, one provider",
+            lambda: sheets.day_sheet(store, day, "1", tz=TZ, user="bench", now=CLOCK),
+        ),
+        (
+            "free slots, 5 days",
+            lambda: sheets.free(store, "1", day, minutes=30, days=5, tz=TZ, now=CLOCK),
+        ),
+        ("booking refused by the conflict check", lambda: _refused_booking(store, mrn, at)),
+    ]
+
+
+def in_process(demo: Path, large: Path) -> str:
+    stores = [Store(demo), Store(large)]
+    try:
+        rows = []
+        for (label, small), (_, big) in zip(_cases(stores[0]), _cases(stores[1]), strict=True):
+            first, second = _alternating(
+                lambda small=small: _timed(small), lambda big=big: _timed(big), rounds=21
+            )
+            rows.append([label, ms(first), ms(second), f"{second / first:.2f}x"])
+    finally:
+        for store in stores:
+            store.close()
+    return (
+        "### The same work in process (core functions, median of 21 in turns; with the audit write)\n\n"
+        + table(["work", "demo", "10-year clinic", "ratio"], rows)
+    )
+
+
+def plans(large: Path) -> str:
+    """EXPLAIN QUERY PLAN of every appointment and block query the day sheet, the free
+    search, the booking check and the export run, captured from the real calls."""
+    store = Store(large)
+    cases = _cases(store)
+    seen: dict[str, str] = {}
+
+    def trace(statement: str) -> None:
+        text = " ".join(statement.split())
+        if text.startswith("SELECT") and re.search(r"FROM (appointments|schedule_blocks)", text):
+            seen.setdefault(re.sub(r"'[^']*'|\b\d+\b", "?", text), text)
+
+    day = date.fromisoformat(DAY)
+    store.conn.set_trace_callback(trace)
+    try:
+        for _, function in cases:
+            function()
+        sheets.day_sheet(store, day, None, tz=TZ, user="bench", now=CLOCK)
+        ics.export(
+            store,
+            OUT / "schedule-plan.ics",
+            first=day,
+            last=day,
+            clinic="bench",
+            tz=TZ,
+            user="bench",
+            now=CLOCK,
+        )
+    finally:
+        store.conn.set_trace_callback(None)
+        store.close()
+    parts = [f"```sql\n{text}\n```\n```\n{query_plan(large, text)}\n```" for text in seen.values()]
+    return (
+        "### Query plans on the 10-year clinic\n\nEvery appointment query is an index range "
+        "scan: overlaps are bounded below by the longest possible appointment (8 hours), so "
+        "no query walks the history.\n\n" + "\n\n".join(parts)
+    )
+
+
+def export(large: Path) -> str:
+    rows = []
+    for label, extra, repeat in (
+        ("one provider, 2026", ["--provider", "1"], 3),
+        ("whole clinic (20 providers), 2026", [], 1),
+    ):
+        target = OUT / "schedule-export.ics"
+        argv = [
+            macli_path(),
+            "schedule",
+            "export",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-12-31",
+            *extra,
+            "-o",
+            str(target),
+        ]
+        seconds = time_run(argv, env=env_for(large), repeat=repeat, warmup=0)
+        events = target.read_bytes().count(b"BEGIN:VEVENT")
+        rows.append([label, f"{events:,}", f"{seconds:.1f} s", f"{events / seconds:,.0f}"])
+    per_event = 1000 * seconds / events
+    note = (
+        "\n\nAlmost all of the time is the icalendar library building and serialising each "
+        f"event ({per_event:.1f} ms each in this run, on a shared two-core machine); reading "
+        "the rows is one range scan of appointments_start (plan below)."
+    )
+    heading = "### .ics export of a year (icalendar builds every event)\n\n"
+    return heading + table(["export", "events", "time", "events per second"], rows) + note
+
+
+if __name__ == "__main__":
+    demo_store, large_store = clinic.demo(), clinic.large()
+    sections = [
+        commands(demo_store, large_store),
+        in_process(demo_store, large_store),
+        export(large_store),
+        plans(large_store),
+    ]
+    write_section("schedule", "\n\n".join(sections))

@@ -1,0 +1,128 @@
+"""RFC 5545 export of appointments with the `icalendar` library, streamed event by event."""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from macli import audit
+from macli.errors import Invalid
+from macli.output import open_private
+from macli.patients import providers
+from macli.schedule.hours import day_bounds
+from macli.store import Store
+from macli.when import utc_text
+
+_STATUS_TEXT = {
+    "scheduled": "scheduled",
+    "arrived": "arrived",
+    "in-room": "in the exam room",
+    "completed": "completed",
+    "no-show": "did not come",
+    "left-without-visit": "left without being seen",
+}
+
+
+def export(
+    store: Store,
+    path: str | Path,
+    *,
+    first: date,
+    last: date,
+    provider_ref: str | None = None,
+    with_reason: bool = False,
+    clinic: str,
+    tz: ZoneInfo,
+    user: str,
+    now: datetime,
+) -> int:
+    """Write the appointments (not cancelled) from `first` through `last` to `path` as
+    one VCALENDAR (mode 0600, replaced whole); returns how many events were written.
+    The export is audited."""
+    import icalendar
+
+    if last < first:
+        raise Invalid(f"--to {last} is before --from {first}")
+    clauses = ["a.starts_at >= ?", "a.starts_at < ?", "a.status != 'cancelled'"]
+    params: list = [utc_text(day_bounds(first, tz)[0]), utc_text(day_bounds(last, tz)[1])]
+    if provider_ref:
+        clauses.append("a.provider_id = ?")
+        params.append(providers.resolve(store, provider_ref)["id"])
+    domain = store.scalar("SELECT uid_domain FROM schedule_calendar")
+    rows = store.iterate(
+        "SELECT a.id, a.starts_at, a.ends_at, a.status, a.room, a.reason, a.updated_at,"
+        " pr.name AS provider, pa.name AS patient, pa.mrn, t.name AS type"
+        " FROM appointments a JOIN providers pr ON pr.id = a.provider_id"
+        " JOIN patients pa ON pa.id = a.patient_id"
+        " LEFT JOIN appointment_types t ON t.id = a.type_id"
+        f" WHERE {' AND '.join(clauses)} ORDER BY a.starts_at, a.id",
+        params,
+    )
+
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//macli//schedule export//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", f"{clinic} appointments")
+    calendar.add("x-wr-timezone", tz.key)
+    calendar.add_component(
+        icalendar.Timezone.from_tzinfo(
+            tz, first_date=first - timedelta(days=1), last_date=last + timedelta(days=2)
+        )
+    )
+    # Written beside the target and renamed once audited: a failed export leaves no
+    # half a calendar, and a reader of the old file never sees a partial one.
+    partial = Path(f"{path}.partial")
+    try:
+        with open_private(partial) as out:
+            count = _write(out, calendar, rows, domain, with_reason, tz, now, icalendar)
+        audit.record(
+            store,
+            user=user,
+            action="schedule.export",
+            now=now,
+            detail=f"{first}..{last} events={count}" + (" with reasons" if with_reason else ""),
+        )
+        os.replace(partial, path)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise Invalid(f"cannot write {path}: {error.strerror or error}") from error
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return count
+
+
+def _write(out, calendar, rows, domain, with_reason, tz, now, icalendar) -> int:
+    # The calendar's own lines, then each event as it is read, then the closing line:
+    # memory stays flat however many appointments a year holds.
+    closing = b"END:VCALENDAR\r\n"
+    out.write(calendar.to_ical()[: -len(closing)].decode("utf-8"))
+    count = 0
+    for row in rows:
+        event = icalendar.Event()
+        event.add("uid", f"appointment-{row['id']}@{domain}")
+        event.add("dtstamp", now)
+        event.add("last-modified", datetime.fromisoformat(row["updated_at"]))
+        event.add("dtstart", datetime.fromisoformat(row["starts_at"]).astimezone(tz))
+        event.add("dtend", datetime.fromisoformat(row["ends_at"]).astimezone(tz))
+        kind = f", {row['type']}" if row["type"] else ""
+        event.add("summary", f"{row['patient']}{kind}")
+        if row["room"]:
+            event.add("location", row["room"])
+        event.add("categories", [row["provider"]])
+        lines = [
+            f"Provider: {row['provider']}",
+            f"Patient: {row['patient']} ({row['mrn']})",
+            f"Status: {_STATUS_TEXT[row['status']]}",
+        ]
+        if with_reason and row["reason"]:
+            lines.append(f"Reason: {row['reason']}")
+        event.add("description", "\n".join(lines))
+        event.add("status", "CONFIRMED")
+        out.write(event.to_ical().decode("utf-8"))
+        count += 1
+    out.write(closing.decode("utf-8"))
+    return count

@@ -1,0 +1,35 @@
+"""The demo clinic's charts: a year of vitals, coded problems, both allergy states."""
+
+from datetime import UTC, datetime
+
+from macli.chart import icd
+from macli.demo import build
+from macli.store import Store
+
+
+def test_the_demo_has_charts_worth_trying(tmp_path):
+    path = tmp_path / "demo.db"
+    build(
+        path, seed=2026, now=datetime(2026, 11, 26, 14, 0, tzinfo=UTC), zone_name="America/New_York"
+    )
+    store = Store(path)
+    try:
+        with_vitals = store.scalar(
+            "SELECT COUNT(*) FROM (SELECT patient_id FROM chart_entries WHERE kind = 'vitals'"
+            " GROUP BY patient_id HAVING COUNT(*) >= 3"
+            " AND MAX(at) > '2026-08-01' AND MIN(at) < '2026-05-01')"
+        )
+        assert with_vitals > 100
+        codes = [row["code"] for row in store.query("SELECT DISTINCT code FROM chart_problems")]
+        assert len(codes) > 5
+        for code in codes:
+            assert icd.check_billable(store, code)["code"] == code
+        kinds = {row["kind"] for row in store.query("SELECT DISTINCT kind FROM chart_entries")}
+        assert {"medication", "allergy", "no-allergies", "result", "note", "resolution"} <= kinds
+        never_asked = store.scalar(
+            "SELECT COUNT(*) FROM patients p WHERE NOT EXISTS (SELECT 1 FROM chart_entries e"
+            " WHERE e.patient_id = p.id AND e.kind IN ('allergy', 'no-allergies'))"
+        )
+        assert never_asked > 20
+    finally:
+        store.close()
