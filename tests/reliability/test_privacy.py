@@ -255,6 +255,7 @@ WRITES = [
     "VACUUM",
     "REINDEX",
     "ANALYZE",
+    "REPLACE INTO chart_vital_values SELECT * FROM chart_vital_values",
     "SELECT load_extension('/usr/lib/x86_64-linux-gnu/libsqlite3.so.0')",
     "SAVEPOINT a; DELETE FROM patients; RELEASE a",
 ]
@@ -279,3 +280,120 @@ def test_macli_sql_cannot_change_anything(run, db_path, tmp_path_factory, query)
     judge(run, db_path, ["sql", query.replace("{tmp}", str(folder))], ignore=("audit",))
     assert list(folder.iterdir()) == []  # nothing written elsewhere either
     assert run("audit verify").exit_code == 0
+
+
+# -- append-only tables refuse changes made on the file itself ------------------------
+
+
+@pytest.fixture(scope="module")
+def clinic_file(tmp_path_factory):
+    """A demo clinic (charts, consents, audit, expenses); each test attacks a copy of it."""
+    folder = tmp_path_factory.mktemp("clinic")
+    built = macli("demo", "--db", str(folder / "clinic.db"))
+    assert built.ok, str(built)
+    return folder / "clinic.db"
+
+
+def guarded_tables(path) -> dict[str, bool]:
+    """Tables that refuse deletion -> whether they refuse every update too."""
+    connection = sqlite3.connect(path)
+    names = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+    connection.close()
+    return {
+        name[: -len("_no_delete")]: name.replace("_no_delete", "_no_update") in names
+        for name in names
+        if name.endswith("_no_delete")
+    }
+
+
+def test_the_guarded_tables_are_the_ones_that_must_be(clinic_file):
+    guarded = guarded_tables(clinic_file)
+    chart = {name for name in guarded if name.startswith("chart_")}
+    assert {"audit", "patient_consents", "chart_entries", "chart_vital_values"} <= set(guarded)
+    assert {"chart_notes", "chart_problems", "chart_medications", "chart_allergies"} <= chart
+    assert guarded["expenses"] is False  # filing and receipts update it; nothing deletes it
+
+
+@FUZZ
+@given(st.data())
+@example(None)
+def test_append_only_rows_cannot_be_changed_on_the_file(clinic_file, tmp_path_factory, data):
+    copy = tmp_path_factory.mktemp("attack") / "clinic.db"
+    shutil.copyfile(clinic_file, copy)
+    guarded = guarded_tables(copy)
+    connection = sqlite3.connect(copy)
+    if data is None:  # the regression: a recorded blood pressure rewritten with REPLACE
+        table, attack = "chart_vital_values", "replace"
+        row = connection.execute(
+            "SELECT * FROM chart_vital_values WHERE loinc = '8480-6' LIMIT 1"
+        ).fetchone()
+        column, value = "value", "190"
+    else:
+        table = data.draw(st.sampled_from(sorted(guarded)))
+        attacks = ["update", "delete", "replace", "upsert"] if guarded[table] else ["delete"]
+        attack = data.draw(st.sampled_from([*attacks, "replace", "same-row"]))
+        row = data.draw(
+            st.sampled_from(connection.execute(f"SELECT * FROM {table} LIMIT 50").fetchall())
+        )
+        column, value = draw_change(data, connection, table)
+    columns = [info[1] for info in connection.execute(f"PRAGMA table_info({table})")]
+    key = [info[1] for info in connection.execute(f"PRAGMA table_info({table})") if info[5]]
+    where = " AND ".join(f"{name} = ?" for name in key)
+    key_values = [row[columns.index(name)] for name in key]
+    changed = [value if name == column else row[i] for i, name in enumerate(columns)]
+    marks = ", ".join("?" for _ in columns)
+    statement, params = {
+        "update": (f"UPDATE {table} SET {column} = ? WHERE {where}", [value, *key_values]),
+        "delete": (f"DELETE FROM {table} WHERE {where}", key_values),
+        "replace": (f"INSERT OR REPLACE INTO {table} VALUES ({marks})", changed),
+        "same-row": (f"REPLACE INTO {table} VALUES ({marks})", list(row)),
+        "upsert": (
+            f"INSERT INTO {table} VALUES ({marks}) ON CONFLICT ({', '.join(key)})"
+            f" DO UPDATE SET {column} = excluded.{column}",
+            changed,
+        ),
+    }[attack]
+    before = connection.execute(f"SELECT * FROM {table} ORDER BY {', '.join(key)}").fetchall()
+    with pytest.raises(sqlite3.IntegrityError):
+        connection.execute(statement, params)
+    after = connection.execute(f"SELECT * FROM {table} ORDER BY {', '.join(key)}").fetchall()
+    connection.close()
+    assert after == before
+
+
+def draw_change(data, connection, table):
+    """A column of `table` outside its key, and a new value of its declared type."""
+    infos = [info for info in connection.execute(f"PRAGMA table_info({table})") if not info[5]]
+    info = data.draw(st.sampled_from(infos))
+    kind = info[2].upper()
+    if kind == "INTEGER":
+        value = data.draw(st.integers(-5, 10**6))
+    elif kind == "REAL":
+        value = data.draw(st.floats(allow_nan=False))
+    else:
+        value = data.draw(st.text(max_size=12))
+    return info[1], value
+
+
+def test_a_store_from_before_the_guard_gets_it(tmp_path):
+    store = tmp_path / "old.db"
+    assert macli("demo", "--db", str(store)).ok
+    # Make it what a store created before `core_003_append_only_refuses_replace` was.
+    connection = sqlite3.connect(store)
+    for (name,) in connection.execute(
+        "SELECT name FROM sqlite_master WHERE name LIKE '%_no_replace'"
+    ).fetchall():
+        connection.execute(f"DROP TRIGGER {name}")
+    connection.execute(
+        "DELETE FROM _sqlite_migrations WHERE name = 'core_003_append_only_refuses_replace'"
+    )
+    connection.commit()
+    connection.execute("REPLACE INTO chart_notes SELECT * FROM chart_notes LIMIT 1")
+    connection.rollback()
+    connection.close()
+    assert macli("--db", str(store), "check").ok  # opening it applies the migration
+    connection = sqlite3.connect(store)
+    for table in guarded_tables(store):
+        with pytest.raises(sqlite3.IntegrityError, match="cannot be replaced"):
+            connection.execute(f"REPLACE INTO {table} SELECT * FROM {table} LIMIT 1")
+    connection.close()
