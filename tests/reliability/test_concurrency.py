@@ -20,6 +20,15 @@ from tests.reliability.harness import (
 
 TWIN = ["patient", "add", "Shared Twin", "--dob", "1970-01-01"]
 FUTURE = ["patient", "add", "Not Born Yet", "--dob", "2999-01-01"]
+CONTESTED = ["--provider", "Dr Contested", "--at", "2026-11-27 10:00", "--duration", "20"]
+BOOKING_REFUSED = r"^Error: cannot book the appointment:"
+
+
+def clinic(run, workers: int) -> None:
+    """What the crowd needs before it arrives: providers and an expense category."""
+    for name in ("Dr First", "Dr Contested", *(f"Dr Writer{w}" for w in range(workers))):
+        run(["provider", "add", name])
+    run("expense category add supplies:office")
 
 
 class Worker:
@@ -33,14 +42,23 @@ class Worker:
         self.added: dict[str, str] = {}  # MRN -> name, for adds that reported success
         self.phone: dict[str, str] = {}  # MRN -> the last phone this worker set
         self.tally: Counter = Counter()  # (kind, "ok" | "error") -> count
+        self.spent: list[int] = []  # cents of the expenses that were acknowledged
         self.twin_outcome = None
+        self.contested_outcome = None
 
     def __call__(self):
         twin_at = self.rng.randrange(self.commands)
+        contested_at = self.rng.randrange(self.commands)
         for step in range(self.commands):
             if step == twin_at:
                 self.twin_outcome = self.processes.run(TWIN)
                 assert_clean(self.twin_outcome, r"^Error: Shared Twin, born 1970-01-01, is already")
+                continue
+            if step == contested_at and self.added:
+                # Every writer books the same slot once: one appointment, the rest refused.
+                mrn = self.rng.choice(sorted(self.added))
+                self.contested_outcome = self.processes.run(["schedule", "add", mrn, *CONTESTED])
+                assert_clean(self.contested_outcome, BOOKING_REFUSED)
                 continue
             kind = self.choose()
             args, expected_error = self.command(kind, step)
@@ -55,7 +73,8 @@ class Worker:
         if not self.added:
             return "add"
         return self.rng.choices(
-            ["add", "consent", "edit", "provider", "invalid"], weights=[4, 2, 2, 1, 1]
+            ["add", "consent", "edit", "provider", "invalid", "vitals", "expense", "book"],
+            weights=[4, 1, 1, 1, 1, 2, 2, 2],
         )[0]
 
     def command(self, kind: str, step: int) -> tuple[list[str], str | None]:
@@ -70,6 +89,30 @@ class Worker:
             return ["patient", "edit", mrn, "--phone", f"617-555-01{step % 100:02d}"], None
         if kind == "provider":
             return ["provider", "add", f"Dr Writer{self.number} Step{step}"], None
+        if kind == "vitals":
+            mrn = self.rng.choice(sorted(self.added))
+            bp = f"{self.rng.randint(95, 150)}/{self.rng.randint(60, 95)}"
+            return ["chart", "vitals", mrn, "--bp", bp, "--pulse", "72"], None
+        if kind == "expense":
+            cents = self.rng.randint(1, 99_999)
+            amount = f"{cents // 100}.{cents % 100:02d}"
+            return ["expense", "add", amount, "-c", "supplies:office", "--memo", f"s{step}"], None
+        if kind == "book":
+            # Each writer books its own provider, one slot per step: never a clash.
+            mrn = self.rng.choice(sorted(self.added))
+            at = f"2026-11-26 {10 + step // 12}:{step % 12 * 5:02d}"
+            provider = f"Dr Writer{self.number}"
+            return [
+                "schedule",
+                "add",
+                mrn,
+                "--provider",
+                provider,
+                "--at",
+                at,
+                "--duration",
+                "5",
+            ], None
         return FUTURE, r"^Error: date of birth 2999-01-01 is in the future$"
 
     def succeeded(self, kind: str, args: list[str], outcome) -> None:
@@ -77,27 +120,34 @@ class Worker:
             self.added[outcome.stdout.strip()] = args[2]
         elif kind == "edit":
             self.phone[args[2]] = "+1" + args[4].replace("-", "")
+        elif kind == "expense":
+            whole, cents = args[2].split(".")
+            self.spent.append(int(whole) * 100 + int(cents))
 
 
-def reader(processes: Processes, stop: threading.Event) -> list[int]:
-    """List patients in a loop until the writers are done; every read must succeed."""
-    counts = []
-    while not stop.is_set() or not counts:
-        outcome = processes.run(["patient", "list", "-f", "json"])
-        assert outcome.ok, str(outcome)
-        counts.append(len(json.loads(outcome.stdout)))
-    return counts
+def reader(processes: Processes, stop: threading.Event) -> dict[str, list[int]]:
+    """Read today's day sheet and the patient list in a loop until the writers are done;
+    every read must succeed."""
+    counts = {"patients": [], "today": []}
+    while True:
+        done = stop.is_set()  # the last round starts after every writer has finished
+        for name, args in (("today", ["schedule", "day"]), ("patients", ["patient", "list"])):
+            outcome = processes.run([*args, "-f", "json"])
+            assert outcome.ok, str(outcome)
+            counts[name].append(len(json.loads(outcome.stdout)))
+        if done:
+            return counts
 
 
-def test_twenty_writers_and_a_reader_lose_nothing(db_path):
-    macli("provider", "add", "Dr First")  # the store exists before the crowd arrives
+def test_twenty_writers_and_a_reader_lose_nothing(run, db_path):
+    clinic(run, 20)
     processes = Processes()
-    workers = [Worker(number, pick(8, 50), processes) for number in range(20)]
+    workers = [Worker(number, pick(10, 50), processes) for number in range(20)]
     stop = threading.Event()
-    read_counts: list[int] = []
+    read_counts: dict[str, list[int]] = {}
 
     def read():
-        read_counts.extend(reader(processes, stop))
+        read_counts.update(reader(processes, stop))
 
     def write():
         try:
@@ -112,14 +162,24 @@ def test_twenty_writers_and_a_reader_lose_nothing(db_path):
     twins = [worker.twin_outcome for worker in workers]
     # The same patient registered by 20 processes at once: exactly one registration.
     assert sum(outcome.ok for outcome in twins) == 1
+    contested = [w.contested_outcome for w in workers if w.contested_outcome is not None]
+    assert sum(outcome.ok for outcome in contested) == 1
     assert tally["invalid", "ok"] == 0 and tally["invalid", "error"] > 0
-    for kind in ("add", "consent", "edit", "provider"):
+    for kind in ("add", "consent", "edit", "provider", "vitals", "expense", "book"):
         assert tally[kind, "error"] == 0, kind
 
     stored = dict(rows(db_path, "SELECT mrn, name FROM patients WHERE name != 'Shared Twin'"))
     assert stored == added
     assert rows(db_path, "SELECT COUNT(*) FROM patients WHERE name = 'Shared Twin'") == [(1,)]
-    assert rows(db_path, "SELECT COUNT(*) FROM providers") == [(1 + tally["provider", "ok"],)]
+    assert rows(db_path, "SELECT COUNT(*) FROM providers") == [(22 + tally["provider", "ok"],)]
+    vitals = rows(db_path, "SELECT COUNT(*) FROM chart_entries WHERE kind = 'vitals'")
+    assert vitals == [(tally["vitals", "ok"],)]
+    spent = [cents for worker in workers for cents in worker.spent]
+    assert rows(db_path, "SELECT COUNT(*), TOTAL(amount_cents) FROM expenses") == [
+        (len(spent), float(sum(spent)))
+    ]
+    booked = rows(db_path, "SELECT COUNT(*) FROM appointments WHERE status = 'scheduled'")
+    assert booked == [(tally["book", "ok"] + 1,)]
     consents = dict(rows(db_path, "SELECT channel, COUNT(*) FROM patient_consents GROUP BY 1"))
     assert consents == {"sms": tally["add", "ok"], "email": tally["consent", "ok"]}
     for worker in workers:
@@ -130,9 +190,13 @@ def test_twenty_writers_and_a_reader_lose_nothing(db_path):
     assert actions["patient.add"] == tally["add", "ok"] + 1
     assert actions.get("patient.consent", 0) == tally["consent", "ok"]
     assert actions.get("patient.edit", 0) == tally["edit", "ok"]
-    assert actions["patient.list"] == len(read_counts)
-    # Reads are snapshots taken one after another: the count never goes backwards.
-    assert read_counts == sorted(read_counts)
+    assert actions["chart.vitals"] == tally["vitals", "ok"]
+    assert actions["schedule.add"] == tally["book", "ok"] + 1
+    assert actions["patient.list"] == len(read_counts["patients"])
+    # Reads are snapshots taken one after another: counts never go backwards.
+    for counts in read_counts.values():
+        assert counts == sorted(counts)
+    assert read_counts["today"][-1] == tally["book", "ok"]
     assert_sound()
 
 
@@ -192,3 +256,25 @@ def test_writers_killed_mid_command_lose_nothing_they_acknowledged(db_path):
     ]
     assert_sound()
     assert macli("patient", "add", "After Kill", "--dob", "1990-01-01").ok
+
+
+def test_eight_processes_booking_one_slot_make_one_appointment(run, db_path):
+    clinic(run, 0)
+    mrns = [
+        run(["patient", "add", f"Contender{n} Lima", "--dob", "1980-01-01"]).stdout.strip()
+        for n in range(8)
+    ]
+    processes = Processes()
+    outcomes = in_parallel(
+        [lambda mrn=mrn: processes.run(["schedule", "add", mrn, *CONTESTED]) for mrn in mrns]
+    )
+    winners = [outcome for outcome in outcomes if outcome.ok]
+    assert len(winners) == 1
+    appointment = winners[0].stdout.strip()
+    for outcome in outcomes:
+        if not outcome.ok:
+            assert_clean(outcome, BOOKING_REFUSED)
+            assert outcome.code == 1 and outcome.stdout == ""
+            assert f"Dr Contested already has appointment {appointment} " in outcome.stderr
+    assert rows(db_path, "SELECT COUNT(*) FROM appointments") == [(1,)]
+    assert rows(db_path, "SELECT COUNT(*) FROM audit WHERE action = 'schedule.add'") == [(1,)]
