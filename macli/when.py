@@ -126,8 +126,25 @@ def parse_time(text: str) -> time:
     return time(hour, minute, second)
 
 
+# The calendar a clinic means: births since 1800 to bookings before 3000. Far enough from
+# the ends of Python's calendar (years 1 and 9999) that a few days or a time zone added
+# to any accepted date cannot overflow it.
+FIRST_YEAR, LAST_YEAR = 1800, 2999
+
+
+def in_calendar(day: date, text: str) -> date:
+    """`day`, or a clear error when it lies outside FIRST_YEAR..LAST_YEAR."""
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise Invalid(f"{text!r} is outside the years {FIRST_YEAR} to {LAST_YEAR}")
+    return day
+
+
 def parse_date(text: str, today: date | None = None) -> date:
     """An exact local date: `2026-12-01`, `today`, `tomorrow`, `yesterday`, `mon`, `+2d`, `-1w`."""
+    return in_calendar(_parse_date(text, today), text)
+
+
+def _parse_date(text: str, today: date | None) -> date:
     value = text.strip().lower()
     if today is not None:
         if value == "today":
@@ -223,8 +240,5 @@ def parse_now(text: str, tz: ZoneInfo) -> datetime:
 
 
 def _as_utc(instant: datetime, text: str) -> datetime:
-    try:
-        return instant.astimezone(UTC)
-    except OverflowError:
-        # 9999-12-31 23:00-05:00 is in year 10000 in UTC, beyond what datetime holds.
-        raise Invalid(f"{text!r} is outside the calendar") from None
+    in_calendar(instant.date(), text)  # also keeps astimezone inside Python's calendar
+    return instant.astimezone(UTC)

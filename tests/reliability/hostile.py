@@ -89,20 +89,32 @@ def argv_text() -> st.SearchStrategy[str]:
 def judge(run, db_path, argv: list[str], *, ignore=()):
     """Run macli in-process: it works, or fails cleanly and leaves the store as it was.
 
-    `ignore` names tables whose rows may change even on failure (the audit log records
-    an attempt to use `macli sql` before the query runs)."""
+    "As it was" means nothing was committed: a connection held open across the command
+    sees `PRAGMA data_version` change on any commit by another connection (stricter than
+    comparing dumps, and fast on a store holding the ICD-10-CM code set). `ignore` names
+    tables whose rows may change even on failure (the audit log records an attempt to use
+    `macli sql` before the query runs); then the dumps without those rows are compared."""
     if not db_path.exists():
         Store(db_path).close()  # any first command creates the store, even one that fails
-    before = store_text(db_path, ignore)
-    result = run(argv, expect=None)
-    text = result.stdout + result.stderr
-    assert "Traceback" not in text
-    assert result.exit_code in (0, 1, 2), (argv, result.exit_code, text)
-    if result.exit_code:
-        errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
-        assert len(errors) == 1, (argv, result.stderr)
-        assert store_text(db_path, ignore) == before, argv
-    return result
+    watcher = sqlite3.connect(db_path)
+    try:
+        version = watcher.execute("PRAGMA data_version").fetchone()
+        before = store_text(db_path, ignore) if ignore else None
+        result = run(argv, expect=None)
+        text = result.stdout + result.stderr
+        assert "Traceback" not in text
+        assert result.exit_code in (0, 1, 2), (argv, result.exit_code, text)
+        if result.exit_code:
+            errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+            assert len(errors) == 1, (argv, result.stderr)
+            if ignore:
+                assert store_text(db_path, ignore) == before, argv
+            else:
+                changed = watcher.execute("PRAGMA data_version").fetchone() != version
+                assert not changed, f"the failed command {argv} committed a change"
+        return result
+    finally:
+        watcher.close()
 
 
 def store_text(db_path, ignore=()) -> str:

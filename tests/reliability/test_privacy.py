@@ -7,6 +7,7 @@ import os
 import shutil
 import sqlite3
 import stat
+import threading
 
 import click
 import pytest
@@ -397,3 +398,19 @@ def test_a_store_from_before_the_guard_gets_it(tmp_path):
         with pytest.raises(sqlite3.IntegrityError, match="cannot be replaced"):
             connection.execute(f"REPLACE INTO {table} SELECT * FROM {table} LIMIT 1")
     connection.close()
+
+
+def test_exports_to_a_pipe_or_device_leave_its_mode_alone(tmp_path):
+    """`-o /dev/stdout` or `-o /dev/null` must not chmod them (as root: for everyone)."""
+    pipe = tmp_path / "out.pipe"
+    os.mkfifo(pipe, 0o644)
+    assert macli("patient", "add", "Ana Lima", "--dob", "1984-03-02").ok
+    for args in (["export", "patients", "-o"], ["patient", "export", "-o"]):
+        received: list[str] = []
+        reader = threading.Thread(target=lambda into=received: into.append(pipe.read_text()))
+        reader.start()
+        outcome = macli(*args, str(pipe))
+        reader.join(timeout=60)
+        assert outcome.ok, str(outcome)
+        assert "Ana Lima" in received[0]
+        assert mode(pipe) == 0o644
