@@ -35,7 +35,13 @@ PROVIDERS = 20
 PATIENTS = 60_000
 YEARS = 10
 # bench.gen_<area> modules, in the order they build on each other.
-GENERATORS: list[str] = ["bench.gen_schedule", "bench.gen_chart", "bench.gen_expense"]
+GENERATORS: list[str] = [
+    "bench.gen_schedule",
+    "bench.gen_chart",
+    "bench.gen_expense",
+    "bench.gen_remind",
+    "bench.gen_stock",
+]
 
 FIRST = [
     "Ana",

@@ -34,6 +34,27 @@ CANNED = {
 }
 
 
+def _canned() -> dict[str, tuple[str, str]]:
+    from macli.money import sql_cents_text
+    from macli.stock.reports import LOW_SQL
+
+    return {
+        **CANNED,
+        "low_stock": (
+            "Supplies at or below their reorder point (day=YYYY-MM-DD, empty for today)",
+            LOW_SQL.replace(":today", "coalesce(nullif(:day, ''), local_today())"),
+        ),
+        "spending": (
+            "Spending per category in one month (month=YYYY-MM, empty for this month)",
+            "SELECT c.name AS category, COUNT(*) AS entries,"
+            f" {sql_cents_text('SUM(e.amount_cents)')} AS spent"
+            " FROM expenses e JOIN expense_categories c ON c.id = e.category_id"
+            " WHERE substr(e.spent_on, 1, 7) = coalesce(nullif(:month, ''),"
+            " substr(local_today(), 1, 7)) GROUP BY c.name ORDER BY c.name",
+        ),
+    }
+
+
 def metadata(database: str) -> dict:
     return {
         "title": "macli (read-only)",
@@ -41,7 +62,7 @@ def metadata(database: str) -> dict:
             database: {
                 "queries": {
                     name: {"title": title, "sql": " ".join(sql.split())}
-                    for name, (title, sql) in CANNED.items()
+                    for name, (title, sql) in _canned().items()
                 }
             }
         },

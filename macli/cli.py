@@ -24,7 +24,15 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "macli.schedule.cli:schedule",
         "Book appointments that never double-book; day sheets, free slots.",
     ),
+    "bill": (
+        "macli.bill.cli:bill",
+        "Fees, coding, claims, X12 837P export, payments and what is owed.",
+    ),
     "chart": ("macli.chart.cli:chart", "Patient charts: vitals, problems, meds, allergies, notes."),
+    "remind": (
+        "macli.remind.cli:remind",
+        "Appointment reminders by e-mail, SMS and phone call list.",
+    ),
     "audit": ("macli.ops:audit_group", "The audit log of every view and change of patient data."),
     "backup": ("macli.ops:backup", "Copy the store to PATH while others keep working (mode 0600)."),
     "check": (
@@ -39,6 +47,14 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "expense": (
         "macli.expense.cli:expense",
         "Record, import, budget, report and export what the office spends.",
+    ),
+    "stock": (
+        "macli.stock.cli:stock",
+        "Supplies by lot and expiry: receive, use, count, discard, reorder.",
+    ),
+    "today": (
+        "macli.today.cli:today",
+        "The day sheet: appointments, reminders, calls, supplies and spending.",
     ),
     "demo": ("macli.demo:demo", "Create a synthetic demo clinic to try macli on."),
     "export": (

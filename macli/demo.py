@@ -29,6 +29,9 @@ AREAS = [
     "macli.schedule.demo:populate",
     "macli.chart.demo:populate",
     "macli.expense.demo:populate",
+    "macli.bill.demo:populate",
+    "macli.remind.demo:populate",
+    "macli.stock.demo:populate",
 ]
 
 
@@ -149,9 +152,21 @@ def demo(ctx, path, seed, zone_name):
     click.echo(f"Demo clinic written to {target}. Try:")
     click.echo(f"  export MACLI_DB={target}")
     for line in (
-        "macli provider list",
-        "macli patient list --search garcia",
-        "macli patient show P000001",
-        "macli audit list",
+        "macli today --date tomorrow",
+        "macli schedule day --provider chen",
+        "macli chart show P000001",
+        "macli remind due",
+        "macli stock low",
+        "macli expense report --by category",
+        "macli bill aging",
     ):
         click.echo(f"  {line}")
+    click.echo("")
+    from macli.app import App
+    from macli.today.cli import show
+
+    app = App(target, DEMO_USER, now.isoformat())
+    try:
+        show(app, app.today)
+    finally:
+        app.close()

@@ -189,6 +189,9 @@ AREA_SCHEMAS = [
     "macli.schedule.schema",
     "macli.chart.schema",
     "macli.expense.schema",
+    "macli.bill.schema",
+    "macli.remind.schema",
+    "macli.stock.schema",
 ]
 for _module in AREA_SCHEMAS:
     importlib.import_module(_module)

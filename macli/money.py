@@ -44,3 +44,11 @@ def cents_text(cents: int | None) -> str:
     sign = "-" if cents < 0 else ""
     cents = abs(int(cents))
     return f"{sign}{cents // 100}.{cents % 100:02d}"
+
+
+def sql_cents_text(column: str) -> str:
+    """SQL that shows integer cents in `column` as exact decimal text, like cents_text."""
+    return (
+        f"(CASE WHEN {column} < 0 THEN '-' ELSE '' END || (abs({column}) / 100) || '.'"
+        f" || printf('%02d', abs({column}) % 100))"
+    )

@@ -90,6 +90,13 @@ def _tax_id(value: str) -> str:
     return digits
 
 
+def _x12_id(value: str) -> str:
+    value = value.strip()
+    if not re.fullmatch(r"[A-Za-z0-9]{2,15}", value):
+        raise Invalid("must be 2 to 15 letters or digits (an X12 interchange id)")
+    return value
+
+
 def _url(value: str) -> str:
     value = value.strip()
     if not re.match(r"^https?://[^\s/]+", value):
@@ -134,6 +141,27 @@ SETTINGS: dict[str, Setting] = {
         Setting("clinic.address", "The clinic's postal address (claims).", lambda: None, _any_text),
         Setting("clinic.npi", "The clinic's 10-digit NPI (claims).", lambda: None, _npi),
         Setting("clinic.tax_id", "The clinic's EIN (claims).", lambda: None, _tax_id),
+        Setting(
+            "bill.submitter_id",
+            "Your submitter id (ETIN) at the clearinghouse (default: clinic.tax_id).",
+            lambda: None,
+            _x12_id,
+        ),
+        Setting(
+            "bill.receiver_id",
+            "The clearinghouse's receiver id (X12 batches).",
+            lambda: None,
+            _x12_id,
+        ),
+        Setting(
+            "bill.receiver_name", "The clearinghouse's name (X12 batches).", lambda: None, _any_text
+        ),
+        Setting(
+            "bill.usage",
+            "test or production: how X12 batches are marked.",
+            lambda: "test",
+            _choice("test", "production"),
+        ),
         Setting("smtp.host", "Mail server for e-mail reminders.", lambda: None, _any_text),
         Setting("smtp.port", "Mail server port.", lambda: "587", _port),
         Setting(

@@ -14,6 +14,11 @@ from macli.errors import Conflict, Invalid, MacliError
 BUSY_TIMEOUT_SECONDS = 30
 
 
+def _bind(params: Iterable | dict):
+    """Query parameters: a dict for :named ones, else a sequence for ? ones."""
+    return params if isinstance(params, dict) else tuple(params)
+
+
 def create_private_file(path: Path) -> None:
     """Create `path` (and its folder) with mode 0600 if it does not exist yet."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -47,21 +52,21 @@ class Store:
     # -- reading -----------------------------------------------------------------
     def query(self, sql: str, params: Iterable = ()) -> list[dict]:
         """All rows of a query as dicts."""
-        return [dict(row) for row in self.conn.execute(sql, tuple(params))]
+        return [dict(row) for row in self.conn.execute(sql, _bind(params))]
 
     def iterate(self, sql: str, params: Iterable = ()) -> Iterator[dict]:
         """Rows of a query as dicts, one at a time (for exports of any size)."""
-        for row in self.conn.execute(sql, tuple(params)):
+        for row in self.conn.execute(sql, _bind(params)):
             yield dict(row)
 
     def one(self, sql: str, params: Iterable = ()) -> dict | None:
         """The first row of a query, or None."""
-        row = self.conn.execute(sql, tuple(params)).fetchone()
+        row = self.conn.execute(sql, _bind(params)).fetchone()
         return dict(row) if row is not None else None
 
     def scalar(self, sql: str, params: Iterable = ()):
         """The first column of the first row, or None."""
-        row = self.conn.execute(sql, tuple(params)).fetchone()
+        row = self.conn.execute(sql, _bind(params)).fetchone()
         return row[0] if row is not None else None
 
     # -- writing -----------------------------------------------------------------
@@ -102,10 +107,21 @@ class Store:
         finally:
             self._depth = 0
 
+    @contextmanager
+    def fast_commits(self) -> Iterator[Store]:
+        """Commits inside skip the fsync (WAL, synchronous=NORMAL): they survive a killed
+        process but the last ones may be lost in a power cut. The next ordinary commit
+        makes them durable too. For many small records where a loss only means redoing."""
+        self.conn.execute("PRAGMA synchronous = NORMAL")
+        try:
+            yield self
+        finally:
+            self.conn.execute("PRAGMA synchronous = FULL")
+
     def execute(self, sql: str, params: Iterable = ()) -> sqlite3.Cursor:
         """Run one statement; writes must be inside `write()`."""
         try:
-            return self.conn.execute(sql, tuple(params))
+            return self.conn.execute(sql, _bind(params))
         except sqlite3.IntegrityError as error:
             raise Conflict(f"refused by the store: {error}") from error
 

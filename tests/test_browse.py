@@ -40,7 +40,8 @@ def test_day_sheet_canned_query_as_json(run, store, db_path):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    url = f"http://127.0.0.1:{port}/{db_path.stem}/day_sheet.json?day=2026-12-01&_shape=array"
+    base = f"http://127.0.0.1:{port}/{db_path.stem}"
+    url = f"{base}/day_sheet.json?day=2026-12-01&_shape=array"
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -52,6 +53,9 @@ def test_day_sheet_canned_query_as_json(run, store, db_path):
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise
                 time.sleep(0.2)
+        for query in ("low_stock.json?_shape=array", "spending.json?_shape=array"):
+            with urllib.request.urlopen(f"{base}/{query}", timeout=5) as response:
+                assert json.load(response) == []
     finally:
         server.terminate()
         server.wait(timeout=10)

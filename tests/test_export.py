@@ -33,6 +33,19 @@ def test_export_one_table_and_all(run, tmp_path):
     assert sum(1 for row in audit_rows if row["action"] == "export") >= 4
 
 
+def test_every_area_exports_with_stable_columns(run):
+    from macli import exports
+
+    for table in exports.names():
+        result = run(["export", table, "-f", "csv"])
+        header = result.stdout.splitlines()[0].split(",")
+        assert header and all(name == name.lower() and " " not in name for name in header)
+    assert "No such" not in run("export vitals -f json").stdout
+    actions = [row["detail"] for row in json.loads(run("audit list -f json").stdout)]
+    # Patient data is audited; supplies, expenses and providers are not patient data.
+    assert "table=vitals" in actions and "table=expenses" not in actions
+
+
 def test_export_errors(run):
     assert run("export nothing", expect=2).exit_code == 2
     assert "needs -o DIR" in run("export all", expect=1).stderr

@@ -38,8 +38,13 @@ def day_start_utc(day):
     return midnight.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def local_today():
+    return datetime.now(_zone()).date().isoformat()
+
+
 @hookimpl
 def prepare_connection(conn):
     conn.create_function("local_time", 1, local_time, deterministic=True)
     conn.create_function("local_date", 1, local_date, deterministic=True)
     conn.create_function("day_start_utc", 1, day_start_utc)
+    conn.create_function("local_today", 0, local_today)

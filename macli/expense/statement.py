@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from macli import csvfile
 from macli.errors import Invalid, MacliError
 from macli.expense import categories
 from macli.expense.core import check_fileable, get
@@ -37,13 +37,6 @@ class Rule:
     category: str | None  # a category name, SKIP, or None (leave uncategorized)
 
 
-def _decode(data: bytes, what: str) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise Invalid(f"{what} is not UTF-8 text (byte {error.start} cannot be read)") from error
-
-
 def parse_rules(store: Store, data: bytes) -> list[Rule]:
     """Read a rules file: CSV `pattern,vendor,category`, `#` comments, first match wins.
 
@@ -51,7 +44,7 @@ def parse_rules(store: Store, data: bytes) -> list[Rule]:
     The category must exist; `skip` leaves matching rows out; empty leaves them
     uncategorized (the vendor is still set).
     """
-    lines = _decode(data, "the rules file").splitlines()
+    lines = csvfile.decode(data, "the rules file").splitlines()
     rules: list[Rule] = []
     header_seen = False
     for number, record in _numbered_csv(lines):
@@ -159,7 +152,7 @@ def import_statement(
     if method is not None and method not in METHODS:
         raise Invalid(f"unknown payment method {method!r}; use one of {', '.join(METHODS)}")
     rules = rules or []
-    reader = csv.reader(io.StringIO(_decode(data, "the statement"), newline=""))
+    reader = csvfile.reader(csvfile.decode(data, "the statement"))
     line = 1
     try:
         header = next(reader, None)

@@ -44,25 +44,3 @@ def template(tmp_path_factory):
 def chart_store_file(template, db_path):
     shutil.copyfile(template, db_path)
     return db_path
-
-
-def dump(db_path) -> str:
-    """tests.conftest.dump without the ICD-10-CM reference tables (98,000 rows that no
-    chart command changes once loaded: they are summed up by their release row)."""
-    import sqlite3
-
-    connection = sqlite3.connect(db_path)
-    try:
-        lines = []
-        for name, sql in connection.execute(
-            "SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY type, name"
-        ):
-            lines.append(sql)
-            if name.startswith("icd10cm_search") or name == "icd10cm_codes":
-                continue
-            if sql.startswith("CREATE TABLE"):
-                lines.extend(repr(row) for row in connection.execute(f'SELECT * FROM "{name}"'))
-        lines.append(repr(connection.execute("SELECT COUNT(*) FROM icd10cm_codes").fetchone()))
-        return "\n".join(lines)
-    finally:
-        connection.close()

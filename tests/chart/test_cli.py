@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from tests.chart.conftest import ADULT, INFANT, dump
+from tests.chart.conftest import ADULT, INFANT
+from tests.conftest import dump
 
 
 def test_record_vitals_and_list_them(run):

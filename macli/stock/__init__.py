@@ -1,0 +1,1 @@
+"""Supplies by lot and expiry: receive, use first-expiring-first, count, discard, reorder."""

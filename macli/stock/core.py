@@ -1,0 +1,484 @@
+"""Stock movements: receive, use (first-expiring-first), count and discard.
+
+Each command writes its rows to the append-only `stock_ledger` in one IMMEDIATE
+transaction, so the check of what is on hand and the write that takes it cannot be
+split by another process. A lot is usable through the end of its expiry date (local).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from macli import audit
+from macli.errors import Conflict, Invalid, NotFound
+from macli.stock import items
+from macli.store import Store
+from macli.when import parse_date, utc_text
+
+DISCARD_REASONS = ("expired", "damaged", "recalled")
+_LOT = re.compile(r"^\S(.{0,38}\S)?$")
+
+
+def local_day(now: datetime, tz: ZoneInfo) -> date:
+    """The clinic's date at `now`."""
+    return now.astimezone(tz).date()
+
+
+def parse_expiry(text: str, today: date | None = None) -> date:
+    """An expiry date: `2027-03-31`, or `2027-03` for the last day of that month."""
+    value = (text or "").strip()
+    month = re.fullmatch(r"(\d{4})-(\d{2})", value)
+    if month:
+        year, number = int(month[1]), int(month[2])
+        if not 1 <= number <= 12:
+            raise Invalid(f"cannot read expiry {text!r}: no month {number}")
+        return date(year, number, calendar.monthrange(year, number)[1])
+    return parse_date(value, today)
+
+
+def _check_quantity(quantity: int, *, least: int = 1) -> int:
+    if not isinstance(quantity, int) or quantity < least:
+        raise Invalid(f"the quantity must be a whole number of at least {least}")
+    return quantity
+
+
+def _check_lot(text: str) -> str:
+    lot = " ".join((text or "").split())
+    if not _LOT.match(lot):
+        raise Invalid(f"cannot use {text!r} as a lot number (1 to 40 characters)")
+    return lot
+
+
+def _lot(store: Store, item: dict, code: str) -> dict:
+    row = store.one(
+        "SELECT * FROM stock_lots WHERE item_id = ? AND lot = ? COLLATE NOCASE",
+        [item["id"], code.strip()],
+    )
+    if row is None:
+        held = _open_lots(store, item["id"])
+        known = ", ".join(lot["lot"] for lot in held) or "none"
+        raise NotFound(f"{item['sku']} has no lot {code.strip()!r} (lots on hand: {known})")
+    return row
+
+
+def _open_lots(store: Store, item_id: int) -> list[dict]:
+    """Lots of an item that hold something, first-expiring first (no expiry last)."""
+    return store.query(
+        "SELECT id, lot, expires, on_hand FROM stock_lots WHERE item_id = ? AND on_hand > 0"
+        " ORDER BY expires IS NULL, expires, id",
+        [item_id],
+    )
+
+
+def _item_on_hand(store: Store, item_id: int) -> int:
+    return store.scalar(
+        "SELECT coalesce(SUM(on_hand), 0) FROM stock_lots WHERE item_id = ? AND on_hand > 0",
+        [item_id],
+    )
+
+
+def _lots_text(lots: list[dict]) -> str:
+    return "; ".join(
+        f"lot {lot['lot']}: {lot['on_hand']}"
+        + (f", expires {lot['expires']}" if lot["expires"] else "")
+        for lot in lots
+    )
+
+
+class _Ledger:
+    """The rows one command appends, sharing an operation number (the first row's id)."""
+
+    def __init__(self, store: Store, *, user: str, now: datetime, tz: ZoneInfo):
+        self.store = store
+        self.base = {"at": utc_text(now), "day": local_day(now, tz).isoformat(), "user": user}
+        self.op: int | None = None
+
+    def next_id(self) -> int:
+        """The id the next appended row gets (stable: we hold the write lock)."""
+        return (self.store.scalar("SELECT MAX(id) FROM stock_ledger") or 0) + 1
+
+    def append(self, kind: str, item: dict, lot: dict, quantity: int, **extra) -> int:
+        # Ids are taken under the write lock, so the operation number and a receipt's id
+        # (which an expense points back at) are known before the row is written.
+        row_id = self.next_id()
+        if self.op is None:
+            self.op = row_id
+        self.store.insert(
+            "stock_ledger",
+            {
+                "id": row_id,
+                "op": self.op,
+                **self.base,
+                "kind": kind,
+                "item_id": item["id"],
+                "lot_id": lot["id"],
+                "quantity": quantity,
+                **{key: value for key, value in extra.items() if value is not None},
+            },
+        )
+        return row_id
+
+
+def receive(
+    store: Store,
+    sku: str,
+    quantity: int,
+    *,
+    lot: str | None = None,
+    expires: date | None = None,
+    cost_cents: int | None = None,
+    unit_cost_cents: int | None = None,
+    supplier: str | None = None,
+    invoice: str | None = None,
+    note: str | None = None,
+    expense: bool = True,
+    user: str,
+    now: datetime,
+    tz: ZoneInfo,
+) -> dict:
+    """Receive units into a lot (new or existing); returns the receipt and any warnings.
+
+    A receipt that cost something is also booked as an expense under
+    `supplies:<item category>`, linked both ways, unless `expense` is False.
+    """
+    _check_quantity(quantity)
+    if cost_cents is not None and unit_cost_cents is not None:
+        raise Invalid("give either the total cost or the unit cost, not both")
+    for cents in (cost_cents, unit_cost_cents):
+        if cents is not None and cents < 0:
+            raise Invalid("a cost may not be negative")
+    total = cost_cents if unit_cost_cents is None else unit_cost_cents * quantity
+    today = local_day(now, tz)
+    if expires is not None and expires < today:
+        raise Invalid(f"that lot expired on {expires}; expired stock is not received")
+    code = _check_lot(lot) if lot is not None else _unlabelled_lot(expires)
+    warnings = []
+    with store.write():
+        item = items.get(store, sku)
+        row = _receiving_lot(store, item, code, expires, now)
+        if item["perishable"] and row["expires"] is None:
+            warnings.append(
+                f"{item['sku']} is perishable but lot {row['lot']} has no expiry date "
+                f"(use --expires, or mark the item: macli stock item edit {item['sku']} "
+                "--non-perishable)"
+            )
+        supplier = _text(supplier) or item["supplier"]
+        invoice = _text(invoice)
+        ledger = _Ledger(store, user=user, now=now, tz=tz)
+        expense_id = category = None
+        if expense and total:
+            from macli.expense.core import record_from_source
+
+            category = f"supplies:{item['category']}"
+            expense_id = record_from_source(
+                store,
+                amount_cents=total,
+                category=category,
+                vendor=supplier,
+                spent_on=today,
+                memo=f"{quantity} {item['unit']} {item['sku']} lot {row['lot']}"
+                + (f", invoice {invoice}" if invoice else ""),
+                source="stock_receipt",
+                source_id=ledger.next_id(),
+                user=user,
+                now=now,
+            )
+        receipt_id = ledger.append(
+            "receive",
+            item,
+            row,
+            quantity,
+            cost_cents=total,
+            supplier=supplier,
+            invoice=invoice,
+            expense_id=expense_id,
+            note=_text(note),
+        )
+        on_hand = _item_on_hand(store, item["id"])
+    return {
+        "receipt": receipt_id,
+        "sku": item["sku"],
+        "name": item["name"],
+        "unit": item["unit"],
+        "lot": row["lot"],
+        "expires": row["expires"],
+        "quantity": quantity,
+        "cost_cents": total,
+        "expense_id": expense_id,
+        "expense_category": category,
+        "on_hand": on_hand,
+        "warnings": warnings,
+    }
+
+
+def _receiving_lot(store: Store, item: dict, code: str, expires: date | None, now) -> dict:
+    """The lot a delivery goes into, created on its first delivery; one expiry per lot."""
+    expiry = expires.isoformat() if expires else None
+    row = store.one(
+        "SELECT * FROM stock_lots WHERE item_id = ? AND lot = ? COLLATE NOCASE",
+        [item["id"], code],
+    )
+    if row is None:
+        lot_id = store.insert(
+            "stock_lots",
+            {"item_id": item["id"], "lot": code, "expires": expiry, "created_at": utc_text(now)},
+        )
+        return {"id": lot_id, "lot": code, "expires": expiry}
+    if row["expires"] != expiry:
+        recorded = row["expires"] or "no expiry date"
+        raise Conflict(
+            f"lot {row['lot']} of {item['sku']} is recorded with {recorded}; "
+            "one lot has one expiry date (check the label)"
+        )
+    return row
+
+
+def _unlabelled_lot(expires: date | None) -> str:
+    # Units received without a lot number are kept apart by expiry date, so FEFO still
+    # works, and get a name that --lot can still pick.
+    return f"no-lot-{expires.isoformat()}" if expires else "no-lot"
+
+
+def _text(value: str | None) -> str | None:
+    if value is None:
+        return None
+    return " ".join(value.split()) or None
+
+
+def _allocate(store: Store, item: dict, quantity: int, today: date, lot: str | None) -> list:
+    """(lot, units) pairs to take `quantity` from: the named lot, or FEFO over usable lots."""
+    today_text = today.isoformat()
+    if lot is not None:
+        row = _lot(store, item, lot)
+        if row["expires"] is not None and row["expires"] < today_text:
+            raise Conflict(
+                f"lot {row['lot']} of {item['sku']} expired on {row['expires']} and may not be "
+                f"used (discard it: macli stock discard {item['sku']} {row['on_hand']} "
+                f"--lot {row['lot']} --reason expired)"
+            )
+        if row["on_hand"] < quantity:
+            raise Conflict(
+                f"cannot use {quantity} {item['unit']} of {item['sku']} from lot {row['lot']}: "
+                f"it holds {row['on_hand']}"
+            )
+        return [(row, quantity)]
+    lots = _open_lots(store, item["id"])
+    usable = [row for row in lots if row["expires"] is None or row["expires"] >= today_text]
+    expired = [row for row in lots if row not in usable]
+    available = sum(row["on_hand"] for row in usable)
+    if available < quantity:
+        there = f"only {available} usable ({_lots_text(usable)})" if usable else "none usable"
+        if expired:
+            held = sum(row["on_hand"] for row in expired)
+            there += f"; {held} more in expired lots ({', '.join(r['lot'] for r in expired)})"
+        raise Conflict(f"cannot use {quantity} {item['unit']} of {item['sku']}: {there}")
+    taken, remaining = [], quantity
+    for row in usable:
+        if remaining == 0:
+            break
+        units = min(remaining, row["on_hand"])
+        taken.append((row, units))
+        remaining -= units
+    return taken
+
+
+def use(
+    store: Store,
+    sku: str | None = None,
+    quantity: int | None = None,
+    *,
+    kit: str | None = None,
+    lot: str | None = None,
+    patient: str | None = None,
+    note: str | None = None,
+    user: str,
+    now: datetime,
+    tz: ZoneInfo,
+) -> dict:
+    """Take units (or one kit) first-expiring-first, never from an expired lot; all or nothing."""
+    if kit is not None and (sku is not None or lot is not None):
+        raise Invalid("use either --kit NAME or SKU QTY, not both (a kit has no --lot)")
+    if kit is None and (sku is None or quantity is None):
+        raise Invalid("say what was used: SKU QTY, or --kit NAME")
+    today = local_day(now, tz)
+    with store.write():
+        person = _patient(store, patient)
+        if kit is not None:
+            definition = items.get_kit(store, kit)
+            wanted = [
+                (items.get(store, part["sku"]), part["quantity"])
+                for part in definition["components"]
+            ]
+            kit_name = definition["name"]
+        else:
+            wanted = [(items.get(store, sku), _check_quantity(quantity))]
+            kit_name = None
+        plans, shortages = [], []
+        for item, units in wanted:
+            try:
+                plans.append((item, _allocate(store, item, units, today, lot)))
+            except Conflict as error:
+                shortages.append(error.message)
+        if shortages:
+            prefix = f"kit {kit_name!r} not used, nothing taken: " if kit_name else ""
+            raise Conflict(prefix + "; ".join(shortages))
+        ledger = _Ledger(store, user=user, now=now, tz=tz)
+        taken = []
+        for item, allocation in plans:
+            for row, units in allocation:
+                ledger.append(
+                    "use",
+                    item,
+                    row,
+                    -units,
+                    patient_id=person["id"] if person else None,
+                    kit=kit_name,
+                    note=_text(note),
+                )
+                taken.append(
+                    {
+                        "sku": item["sku"],
+                        "lot": row["lot"],
+                        "expires": row["expires"],
+                        "quantity": units,
+                        "unit": item["unit"],
+                        "left_in_lot": row["on_hand"] - units,
+                    }
+                )
+        if person:
+            audit.record(
+                store,
+                user=user,
+                action="stock.use",
+                now=now,
+                patient_id=person["id"],
+                detail=f"stock op {ledger.op}",
+            )
+    return {
+        "op": ledger.op,
+        "kit": kit_name,
+        "patient": person["mrn"] if person else None,
+        "taken": taken,
+    }
+
+
+def _patient(store: Store, reference: str | None) -> dict | None:
+    if reference is None:
+        return None
+    from macli.patients.core import resolve
+
+    return resolve(store, reference)
+
+
+def count(
+    store: Store,
+    sku: str,
+    counted: int,
+    *,
+    lot: str | None = None,
+    reason: str,
+    user: str,
+    now: datetime,
+    tz: ZoneInfo,
+) -> dict:
+    """Record a physical count of an item (or one lot) and the difference from the ledger.
+
+    Without --lot a shortage comes off the earliest-expiring lots first; found units
+    must be counted against a lot, unless only one lot holds the item.
+    """
+    _check_quantity(counted, least=0)
+    reason = _text(reason)
+    if not reason:
+        raise Invalid("say why the count was taken (--reason), e.g. 'monthly count'")
+    with store.write():
+        item = items.get(store, sku)
+        if lot is not None:
+            row = _lot(store, item, lot)
+            changes = [(row, counted - row["on_hand"])]
+            recorded = row["on_hand"]
+        else:
+            lots = _open_lots(store, item["id"])
+            recorded = sum(row["on_hand"] for row in lots)
+            changes = _count_changes(store, item, lots, counted - recorded)
+        ledger = _Ledger(store, user=user, now=now, tz=tz)
+        for row, difference in changes:
+            ledger.append("count", item, row, difference, counted=counted, reason=reason)
+    return {
+        "sku": item["sku"],
+        "lot": changes[0][0]["lot"] if lot is not None else None,
+        "recorded": recorded,
+        "counted": counted,
+        "difference": counted - recorded,
+        "unit": item["unit"],
+    }
+
+
+def _count_changes(store: Store, item: dict, lots: list[dict], difference: int) -> list:
+    if difference > 0 and len(lots) > 1:
+        raise Conflict(
+            f"{item['sku']} has {difference} more than recorded and several lots "
+            f"({_lots_text(lots)}); count the lot they belong to with --lot"
+        )
+    if not lots:
+        latest = store.one(
+            "SELECT * FROM stock_lots WHERE item_id = ? ORDER BY id DESC LIMIT 1", [item["id"]]
+        )
+        if latest is None:
+            raise Conflict(f"nothing has been received of {item['sku']} yet; receive it first")
+        if difference > 0:
+            raise Conflict(
+                f"{item['sku']} has no stock recorded; count the found units against "
+                f"their lot with --lot (the last lot received was {latest['lot']})"
+            )
+        return [(latest, 0)]
+    if difference >= 0:
+        # A matching count is written on the lot that would be used next.
+        return [(lots[0], difference)]
+    changes, missing = [], -difference
+    for row in lots:
+        units = min(missing, row["on_hand"])
+        if units:
+            changes.append((row, -units))
+        missing -= units
+    return changes
+
+
+def discard(
+    store: Store,
+    sku: str,
+    quantity: int,
+    *,
+    lot: str,
+    reason: str,
+    note: str | None = None,
+    user: str,
+    now: datetime,
+    tz: ZoneInfo,
+) -> dict:
+    """Take units of one lot out of stock: expired, damaged or recalled."""
+    _check_quantity(quantity)
+    reason = (reason or "").strip().lower()
+    if reason not in DISCARD_REASONS:
+        raise Invalid(f"the reason must be one of: {', '.join(DISCARD_REASONS)}")
+    if lot is None:
+        raise Invalid("name the lot to discard from (--lot)")
+    with store.write():
+        item = items.get(store, sku)
+        row = _lot(store, item, lot)
+        if row["on_hand"] < quantity:
+            raise Conflict(
+                f"cannot discard {quantity} {item['unit']} of {item['sku']} lot {row['lot']}: "
+                f"it holds {row['on_hand']}"
+            )
+        ledger = _Ledger(store, user=user, now=now, tz=tz)
+        ledger.append("discard", item, row, -quantity, reason=reason, note=_text(note))
+    return {
+        "sku": item["sku"],
+        "lot": row["lot"],
+        "quantity": quantity,
+        "unit": item["unit"],
+        "left_in_lot": row["on_hand"] - quantity,
+    }

@@ -1,0 +1,127 @@
+"""Stock tables. Every change of a quantity is one row of the append-only `stock_ledger`;
+`stock_lots.on_hand` is a cache of the ledger sum per lot, kept by a trigger on the
+ledger (so no code path can forget it) and never allowed below zero."""
+
+from macli.migrations import migration
+from macli.store import append_only
+
+KINDS = ("receive", "use", "count", "discard")
+
+
+@migration
+def stock_001_ledger(db):
+    db.execute(
+        """
+        CREATE TABLE stock_items (
+            id INTEGER PRIMARY KEY,
+            sku TEXT NOT NULL,
+            name TEXT NOT NULL,
+            unit TEXT NOT NULL,               -- quantities are whole units of this
+            category TEXT NOT NULL DEFAULT 'medical',
+            reorder_at INTEGER CHECK (reorder_at >= 0),
+            reorder_qty INTEGER CHECK (reorder_qty > 0),
+            supplier TEXT,
+            location TEXT,
+            perishable INTEGER NOT NULL DEFAULT 1 CHECK (perishable IN (0, 1)),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        ) STRICT
+        """
+    )
+    db.execute("CREATE UNIQUE INDEX stock_items_sku ON stock_items (sku COLLATE NOCASE)")
+    db.execute(
+        """
+        CREATE TABLE stock_lots (
+            id INTEGER PRIMARY KEY,
+            item_id INTEGER NOT NULL REFERENCES stock_items (id),
+            lot TEXT NOT NULL,
+            expires TEXT,                     -- local date; usable to the end of that day
+            on_hand INTEGER NOT NULL DEFAULT 0 CHECK (on_hand >= 0),
+            cost_cents INTEGER NOT NULL DEFAULT 0,      -- paid for the costed units received
+            costed_quantity INTEGER NOT NULL DEFAULT 0, -- units received with a known cost
+            created_at TEXT NOT NULL
+        ) STRICT
+        """
+    )
+    db.execute(
+        "CREATE UNIQUE INDEX stock_lots_item_lot ON stock_lots (item_id, lot COLLATE NOCASE)"
+    )
+    db.execute("CREATE INDEX stock_lots_lot ON stock_lots (lot COLLATE NOCASE)")
+    # Reports and FEFO only ever look at lots that still hold something.
+    db.execute(
+        "CREATE INDEX stock_lots_open ON stock_lots (item_id, expires, on_hand) WHERE on_hand > 0"
+    )
+    db.execute(
+        """
+        CREATE TABLE stock_kits (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL
+        ) STRICT
+        """
+    )
+    db.execute("CREATE UNIQUE INDEX stock_kits_name ON stock_kits (name COLLATE NOCASE)")
+    db.execute(
+        """
+        CREATE TABLE stock_kit_items (
+            kit_id INTEGER NOT NULL REFERENCES stock_kits (id) ON DELETE CASCADE,
+            item_id INTEGER NOT NULL REFERENCES stock_items (id),
+            quantity INTEGER NOT NULL CHECK (quantity > 0),
+            PRIMARY KEY (kit_id, item_id)
+        ) STRICT
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE stock_ledger (
+            id INTEGER PRIMARY KEY,
+            op INTEGER NOT NULL,              -- id of the first row the same command wrote
+            at TEXT NOT NULL,                 -- UTC instant
+            day TEXT NOT NULL,                -- the clinic's local date of `at`
+            kind TEXT NOT NULL CHECK (kind IN ('receive', 'use', 'count', 'discard')),
+            item_id INTEGER NOT NULL REFERENCES stock_items (id),
+            lot_id INTEGER NOT NULL REFERENCES stock_lots (id),
+            quantity INTEGER NOT NULL,        -- signed change of the lot's on-hand
+            counted INTEGER,                  -- count: the physical figure recorded
+            cost_cents INTEGER,               -- receive: the total paid for `quantity`
+            supplier TEXT,
+            invoice TEXT,
+            expense_id INTEGER,               -- receive: the expense it was booked as
+            patient_id INTEGER REFERENCES patients (id),
+            kit TEXT,                         -- use: the kit this row was part of
+            reason TEXT,
+            note TEXT,
+            user TEXT NOT NULL,
+            CHECK (kind = 'count' OR quantity != 0),
+            CHECK (kind != 'receive' OR quantity > 0),
+            CHECK (kind NOT IN ('use', 'discard') OR quantity < 0),
+            CHECK (cost_cents IS NULL OR (kind = 'receive' AND cost_cents >= 0))
+        ) STRICT
+        """
+    )
+    db.execute("CREATE INDEX stock_ledger_item ON stock_ledger (item_id, id)")
+    db.execute("CREATE INDEX stock_ledger_lot ON stock_ledger (lot_id, id)")
+    db.execute("CREATE INDEX stock_ledger_patient ON stock_ledger (patient_id) WHERE patient_id")
+    db.execute("CREATE INDEX stock_ledger_usage ON stock_ledger (kind, day, item_id, quantity)")
+    append_only(db, "stock_ledger")
+    db.execute(
+        """
+        CREATE TRIGGER stock_ledger_same_item BEFORE INSERT ON stock_ledger
+        WHEN (SELECT item_id FROM stock_lots WHERE id = NEW.lot_id) IS NOT NEW.item_id
+        BEGIN SELECT RAISE(ABORT, 'stock_ledger row names a lot of another item'); END
+        """
+    )
+    db.execute(
+        """
+        CREATE TRIGGER stock_ledger_on_hand AFTER INSERT ON stock_ledger
+        BEGIN
+            UPDATE stock_lots SET
+                on_hand = on_hand + NEW.quantity,
+                cost_cents = cost_cents + coalesce(NEW.cost_cents, 0),
+                costed_quantity = costed_quantity
+                    + CASE WHEN NEW.cost_cents IS NULL THEN 0 ELSE NEW.quantity END
+            WHERE id = NEW.lot_id;
+        END
+        """
+    )

@@ -1,0 +1,1 @@
+"""The day sheet that ties the areas together: `macli today`."""

@@ -1,0 +1,120 @@
+"""`macli today`: the day sheet."""
+
+from __future__ import annotations
+
+import json
+from itertools import groupby
+
+import click
+
+from macli.cli import pass_app
+from macli.output import table_text
+from macli.today import core
+from macli.when import parse_date
+
+
+@click.command()
+@click.option("--date", "day_text", help="The day to show (default: today), e.g. tomorrow.")
+@click.option("--provider", help="Only this provider's appointments.")
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="A sheet for people, or one JSON object with a key per section.",
+)
+@pass_app
+def today(app, day_text, provider, fmt):
+    """The day sheet: appointments, reminders, calls, supplies and spending.
+
+    Per provider, the day's appointments with flags (new patient, allergies
+    not recorded, vitals due: none in the last 12 months); reminders sent,
+    pending and failed since yesterday; the call list; supplies at or below
+    their reorder point and lots expiring within 30 days; month-to-date
+    spending against budget. Sections with nothing to say take one line.
+
+    \b
+    Example:
+        macli today
+        macli today --date tomorrow --provider chen
+        macli today -f json | jq '.supplies.low'
+    """
+    day = parse_date(day_text, app.today) if day_text else app.today
+    show(app, day, provider, fmt)
+
+
+def show(app, day, provider=None, fmt="table") -> None:
+    """Print the day sheet of `day` from the app's store (also the end of `macli demo`)."""
+    sheet = core.day_sheet(app.store, day, provider, tz=app.zone, user=app.user, now=app.now)
+    if fmt == "json":
+        click.echo(json.dumps(sheet, ensure_ascii=False, indent=2, default=str))
+        return
+    click.echo(f"{day:%A %Y-%m-%d} · {app.setting('clinic.name')}")
+    for section in (_appointments, _reminders, _calls, _supplies, _spending):
+        click.echo("")
+        click.echo(section(sheet))
+
+
+def _table(rows, columns) -> str:
+    return "\n".join("  " + line for line in table_text(rows, columns).splitlines())
+
+
+def _appointments(sheet) -> str:
+    rows = sheet["appointments"]
+    if not rows:
+        return "Appointments: none."
+    parts = [f"Appointments ({len(rows)})"]
+    for provider, booked in groupby(rows, key=lambda row: row["provider"]):
+        booked = list(booked)
+        parts.append(f"{provider} ({len(booked)})")
+        parts.append(_table(booked, ["time", "mrn", "patient", "type", "status", "room", "flags"]))
+    return "\n".join(parts)
+
+
+def _reminders(sheet) -> str:
+    found = sheet["reminders"]
+    summary = (
+        f"Reminders since {found['since']}: {found['sent']} sent, {found['pending']} pending,"
+        f" {found['failed']} failed."
+    )
+    if not found["failures"]:
+        return summary
+    return (
+        summary
+        + "\n"
+        + _table(found["failures"], ["id", "channel", "appointment_at", "mrn", "status", "error"])
+    )
+
+
+def _calls(sheet) -> str:
+    calls = sheet["calls"]
+    if not calls:
+        return "Call list: nobody to call."
+    columns = ["id", "appointment_at", "mrn", "name", "phone", "provider", "status"]
+    return f"Call list ({len(calls)})\n" + _table(calls, columns)
+
+
+def _supplies(sheet) -> str:
+    low, expiring = sheet["supplies"]["low"], sheet["supplies"]["expiring"]
+    if not low and not expiring:
+        return "Supplies: nothing low, nothing expiring within 30 days."
+    parts = []
+    if low:
+        parts.append(f"Supplies at or below reorder point ({len(low)})")
+        parts.append(_table(low, ["sku", "name", "usable", "reorder_at", "unit", "supplier"]))
+    if expiring:
+        parts.append(f"Lots expired or expiring within 30 days ({len(expiring)})")
+        parts.append(_table(expiring, ["sku", "name", "lot", "expires", "on_hand", "status"]))
+    return "\n".join(parts)
+
+
+def _spending(sheet) -> str:
+    spending = sheet["spending"]
+    budgets = spending["budgets"]
+    heading = f"Spending {spending['from']} to {spending['to']}"
+    if len(budgets) <= 1 and budgets[0]["spent"] == "0.00":
+        return f"{heading}: nothing spent, no budgets set."
+    columns = [key for key in budgets[0] if key != "period"]
+    return f"{heading} against budget\n" + _table(budgets, columns)

@@ -1,0 +1,144 @@
+"""The day sheet: what is on today, from every area, in one read."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from macli import audit
+from macli.expense import budgets
+from macli.patients import providers
+from macli.remind.history import call_list, day_range
+from macli.stock import reports as stock_reports
+from macli.store import Store
+from macli.when import local_text, utc_text
+
+# Vitals older than this are due again at the visit.
+VITALS_DUE_AFTER = timedelta(days=365)
+EXPIRING_WITHIN_DAYS = 30
+# How the day sheet groups reminder outcomes.
+REMINDER_GROUPS = {
+    "sent": ("sent", "reached", "voicemail"),
+    "pending": ("queued", "sending", "deferred", "to-call", "no-answer"),
+    "failed": ("failed", "unknown", "wrong-number"),
+}
+APPOINTMENT_COLUMNS = (
+    "time",
+    "provider",
+    "mrn",
+    "patient",
+    "type",
+    "status",
+    "room",
+    "flags",
+)
+
+
+def appointments(store: Store, day: date, provider_id: int | None, *, tz: ZoneInfo) -> list[dict]:
+    """The day's appointments (not cancelled) per provider with the flags the desk needs:
+    new patient, allergies not recorded, vitals due."""
+    start, end = day_range(day, tz)
+    vitals_since = utc_text(datetime.fromisoformat(end.replace("Z", "+00:00")) - VITALS_DUE_AFTER)
+    # ?1 is the vitals cut-off used in the select list; the filters are numbered after it.
+    clauses = ["a.starts_at >= ?", "a.starts_at < ?", "a.status != 'cancelled'"]
+    params = [vitals_since, start, end]
+    if provider_id is not None:
+        clauses.append("a.provider_id = ?")
+        params.append(provider_id)
+    rows = store.query(
+        "SELECT a.id, a.starts_at, a.ends_at, v.name AS provider, p.mrn, p.name AS patient,"
+        " t.name AS type, a.status, a.room,"
+        " NOT EXISTS (SELECT 1 FROM appointments past WHERE past.patient_id = a.patient_id"
+        "   AND past.status = 'completed' AND past.starts_at < a.starts_at) AS new_patient,"
+        " (SELECT CASE WHEN SUM(e.kind = 'allergy') > 0 THEN 'recorded'"
+        "   WHEN COUNT(*) > 0 THEN 'none known' ELSE 'not recorded' END"
+        "   FROM chart_current e WHERE e.patient_id = a.patient_id"
+        "   AND e.kind IN ('allergy', 'no-allergies')) AS allergies,"
+        " (SELECT MAX(e.at) FROM chart_entries e WHERE e.patient_id = a.patient_id"
+        "   AND e.kind = 'vitals' AND e.at >= ?1) AS last_vitals_at"
+        " FROM appointments a JOIN patients p ON p.id = a.patient_id"
+        " JOIN providers v ON v.id = a.provider_id"
+        " LEFT JOIN appointment_types t ON t.id = a.type_id"
+        f" WHERE {' AND '.join(clauses)}"
+        " ORDER BY v.name, a.starts_at, a.id",
+        params,
+    )
+    for row in rows:
+        row["time"] = local_text(row.pop("starts_at"), tz)[11:]
+        row["ends"] = local_text(row.pop("ends_at"), tz)[11:]
+        row["new_patient"] = bool(row["new_patient"])
+        row["vitals_due"] = row.pop("last_vitals_at") is None
+        row["flags"] = ", ".join(
+            flag
+            for flag, on in (
+                ("new patient", row["new_patient"]),
+                ("allergies not recorded", row["allergies"] == "not recorded"),
+                ("vitals due", row["vitals_due"]),
+            )
+            if on
+        )
+    return rows
+
+
+def reminders(store: Store, day: date, *, tz: ZoneInfo) -> dict:
+    """Reminder outcomes since the start of yesterday: counts per group, failures listed."""
+    since = day_range(day - timedelta(days=1), tz)[0]
+    until = day_range(day, tz)[1]
+    counts = {group: 0 for group in REMINDER_GROUPS}
+    for row in store.query(
+        "SELECT status, COUNT(*) AS n FROM reminders WHERE updated_at >= ? AND updated_at < ?"
+        " GROUP BY status",
+        [since, until],
+    ):
+        for group, statuses in REMINDER_GROUPS.items():
+            if row["status"] in statuses:
+                counts[group] += row["n"]
+    failed = store.query(
+        "SELECT r.id, r.channel, r.starts_at, p.mrn, r.status, r.error FROM reminders r"
+        " JOIN patients p ON p.id = r.patient_id"
+        f" WHERE r.updated_at >= ? AND r.updated_at < ? AND r.status IN"
+        f" ({', '.join('?' for _ in REMINDER_GROUPS['failed'])}) ORDER BY r.id",
+        [since, until, *REMINDER_GROUPS["failed"]],
+    )
+    for row in failed:
+        row["appointment_at"] = local_text(row.pop("starts_at"), tz)
+    return {"since": local_text(since, tz), **counts, "failures": failed}
+
+
+def day_sheet(
+    store: Store,
+    day: date,
+    provider_ref: str | None,
+    *,
+    tz: ZoneInfo,
+    user: str,
+    now: datetime,
+) -> dict:
+    """Every section of the day sheet for `day`; the view is audited as one row."""
+    provider_id = providers.resolve(store, provider_ref)["id"] if provider_ref else None
+    month_start = day.replace(day=1)
+    sheet = {
+        "date": day.isoformat(),
+        "appointments": appointments(store, day, provider_id, tz=tz),
+        "reminders": reminders(store, day, tz=tz),
+        "calls": call_list(store, day=day, tz=tz),
+        "supplies": {
+            "low": stock_reports.low(store, today=day),
+            "expiring": stock_reports.expiring(store, today=day, within_days=EXPIRING_WITHIN_DAYS)[
+                "rows"
+            ],
+        },
+        "spending": {
+            "from": month_start.isoformat(),
+            "to": day.isoformat(),
+            "budgets": budgets.report(store, start=month_start, end=day),
+        },
+    }
+    audit.record(
+        store,
+        user=user,
+        action="today.view",
+        now=now,
+        detail=f"{day} appointments={len(sheet['appointments'])} calls={len(sheet['calls'])}",
+    )
+    return sheet

@@ -1,0 +1,67 @@
+"""The demo supply closet gives every stock report something to show."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from macli.demo import build
+from macli.stock import items, reports
+from macli.store import Store
+
+from .closet import NOW, TZ
+
+
+def test_demo_closet_has_a_year_of_history_and_something_in_every_report(tmp_path):
+    path = tmp_path / "demo.db"
+    build(path, seed=2026, now=NOW, zone_name="America/New_York")
+    store = Store(path)
+    try:
+        today = date(2026, 11, 26)
+        assert store.scalar("SELECT COUNT(*) FROM stock_items") >= 20
+        first, last = store.one(
+            "SELECT MIN(day) AS first, MAX(day) AS last FROM stock_ledger"
+        ).values()
+        assert first == "2025-12-01" and last < today.isoformat()
+        # Written in time order, as a real closet's ledger would be.
+        assert (
+            store.scalar(
+                "SELECT COUNT(*) FROM stock_ledger a JOIN stock_ledger b ON b.id = a.id + 1"
+                " WHERE b.at < a.at"
+            )
+            == 0
+        )
+        assert store.scalar("SELECT COUNT(*) FROM stock_ledger WHERE patient_id IS NOT NULL") > 50
+        # Every receipt that cost something is an expense pointing back at it.
+        assert (
+            store.scalar(
+                "SELECT COUNT(*) FROM stock_ledger g JOIN expenses e ON e.id = g.expense_id"
+                " AND e.source = 'stock_receipt' AND e.source_id = g.id"
+            )
+            == store.scalar("SELECT COUNT(*) FROM stock_ledger WHERE cost_cents > 0")
+            > 50
+        )
+        assert (
+            store.scalar(
+                "SELECT COUNT(*) FROM stock_lots l WHERE on_hand !="
+                " (SELECT SUM(quantity) FROM stock_ledger WHERE lot_id = l.id)"
+            )
+            == 0
+        )
+
+        expiring = reports.expiring(store, today=today, within_days=30)["rows"]
+        expired = [row for row in expiring if row["status"].startswith("expired")]
+        assert len(expired) == 1
+        assert len(expiring) > len(expired)
+        assert len(reports.low(store, today=today)) >= 3
+        assert reports.order(store, today=today)
+        assert len(items.kits(store, today_text=today.isoformat())) == 2
+        usage = reports.usage(store, since=date(2025, 12, 1), until=today)
+        assert len({row["month"] for row in usage}) == 12
+        flu_lot = store.scalar(
+            "SELECT l.lot FROM stock_lots l JOIN stock_items i ON i.id = l.item_id"
+            " WHERE i.sku = 'FLU-QIV' ORDER BY l.id LIMIT 1"
+        )
+        trace = reports.lot_trace(store, flu_lot, tz=TZ, user="tester", now=NOW)
+        assert any(row["patient"] for row in trace["rows"])
+    finally:
+        store.close()

@@ -1,0 +1,160 @@
+"""`macli today`: every section of the day sheet checked against the rows in the store."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from macli.store import Store
+from macli.when import zone
+
+DAY = "2026-11-26"
+NY = zone("America/New_York")
+
+
+@pytest.fixture(scope="module")
+def demo_template(tmp_path_factory):
+    from click.testing import CliRunner
+
+    from macli.cli import cli
+
+    path = tmp_path_factory.mktemp("today") / "demo.db"
+    result = CliRunner().invoke(
+        cli, ["--now", "2026-11-26T09:00", "demo", "--db", str(path)], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    return path
+
+
+@pytest.fixture
+def demo(demo_template, db_path):
+    shutil.copyfile(demo_template, db_path)
+    return db_path
+
+
+def test_empty_store_collapses_every_section_to_one_line(run):
+    lines = run("today").stdout.splitlines()
+    assert lines[0] == "Thursday 2026-11-26 · Our Clinic"
+    assert [line for line in lines[1:] if line] == [
+        "Appointments: none.",
+        "Reminders since 2026-11-25 00:00: 0 sent, 0 pending, 0 failed.",
+        "Call list: nobody to call.",
+        "Supplies: nothing low, nothing expiring within 30 days.",
+        "Spending 2026-11-01 to 2026-11-26: nothing spent, no budgets set.",
+    ]
+
+
+def test_the_demo_day_sheet_has_content_in_every_section(demo, run):
+    sheet = json.loads(run("today -f json").stdout)
+    assert set(sheet) == {"date", "appointments", "reminders", "calls", "supplies", "spending"}
+    assert sheet["date"] == DAY
+    assert sheet["appointments"] and sheet["calls"]
+    assert sheet["reminders"]["sent"] > 0
+    assert sheet["supplies"]["low"] and sheet["supplies"]["expiring"]
+    assert len(sheet["spending"]["budgets"]) > 1
+    text = run("today").stdout
+    for heading in (
+        "Appointments (",
+        "Reminders since",
+        "Call list (",
+        "Supplies at or below",
+        "Spending 2026-11-01 to 2026-11-26 against budget",
+    ):
+        assert heading in text
+
+
+def test_appointments_match_the_store(demo, run):
+    sheet = json.loads(run("today -f json").stdout)
+    store = Store(demo)
+    expected = store.query(
+        "SELECT a.id, p.mrn, a.status FROM appointments a JOIN patients p ON p.id = a.patient_id"
+        " WHERE a.starts_at >= '2026-11-26T05:00:00Z' AND a.starts_at < '2026-11-27T05:00:00Z'"
+        " AND a.status != 'cancelled' ORDER BY a.id"
+    )
+    assert sorted((r["id"], r["mrn"], r["status"]) for r in sheet["appointments"]) == [
+        (r["id"], r["mrn"], r["status"]) for r in expected
+    ]
+    for row in sheet["appointments"]:
+        patient_id = store.scalar("SELECT id FROM patients WHERE mrn = ?", [row["mrn"]])
+        completed_before = store.scalar(
+            "SELECT COUNT(*) FROM appointments WHERE patient_id = ? AND status = 'completed'"
+            " AND starts_at < (SELECT starts_at FROM appointments WHERE id = ?)",
+            [patient_id, row["id"]],
+        )
+        assert row["new_patient"] == (completed_before == 0)
+        asked = store.query(
+            "SELECT kind FROM chart_current WHERE patient_id = ?"
+            " AND kind IN ('allergy', 'no-allergies')",
+            [patient_id],
+        )
+        kinds = {r["kind"] for r in asked}
+        assert row["allergies"] == (
+            "recorded" if "allergy" in kinds else "none known" if kinds else "not recorded"
+        )
+        recent = store.scalar(
+            "SELECT COUNT(*) FROM chart_entries WHERE patient_id = ? AND kind = 'vitals'"
+            " AND at >= '2025-11-27T05:00:00Z'",
+            [patient_id],
+        )
+        assert row["vitals_due"] == (recent == 0)
+        assert ("vitals due" in row["flags"]) == row["vitals_due"]
+
+
+def test_reminders_calls_supplies_and_spending_match_the_store(demo, run):
+    sheet = json.loads(run("today -f json").stdout)
+    store = Store(demo)
+    since = "2026-11-25T05:00:00Z"
+    until = "2026-11-27T05:00:00Z"
+    window = "updated_at >= ? AND updated_at < ?"
+    sent = store.scalar(
+        f"SELECT COUNT(*) FROM reminders WHERE {window} AND status IN ('sent', 'reached',"
+        " 'voicemail')",
+        [since, until],
+    )
+    failed = store.query(
+        f"SELECT id FROM reminders WHERE {window} AND status IN ('failed', 'unknown',"
+        " 'wrong-number') ORDER BY id",
+        [since, until],
+    )
+    assert sheet["reminders"]["sent"] == sent
+    assert [r["id"] for r in sheet["reminders"]["failures"]] == [r["id"] for r in failed]
+    assert sheet["reminders"]["failed"] == len(failed)
+    calls = store.query(
+        "SELECT r.id FROM reminders r JOIN appointments a ON a.id = r.appointment_id"
+        " WHERE r.channel = 'phone' AND r.due_at < ? AND r.starts_at >= ?"
+        " AND r.status != 'withdrawn' AND a.starts_at = r.starts_at AND a.status = 'scheduled'"
+        " ORDER BY r.starts_at, r.id",
+        [until, "2026-11-26T05:00:00Z"],
+    )
+    assert [c["id"] for c in sheet["calls"]] == [c["id"] for c in calls]
+    low = store.query(
+        "SELECT i.sku FROM stock_items i WHERE i.reorder_at IS NOT NULL AND i.reorder_at >="
+        " (SELECT coalesce(SUM(l.on_hand), 0) FROM stock_lots l WHERE l.item_id = i.id"
+        "  AND (l.expires IS NULL OR l.expires >= ?)) ORDER BY i.sku COLLATE NOCASE",
+        [DAY],
+    )
+    assert [r["sku"] for r in sheet["supplies"]["low"]] == [r["sku"] for r in low]
+    expiring = store.query(
+        "SELECT lot FROM stock_lots WHERE on_hand > 0 AND expires <= '2026-12-26'"
+        " ORDER BY expires, id"
+    )
+    assert sorted(r["lot"] for r in sheet["supplies"]["expiring"]) == sorted(
+        r["lot"] for r in expiring
+    )
+    total = sheet["spending"]["budgets"][-1]
+    spent = store.scalar(
+        "SELECT SUM(amount_cents) FROM expenses WHERE spent_on BETWEEN '2026-11-01' AND ?", [DAY]
+    )
+    assert total["category"] == "total" and total["spent"] == f"{spent // 100}.{spent % 100:02d}"
+
+
+def test_provider_filter_date_and_audit(demo, run):
+    chen = json.loads(run("today --provider chen -f json").stdout)["appointments"]
+    assert chen and {row["provider"] for row in chen} == {"Dr. Maya Chen"}
+    tomorrow = json.loads(run("today --date tomorrow -f json").stdout)
+    assert tomorrow["date"] == "2026-11-27"
+    assert "today.view" in run("audit list").stdout
+    assert "no provider matches" in run("today --provider nobody", expect=1).stderr
+    assert run("today --date someday", expect=1).stderr.startswith("Error: cannot read date")
