@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from itertools import groupby
 
 import click
@@ -63,6 +64,13 @@ def _table(rows, columns) -> str:
 
 def _appointments(sheet) -> str:
     rows = sheet["appointments"]
+    if not rows and sheet["next_open"]:  # nobody works this weekday, others they do
+        weekday = f"{date.fromisoformat(sheet['date']):%A}s"
+        following = date.fromisoformat(sheet["next_open"])
+        return (
+            f"Appointments: none. Closed on {weekday}: no working hours.\n"
+            f"Next open: {following:%A %Y-%m-%d} (macli today --date {following})."
+        )
     if not rows:
         return "Appointments: none."
     parts = [f"Appointments ({len(rows)})"]

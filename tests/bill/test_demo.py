@@ -16,16 +16,14 @@ from tests.bill.helpers import NOW, TODAY, ZONE, visit
 from tests.bill.test_x12 import validate
 
 
-def test_the_demo_has_a_fee_schedule_payers_and_coverage(run, tmp_path):
-    path = tmp_path / "demo.db"
-    run(f"demo --db {path}")
-    fees = json.loads(run(f"--db {path} bill fees list -f json").stdout)
+def test_the_demo_has_a_fee_schedule_payers_and_coverage(run, demo_db):
+    fees = json.loads(run("bill fees list -f json").stdout)
     assert len(fees) == len(bill_demo.FEE_SCHEDULE)
-    payers = json.loads(run(f"--db {path} bill payers -f json").stdout)
+    payers = json.loads(run("bill payers -f json").stdout)
     assert {p["payer"] for p in payers} == {name for name, _, _ in bill_demo.PAYERS}
     assert all(p["patients"] > 10 for p in payers)
     # The demo's schedule has a year of completed visits: some became claims in every state.
-    claims = json.loads(run(f"--db {path} bill list -f json").stdout)
+    claims = json.loads(run("bill list -f json").stdout)
     assert {"draft", "ready", "submitted", "paid", "denied"} <= {c["status"] for c in claims}
 
 
