@@ -95,20 +95,40 @@ class LazyGroup(click.Group):
 
 
 class RootGroup(LazyGroup):
+    def parse_args(self, ctx, args):
+        for arg in args:
+            require_text(arg)
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except MacliError as error:
             raise _failure(error.message, error.exit_code) from None
         except Exception as error:
+            import errno
             import sqlite3
 
-            if isinstance(error, sqlite3.OperationalError):
+            if isinstance(error, sqlite3.DatabaseError):
                 raise _failure(f"the store could not be used: {error}", 1) from None
+            # A file that cannot be written or read (a full disk, a missing folder); a
+            # broken pipe is left to click, which exits quietly as `| head` expects.
+            if isinstance(error, OSError) and error.errno != errno.EPIPE:
+                where = f": {error.filename}" if error.filename else ""
+                raise _failure(f"{error.strerror or error}{where}", 1) from None
             raise
         finally:
             if ctx.obj is not None:
                 ctx.obj.close()
+
+
+def require_text(value: str, where: str = "an argument") -> None:
+    """Refuse bytes that are not UTF-8 (Python hands them over as lone surrogates)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = value.encode("utf-8", "surrogateescape")[:60]
+        raise click.UsageError(f"{where} is not UTF-8 text: {shown!r}") from None
 
 
 def _failure(message: str, exit_code: int) -> click.ClickException:
@@ -156,6 +176,9 @@ def cli(ctx, db_path, user, now_text):
     """
     from macli.app import App, default_db_path, login_name
 
+    for name, value in (("MACLI_USER", user), ("MACLI_NOW", now_text)):
+        if value is not None:
+            require_text(value, name)
     if now_text is not None:
         from datetime import datetime
 

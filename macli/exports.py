@@ -140,7 +140,8 @@ def names() -> list[str]:
 def rows(
     store: Store, table: str, *, since: date | None, tz, user: str, now: datetime
 ) -> Iterator[dict]:
-    """The rows of one export, as an iterator; an export with patient data is audited first."""
+    """The rows of one export, as an iterator; an export with patient data is audited when
+    its first row is read, so an export whose file cannot be opened changes nothing."""
     if table not in EXPORTS:
         raise Invalid(f"unknown table {table!r}; tables: {', '.join(names())}, or all")
     spec = EXPORTS[table]
@@ -154,12 +155,13 @@ def rows(
             if spec.since_is_date
             else utc_text(localize(datetime.combine(since, time()), tz))
         )
-    if spec.patient_data:
-        audit.record(
-            store,
-            user=user,
-            action="export",
-            now=now,
-            detail=f"table={table}" + (f" since={since}" if since else ""),
-        )
-    return store.iterate(spec.sql.format(where=where) + f" ORDER BY {spec.order}", params)
+    sql = spec.sql.format(where=where) + f" ORDER BY {spec.order}"
+    if not spec.patient_data:
+        return store.iterate(sql, params)
+    detail = f"table={table}" + (f" since={since}" if since else "")
+    return _audited(store, sql, params, user=user, now=now, detail=detail)
+
+
+def _audited(store: Store, sql: str, params: list, *, user, now, detail) -> Iterator[dict]:
+    audit.record(store, user=user, action="export", now=now, detail=detail)
+    yield from store.iterate(sql, params)

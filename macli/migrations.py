@@ -14,7 +14,7 @@ import importlib
 from collections.abc import Callable
 from pathlib import Path
 
-from macli.store import Store, append_only, create_private_file
+from macli.store import Store, append_only, create_private_file, refuse_replace
 
 SET_NAME = "macli"
 MIGRATIONS: list[tuple[str, Callable]] = []
@@ -195,3 +195,24 @@ AREA_SCHEMAS = [
 ]
 for _module in AREA_SCHEMAS:
     importlib.import_module(_module)
+
+
+# -- after every area's tables exist ----------------------------------------------------
+
+
+@migration
+def core_003_append_only_refuses_replace(db):
+    # INSERT OR REPLACE deleted a row of an append-only table without firing its DELETE
+    # trigger. Tables made since get the guard from append_only(); this gives it to
+    # every table made before, and to any other table that refuses deletion.
+    tables = [
+        row[0]
+        for row in db.execute(
+            "SELECT tbl_name FROM sqlite_master WHERE type = 'trigger'"
+            " AND name = tbl_name || '_no_delete'"
+            " AND tbl_name || '_no_replace' NOT IN"
+            " (SELECT name FROM sqlite_master WHERE type = 'trigger')"
+        ).fetchall()
+    ]
+    for table in tables:
+        refuse_replace(db, table)

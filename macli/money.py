@@ -9,6 +9,9 @@ from macli.errors import Invalid
 _AMOUNT = re.compile(
     r"^(?P<sign>[-+])?\$?(?P<whole>\d{1,3}(?:,\d{3})+|\d+)?(?:\.(?P<frac>\d{1,2}))?$"
 )
+# Far beyond any clinic's expense, and small enough that sums of tens of thousands of
+# such amounts stay inside SQLite's 64-bit integers.
+MAX_CENTS = 999_999_999_999_99
 
 
 def parse_amount(text: str) -> int:
@@ -24,7 +27,10 @@ def parse_amount(text: str) -> int:
     match = _AMOUNT.match(value)
     if not value or not match or (match["whole"] is None and match["frac"] is None):
         raise Invalid(f"cannot read amount {text!r} (use e.g. 12.50, $1,234.56 or -3.00)")
-    whole = int((match["whole"] or "0").replace(",", ""))
+    whole_text = (match["whole"] or "0").replace(",", "")
+    if len(whole_text.lstrip("0")) > 12:
+        raise Invalid(f"amount {text!r} is too large (at most {cents_text(MAX_CENTS)})")
+    whole = int(whole_text.lstrip("0") or "0")
     cents = whole * 100 + int((match["frac"] or "0").ljust(2, "0"))
     if match["sign"] == "-":
         negative = not negative

@@ -80,8 +80,11 @@ class Store:
             try:
                 yield self
             except BaseException:
-                self.conn.execute(f"ROLLBACK TO {name}")
-                self.conn.execute(f"RELEASE {name}")
+                # After a full disk or an I/O error SQLite has already rolled the whole
+                # transaction back: there is no savepoint left to return to.
+                if self.conn.in_transaction:
+                    self.conn.execute(f"ROLLBACK TO {name}")
+                    self.conn.execute(f"RELEASE {name}")
                 raise
             else:
                 self.conn.execute(f"RELEASE {name}")
@@ -139,6 +142,11 @@ class Store:
         target = sqlite3.connect(str(destination))
         try:
             self.conn.backup(target)
+        except sqlite3.Error as error:
+            target.close()
+            # A partial copy must not lie around looking like a backup.
+            destination.unlink(missing_ok=True)
+            raise MacliError(f"the backup to {destination} failed: {error}") from error
         finally:
             target.close()
         os.chmod(destination, 0o600)
@@ -176,9 +184,42 @@ def _refuse_escapes(action, arg1, arg2, dbname, source):
 
 
 def append_only(db, table: str) -> None:
-    """Triggers that refuse UPDATE and DELETE on `table` (used by migrations)."""
+    """Triggers that refuse UPDATE, DELETE and REPLACE on `table` (used by migrations)."""
     for verb in ("UPDATE", "DELETE"):
         db.execute(
             f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
             f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
         )
+    refuse_replace(db, table)
+
+
+def refuse_replace(db, table: str) -> None:
+    """A trigger refusing an INSERT that collides with a row's key.
+
+    `INSERT OR REPLACE` (and `REPLACE`) deletes the row it collides with without firing
+    any DELETE trigger, so an append-only table needs this as well.
+    """
+    keys = [
+        [row[1] for row in sorted(_pragma(db, "table_info", table), key=lambda r: r[5]) if row[5]]
+    ]
+    if not keys[0]:
+        keys = [["rowid"]]
+    for index in _pragma(db, "index_list", table):
+        # (seq, name, unique, origin, partial): the primary key is already in `keys`.
+        if index[2] and index[3] != "pk" and not index[4]:
+            keys.append([row[2] for row in _pragma(db, "index_info", index[1])])
+    collides = " OR ".join(
+        f"EXISTS (SELECT 1 FROM {table} WHERE "
+        + " AND ".join(f"{column} = NEW.{column}" for column in key)
+        + ")"
+        for key in keys
+        if None not in key  # an index on an expression cannot be named here
+    )
+    db.execute(
+        f"CREATE TRIGGER {table}_no_replace BEFORE INSERT ON {table} WHEN {collides} "
+        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: a row cannot be replaced'); END"
+    )
+
+
+def _pragma(db, name: str, argument: str) -> list[tuple]:
+    return list(db.execute(f"PRAGMA {name}({argument})").fetchall())

@@ -24,6 +24,14 @@ _WEEKDAY_NAMES = {
 }
 _DURATION_PART = re.compile(r"(\d+)\s*(w|d|h|m|min|s)", re.IGNORECASE)
 _DURATION_WHOLE = re.compile(r"^\s*(?:\d+\s*(?:w|d|h|m|min|s)\s*)+$", re.IGNORECASE)
+_DURATION_UNITS = {
+    "w": "weeks",
+    "d": "days",
+    "h": "hours",
+    "m": "minutes",
+    "min": "minutes",
+    "s": "seconds",
+}
 _RELATIVE_DAYS = re.compile(r"^([+-])(\d+)([dw])$", re.IGNORECASE)
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 _OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
@@ -33,7 +41,7 @@ def zone(name: str) -> ZoneInfo:
     """The IANA zone `name`, or a clear error."""
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, IsADirectoryError) as error:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as error:  # OSError: name too long
         raise Invalid(
             f"unknown time zone {name!r} (use an IANA name like America/New_York)"
         ) from error
@@ -62,7 +70,9 @@ def utc_text(instant: datetime) -> str:
     """An aware datetime as stored: UTC ISO 8601 with a Z."""
     if instant.tzinfo is None:
         raise ValueError("naive datetime given where an instant is needed")
-    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # isoformat, not strftime: %Y does not pad years before 1000, and stored instants
+    # must keep one width so that comparing them as text orders them in time.
+    return instant.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def from_utc_text(text: str) -> datetime:
@@ -116,8 +126,25 @@ def parse_time(text: str) -> time:
     return time(hour, minute, second)
 
 
+# The calendar a clinic means: births since 1800 to bookings before 3000. Far enough from
+# the ends of Python's calendar (years 1 and 9999) that a few days or a time zone added
+# to any accepted date cannot overflow it.
+FIRST_YEAR, LAST_YEAR = 1800, 2999
+
+
+def in_calendar(day: date, text: str) -> date:
+    """`day`, or a clear error when it lies outside FIRST_YEAR..LAST_YEAR."""
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise Invalid(f"{text!r} is outside the years {FIRST_YEAR} to {LAST_YEAR}")
+    return day
+
+
 def parse_date(text: str, today: date | None = None) -> date:
     """An exact local date: `2026-12-01`, `today`, `tomorrow`, `yesterday`, `mon`, `+2d`, `-1w`."""
+    return in_calendar(_parse_date(text, today), text)
+
+
+def _parse_date(text: str, today: date | None) -> date:
     value = text.strip().lower()
     if today is not None:
         if value == "today":
@@ -132,7 +159,10 @@ def parse_date(text: str, today: date | None = None) -> date:
         match = _RELATIVE_DAYS.match(value)
         if match:
             count = int(match[2]) * (7 if match[3] == "w" else 1)
-            return today + timedelta(days=count if match[1] == "+" else -count)
+            try:
+                return today + timedelta(days=count if match[1] == "+" else -count)
+            except OverflowError:
+                raise Invalid(f"date {text!r} is outside the calendar") from None
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         raise Invalid(f"cannot read date {text!r} (use YYYY-MM-DD)")
     try:
@@ -160,7 +190,7 @@ def parse_datetime(text: str, tz: ZoneInfo, now: datetime | None = None) -> date
         if parsed.tzinfo is None:
             raise Invalid(f"cannot read date and time {text!r}")
         # An explicit offset names one instant: it is how a fall-back fold is resolved.
-        return parsed.astimezone(UTC)
+        return _as_utc(parsed, text)
     if "T" in value and re.match(r"^\d{4}-\d{2}-\d{2}T", value):
         day_text, time_text = value.split("T", 1)
     elif " " in value:
@@ -169,7 +199,7 @@ def parse_datetime(text: str, tz: ZoneInfo, now: datetime | None = None) -> date
         raise Invalid(f"cannot read date and time {text!r} (use e.g. '2026-12-01 09:30')")
     day = parse_date(day_text, today)
     clock = parse_time(time_text)
-    return localize(datetime.combine(day, clock), tz).astimezone(UTC)
+    return _as_utc(localize(datetime.combine(day, clock), tz), text)
 
 
 def parse_duration(text: str) -> timedelta:
@@ -177,17 +207,11 @@ def parse_duration(text: str) -> timedelta:
     if not _DURATION_WHOLE.match(text or ""):
         raise Invalid(f"cannot read duration {text!r} (use e.g. 48h, 2d, 90m, 1h30m)")
     total = timedelta()
-    for amount, unit in _DURATION_PART.findall(text):
-        unit = unit.lower()
-        amount = int(amount)
-        total += {
-            "w": timedelta(weeks=amount),
-            "d": timedelta(days=amount),
-            "h": timedelta(hours=amount),
-            "m": timedelta(minutes=amount),
-            "min": timedelta(minutes=amount),
-            "s": timedelta(seconds=amount),
-        }[unit]
+    try:
+        for amount, unit in _DURATION_PART.findall(text):
+            total += timedelta(**{_DURATION_UNITS[unit.lower()]: int(amount)})
+    except OverflowError:
+        raise Invalid(f"duration {text!r} is too long") from None
     if total <= timedelta():
         raise Invalid(f"duration {text!r} must be longer than zero")
     return total
@@ -211,5 +235,10 @@ def parse_now(text: str, tz: ZoneInfo) -> datetime:
     except ValueError as error:
         raise Invalid(f"--now: cannot read {text!r} as ISO 8601 ({error})") from error
     if parsed.tzinfo is None:
-        return localize(parsed, tz).astimezone(UTC)
-    return parsed.astimezone(UTC)
+        return _as_utc(localize(parsed, tz), text)
+    return _as_utc(parsed, text)
+
+
+def _as_utc(instant: datetime, text: str) -> datetime:
+    in_calendar(instant.date(), text)  # also keeps astimezone inside Python's calendar
+    return instant.astimezone(UTC)

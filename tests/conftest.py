@@ -15,6 +15,15 @@ from macli.store import Store
 NOW = "2026-11-26T09:00:00"  # a Thursday, read in the clinic zone
 
 
+def pytest_addoption(parser):
+    # Registered here (the root conftest) so `pytest --long` works from any folder.
+    parser.addoption(
+        "--long",
+        action="store_true",
+        help="Run the long variants of tests/reliability (docs/reliability.md).",
+    )
+
+
 @pytest.fixture(autouse=True)
 def isolated(tmp_path, monkeypatch):
     for name in ("MACLI_DB", "MACLI_USER", "MACLI_NOW", "MACLI_SMTP_PASSWORD", "MACLI_SMS_TOKEN"):

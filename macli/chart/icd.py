@@ -183,13 +183,16 @@ def _nearest(store: Store, code: str) -> str:
 
 def search(store: Store, text: str, *, limit: int = 25, billable_only: bool = False) -> list[dict]:
     """Codes whose description matches all words of `text` (or whose code starts with it)."""
-    ensure_loaded(store)
     needle = " ".join(str(text or "").split())
     if not needle:
         raise Invalid("give words to search for (e.g. diabetes) or the start of a code (E11)")
     only = " AND c.billable = 1" if billable_only else ""
     upper = needle.upper().replace(" ", "")
-    if _CODE_PREFIX.match(upper):
+    words = [] if _CODE_PREFIX.match(upper) else re.findall(r"\w+", needle, flags=re.UNICODE)
+    if not words and not _CODE_PREFIX.match(upper):
+        raise Invalid(f"nothing to search for in {text!r}")
+    ensure_loaded(store)  # after the checks: a refused search leaves the store as it was
+    if not words:
         rows = store.query(
             "SELECT c.code, c.description, c.billable FROM icd10cm_codes c"
             " WHERE c.code >= ? AND c.code < ? AND c.kind IN ('category', 'subcategory')"
@@ -197,9 +200,6 @@ def search(store: Store, text: str, *, limit: int = 25, billable_only: bool = Fa
             [upper, upper + "\x7f", limit],
         )
     else:
-        words = re.findall(r"\w+", needle, flags=re.UNICODE)
-        if not words:
-            raise Invalid(f"nothing to search for in {text!r}")
         query = " ".join(f'"{word}"*' for word in words)
         rows = store.query(
             "SELECT c.code, c.description, c.billable FROM icd10cm_search s"

@@ -58,12 +58,12 @@ def period(
     if month:
         if not re.fullmatch(r"\d{4}-\d{2}", month.strip()) or not 1 <= int(month[5:7]) <= 12:
             raise Invalid(f"cannot read month {month!r} (use YYYY-MM)")
-        first = date(int(month[:4]), int(month[5:7]), 1)
+        first = parse_date(f"{month.strip()}-01")  # parse_date keeps it in the calendar
         return first, _month_end(first)
     if year:
         if not re.fullmatch(r"\d{4}", year.strip()):
             raise Invalid(f"cannot read year {year!r} (use YYYY)")
-        return date(int(year), 1, 1), date(int(year), 12, 31)
+        return parse_date(f"{year.strip()}-01-01"), parse_date(f"{year.strip()}-12-31")
     first = parse_date(start, today) if start else None
     last = parse_date(end, today) if end else None
     if first and last and last < first:

@@ -357,10 +357,11 @@ def _already_registered(store: Store, keys: set[tuple[str, str]]) -> tuple[str, 
 
 
 def export_rows(store: Store, *, user: str, now: datetime):
-    """Every patient with its current consent, for `patient export`; the export is audited."""
+    """Every patient with its current consent, for `patient export`; the export is audited
+    when the first row is read (after the output file was opened)."""
     count = store.scalar("SELECT COUNT(*) FROM patients")
     audit.record(store, user=user, action="patient.export", now=now, detail=f"rows={count}")
-    return store.iterate(
+    yield from store.iterate(
         "SELECT p.mrn, p.name, p.dob, p.sex, p.phone, p.email, p.prefers, p.address,"
         " p.insurance, (SELECT group_concat(channel, ',') FROM ("
         "   SELECT c.channel, c.granted FROM patient_consents c WHERE c.id IN ("

@@ -25,13 +25,17 @@ def expand(rule: str, first: datetime, tz) -> list[datetime]:
     except (ValueError, TypeError) as error:
         raise Invalid(f"cannot read the rule {rule!r}: {error}") from error
     starts = []
-    for start in recurrence:
-        starts.append(start)
-        if len(starts) > MAX_OCCURRENCES:
-            raise Invalid(
-                f"the rule {rule!r} makes more than {MAX_OCCURRENCES} appointments;"
-                " book a shorter series"
-            )
+    try:
+        for start in recurrence:
+            starts.append(start)
+            if len(starts) > MAX_OCCURRENCES:
+                raise Invalid(
+                    f"the rule {rule!r} makes more than {MAX_OCCURRENCES} appointments;"
+                    " book a shorter series"
+                )
+    except (ValueError, OverflowError) as error:
+        # dateutil reads some rules it cannot expand (INTERVAL=-1).
+        raise Invalid(f"cannot expand the rule {rule!r}: {error}") from error
     if not starts:
         raise Invalid(f"the rule {rule!r} makes no appointments from {first:%Y-%m-%d %H:%M}")
     if starts[0] != first:
@@ -82,6 +86,6 @@ def _until(value: str, rule: str, tz) -> str:
             local = datetime.strptime(match[1] + match[2], "%Y%m%d%H%M%S")
             if match[3]:
                 local = local.replace(tzinfo=UTC).astimezone(tz).replace(tzinfo=None)
-    except ValueError as error:
+    except (ValueError, OverflowError) as error:  # Overflow: year 1 in UTC is year 0 here
         raise Invalid(f"cannot read UNTIL={value} in the rule {rule!r}: {error}") from error
     return local.strftime("%Y%m%dT%H%M%S")
