@@ -71,8 +71,8 @@ BY_REASON = {
 }
 # Yearly wellness visit codes by the age they start at.
 WELLNESS = [(65, "99397"), (40, "99396"), (18, "99395"), (12, "99394"), (5, "99393"), (1, "99392")]
-ZIP_CODES = ["02110", "02114", "02116", "02118", "02127", "02130", "02134"]
-CLAIMED_VISITS = 60
+# Visits of the last four weeks are billed through macli; older ones before it.
+CLAIM_DAYS = 28
 
 
 def npi(rng) -> str:
@@ -106,13 +106,6 @@ def populate(context) -> None:
     for row in providers.listing(store, include_inactive=True):
         if not row["npi"]:
             providers.edit(store, str(row["id"]), npi=npi(rng))
-    # Claims need a ZIP code on the patient's address.
-    for row in store.query("SELECT id, address FROM patients WHERE address IS NOT NULL"):
-        if not row["address"][-5:].isdigit():
-            store.execute(
-                "UPDATE patients SET address = ? WHERE id = ?",
-                [f"{row['address']} {rng.choice(ZIP_CODES)}", row["id"]],
-            )
     for name, code, plan in PAYERS:
         coverage.ensure_payer(store, name, code, plan, now=now)
     _coverage(context)
@@ -144,15 +137,20 @@ def _coverage(context) -> None:
 
 
 def _claims(context) -> None:
-    """Code and claim recent completed visits of insured patients, each on the days it
-    would have happened: coded after the visit, sent the next day, paid weeks later."""
+    """Claim every completed visit of an insured patient in the last CLAIM_DAYS, each on
+    the days it would have happened: coded after the visit, sent the next evening,
+    answered by the payer two to four weeks later; the newest still drafts."""
     store, rng, now, zone = context.store, context.rng, context.now, context.zone
+    since = datetime.combine(context.today - timedelta(days=CLAIM_DAYS), time()).replace(
+        tzinfo=zone
+    )
     visits = store.query(
         "SELECT a.id, a.patient_id, a.ends_at, a.reason, t.name AS type, p.dob, p.insurance"
         " FROM appointments a JOIN patient_coverage c ON c.patient_id = a.patient_id"
         " LEFT JOIN appointment_types t ON t.id = a.type_id JOIN patients p ON p.id = a.patient_id"
-        " WHERE a.status = 'completed' AND a.starts_at < ? ORDER BY a.starts_at DESC LIMIT ?",
-        [utc_text(now - timedelta(hours=2)), CLAIMED_VISITS],
+        " WHERE a.status = 'completed' AND a.starts_at >= ? AND a.ends_at < ?"
+        " ORDER BY a.starts_at, a.id",
+        [utc_text(since), utc_text(now - timedelta(hours=2))],
     )
     problems: dict[int, list[str]] = {}
     for row in store.query(
@@ -168,23 +166,20 @@ def _claims(context) -> None:
         ended = from_utc_text(visit["ends_at"])
         coded = min(ended + timedelta(minutes=rng.randint(10, 90)), now)
         superbill.code_visit(store, visit["id"], dx, lines, user=user, now=coded, tz=zone)
-        if number % 10 == 0:
-            continue  # left as a draft superbill
+        service = ended.astimezone(zone).date()
+        if (context.today - service).days <= 1 and number % 3 == 0:
+            continue  # left as a draft superbill, to be checked
         claim = claims.make_ready(store, visit["id"], user=user, now=coded, tz=zone)
-        if number % 10 == 1:
-            continue  # ready to send
-        service = date.fromisoformat(claim["service_date"])
         sent = datetime.combine(service + timedelta(days=1), time(17)).replace(tzinfo=zone)
         if sent >= now:
-            continue  # goes out with tonight's batch
+            continue  # ready: goes out with tonight's batch
         _mark_submitted(store, claim["id"], user, sent)
-        received = min(context.today, service + timedelta(days=rng.randrange(14, 40)))
-        answered = min(datetime.combine(received, time(11)).replace(tzinfo=zone), now)
-        owed = claim["charge_cents"]
-        step = number % 10
-        if step in (2, 3) or answered <= sent:
+        received = service + timedelta(days=rng.randrange(12, 30))
+        answered = datetime.combine(received, time(11)).replace(tzinfo=zone)
+        if answered >= now:
             continue  # waiting on the payer
-        if step == 4:
+        owed = claim["charge_cents"]
+        if number % 10 == 4:
             ledger.deny(
                 store, f"C{claim['id']}", "CO-16 claim lacks information", user=user, now=answered
             )
@@ -193,7 +188,7 @@ def _claims(context) -> None:
             continue
         allowed = owed * rng.choice([70, 75, 80]) // 100
         common = {"received_on": received, "user": user, "now": answered, "today": context.today}
-        if step == 5:  # the payer paid part and the patient's share is still open
+        if number % 10 == 5:  # the payer paid part and the patient's share is still open
             ledger.pay(store, f"C{claim['id']}", cents_text(allowed * 8 // 10), **common)
             continue
         ledger.pay(

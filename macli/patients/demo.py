@@ -108,6 +108,37 @@ PROVIDERS = [
     ("Dr. Samuel Okafor", "DO", "orange", None),
     ("Priya Natarajan", "NP", "purple", None),
 ]
+# Names the demo gives to women (others to men), whatever their spelling elsewhere.
+FEMALE_NAMES = {
+    "Ana",
+    "Maria",
+    "Olivia",
+    "Emma",
+    "Sofía",
+    "Mei",
+    "Priya",
+    "Amara",
+    "Zoë",
+    "Chloé",
+    "Ingrid",
+    "Leila",
+    "Anya",
+    "Yuki",
+    "Fatima",
+    "Grace",
+    "Elena",
+    "Isabella",
+    "Ava",
+    "Nadia",
+    "Siobhán",
+    "Camila",
+    "Hannah",
+    "Aisha",
+    "Ruth",
+    "Linh",
+    "Lucía",
+}
+ZIP_CODES = ["02110", "02114", "02116", "02118", "02127", "02130", "02134"]
 STREETS = ["Elm Street", "Harbor Road", "Maple Avenue", "Cedar Lane", "River Way", "Oak Court"]
 # The practice's panel: enough people for three providers' days at a few visits a year each.
 PANEL = 1000
@@ -149,11 +180,14 @@ def populate(context) -> None:
         fields = {
             "name": f"{first} {last}",
             "dob": born.isoformat(),
-            "sex": rng.choice(["female", "male"]) if rng.random() < 0.97 else "other",
+            "sex": ("female" if first in FEMALE_NAMES else "male")
+            if rng.random() < 0.98
+            else "other",
             "phone": f"{number[0]}-555-0{number[1]}" if number else None,
             "email": _email(first, last, rng) if rng.random() < 0.75 else None,
             "prefers": prefers,
-            "address": f"{rng.randint(1, 999)} {rng.choice(STREETS)}, Boston, MA",
+            "address": f"{rng.randint(1, 999)} {rng.choice(STREETS)}, Boston, MA"
+            f" {rng.choice(ZIP_CODES)}",
             "insurance": insurance,
         }
         channels = [c for c in ("sms", "email", "phone") if rng.random() < 0.8]

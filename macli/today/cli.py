@@ -34,7 +34,8 @@ def today(app, day_text, provider, fmt):
     not recorded, vitals due: none in the last 12 months); reminders sent,
     pending and failed since yesterday; the call list; supplies at or below
     their reorder point and lots expiring within 30 days; month-to-date
-    spending against budget. Sections with nothing to say take one line.
+    spending against budget. Sections with nothing to say take one line; on a
+    day nobody works, the sheet says so and names the next open day.
 
     \b
     Example:

@@ -41,5 +41,5 @@ def test_the_demo_has_reminder_history_and_a_call_list_and_sends_nothing(run, de
 
     before = dump(db)
     refused = run(on_demo + "remind send", expect=1)
-    assert "not set: smtp.host, smtp.from" in refused.stderr
+    assert "reminders are due but these are not set:" in refused.stderr
     assert dump(db) == before
