@@ -172,6 +172,13 @@ def test_vitals_are_taken_at_completed_visits_and_at_every_one_but_nurse_visits(
         " AND NOT EXISTS (SELECT 1 FROM chart_entries e WHERE e.patient_id = a.patient_id"
         " AND e.kind = 'vitals' AND e.at BETWEEN a.starts_at AND a.ends_at)",
     )
+    # Everything is charted when it happened: after registration, never after now.
+    assert not count(
+        clinic,
+        "SELECT 1 FROM chart_entries e JOIN patients p ON p.id = e.patient_id"
+        " WHERE e.recorded_at < p.created_at OR e.recorded_at > ? OR e.at > e.recorded_at",
+        [NOW],
+    )
     # Results are charted on the visits that ordered them.
     assert not count(
         clinic,

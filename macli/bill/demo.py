@@ -71,8 +71,8 @@ BY_REASON = {
 }
 # Yearly wellness visit codes by the age they start at.
 WELLNESS = [(65, "99397"), (40, "99396"), (18, "99395"), (12, "99394"), (5, "99393"), (1, "99392")]
-# Visits of the last four weeks are billed through macli; older ones before it.
-CLAIM_DAYS = 28
+# Visits of the last three weeks are billed through macli; older ones before it.
+CLAIM_DAYS = 21
 
 
 def npi(rng) -> str:
@@ -160,7 +160,7 @@ def _claims(context) -> None:
         " WHERE r.kind = 'resolution' AND s.target_id = e.thread_id) ORDER BY e.id"
     ):
         problems.setdefault(row["patient_id"], []).append(row["code"])
-    user = context.user
+    user, answered_claims = context.user, 0
     for number, visit in enumerate(visits):
         dx, lines = _coding(visit, problems.get(visit["patient_id"], []), context.today)
         ended = from_utc_text(visit["ends_at"])
@@ -179,7 +179,8 @@ def _claims(context) -> None:
         if answered >= now:
             continue  # waiting on the payer
         owed = claim["charge_cents"]
-        if number % 10 == 4:
+        answered_claims += 1
+        if answered_claims % 8 == 3:
             ledger.deny(
                 store, f"C{claim['id']}", "CO-16 claim lacks information", user=user, now=answered
             )
@@ -188,7 +189,7 @@ def _claims(context) -> None:
             continue
         allowed = owed * rng.choice([70, 75, 80]) // 100
         common = {"received_on": received, "user": user, "now": answered, "today": context.today}
-        if number % 10 == 5:  # the payer paid part and the patient's share is still open
+        if answered_claims % 8 == 5:  # the payer paid part and the patient's share is still open
             ledger.pay(store, f"C{claim['id']}", cents_text(allowed * 8 // 10), **common)
             continue
         ledger.pay(

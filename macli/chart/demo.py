@@ -46,22 +46,25 @@ NOTES = [
 
 def populate_history(context) -> None:
     """Before the schedule: what the charts of patients registered before the demo's year
-    already hold. Problems (more with age) with their medications, and allergies, none
-    known, or never asked (charts carried over from paper)."""
-    store, rng, now = context.store, context.rng, context.now
+    already hold. Problems (more with age) with their medications, recorded when they
+    were diagnosed or the patient registered; allergies, none known, or never asked
+    (charts carried over from paper), recorded at registration."""
+    store, rng = context.store, context.rng
     history = utc_text(localize(datetime.combine(history_start(context), time()), context.zone))
     for patient in store.query(
-        "SELECT id, mrn, dob FROM patients WHERE created_at < ? ORDER BY id", [history]
+        "SELECT id, mrn, dob, created_at FROM patients WHERE created_at < ? ORDER BY id",
+        [history],
     ):
+        registered = from_utc_text(patient["created_at"])
         years = readings.age_on(patient["dob"], context.today)[0]
         if years >= 18 and rng.random() < 0.3 + years / 150:
-            _problems(context, patient, years)
+            _problems(context, patient, years, registered)
         draw = rng.random()
         if draw < 0.2:
-            _allergies(context, patient)
+            _allergies(context, patient, registered)
         elif draw < 0.7:
             core.no_known_allergies(
-                store, patient["mrn"], user=context.user, now=now, tz=context.zone
+                store, patient["mrn"], user=context.user, now=registered, tz=context.zone
             )
 
 
@@ -72,8 +75,8 @@ def populate(context) -> None:
     charted when it ends, so the day sheet still shows what it needs."""
     store, rng = context.store, context.rng
     visits = store.query(
-        "SELECT a.patient_id, a.starts_at, a.reason, t.name AS type, p.mrn, p.dob,"
-        " p.created_at FROM appointments a JOIN patients p ON p.id = a.patient_id"
+        "SELECT a.patient_id, a.starts_at, a.ends_at, a.reason, t.name AS type, p.mrn, p.dob,"
+        " p.sex, p.created_at FROM appointments a JOIN patients p ON p.id = a.patient_id"
         " JOIN appointment_types t ON t.id = a.type_id"
         " WHERE a.status = 'completed' ORDER BY a.starts_at, a.id"
     )
@@ -98,17 +101,18 @@ def populate(context) -> None:
         if visit["created_at"] >= history and patient_id not in asked:
             asked.add(patient_id)  # a newcomer's first visit: allergies asked at intake
             if rng.random() < 0.2:
-                _allergies(context, visit)
+                _allergies(context, visit, roomed)
             else:
                 core.no_known_allergies(
-                    store, visit["mrn"], user=context.user, now=context.now, tz=context.zone
+                    store, visit["mrn"], user=context.user, now=roomed, tz=context.zone
                 )
         for test, value, unit, range_text, loinc in _ordered(
             rng, visit, problems.get(patient_id, ())
         ):
             _result(context, visit, test, value, unit, range_text, loinc, roomed)
-    for mrn in {visit["mrn"] for visit in visits if rng.random() < 0.05}:
-        findings.add_note(store, mrn, rng.choice(NOTES), user=context.user, now=context.now)
+        if rng.random() < 0.015:  # written as the visit ends
+            ended = from_utc_text(visit["ends_at"])
+            findings.add_note(store, visit["mrn"], rng.choice(NOTES), user=context.user, now=ended)
 
 
 def history_start(context):
@@ -116,7 +120,7 @@ def history_start(context):
     return context.today - timedelta(days=365)
 
 
-def _allergies(context, patient) -> None:
+def _allergies(context, patient, when: datetime) -> None:
     rng = context.rng
     for substance, reaction, severity in rng.sample(ALLERGIES, rng.choice((1, 1, 2))):
         core.add_allergy(
@@ -126,7 +130,7 @@ def _allergies(context, patient) -> None:
             reaction=reaction,
             severity=severity,
             user=context.user,
-            now=context.now,
+            now=when,
         )
 
 
@@ -136,7 +140,7 @@ def _baseline(context, visit, codes) -> dict:
     years = readings.age_on(visit["dob"], context.today)[0]
     if years < 18:
         return {"years": years, "in_pounds": rng.random() < 0.85}
-    height = Decimal(rng.randint(150, 192))
+    height = Decimal(rng.randint(163, 192) if visit["sex"] == "male" else rng.randint(150, 178))
     bmi = rng.uniform(31, 38) if "E66.9" in codes else rng.uniform(20, 29.5)
     if "E11.9" in codes:
         bmi += 3
@@ -195,16 +199,19 @@ def _vitals(context, visit, baseline, roomed) -> None:
         confirm=True,
         clinic_units="us",
         user=context.user,
-        now=context.now,
+        now=roomed,
         tz=context.zone,
     )
 
 
-def _problems(context, patient, years: int) -> None:
-    store, rng, now = context.store, context.rng, context.now
+def _problems(context, patient, years: int, registered: datetime) -> None:
+    store, rng = context.store, context.rng
     adult_days = (years - 18) * 365
     for code, medications in rng.sample(CONDITIONS, rng.choice((1, 1, 2, 3))):
         onset = context.today - timedelta(days=rng.randint(60, max(61, min(3000, adult_days))))
+        # On the chart from the day it was diagnosed here, or from registration.
+        now = max(registered, localize(datetime.combine(onset, time(10)), context.zone))
+        today = now.astimezone(context.zone).date()
         entry = core.add_problem(
             store,
             patient["mrn"],
@@ -212,7 +219,7 @@ def _problems(context, patient, years: int) -> None:
             onset=onset.isoformat(),
             user=context.user,
             now=now,
-            today=context.today,
+            today=today,
         )
         for name, dose, route, frequency in medications:
             core.add_medication(
@@ -225,16 +232,17 @@ def _problems(context, patient, years: int) -> None:
                 start=onset.isoformat(),
                 user=context.user,
                 now=now,
-                today=context.today,
+                today=today,
             )
         if code == "N39.0":
+            cleared = onset + timedelta(days=7)
             core.resolve_problem(
                 store,
                 entry["id"],
-                on=(onset + timedelta(days=7)).isoformat(),
+                on=cleared.isoformat(),
                 user=context.user,
-                now=now,
-                today=context.today,
+                now=max(now, localize(datetime.combine(cleared, time(10)), context.zone)),
+                today=max(today, cleared),
             )
 
 
@@ -265,6 +273,6 @@ def _result(context, visit, test, value, unit, range_text, loinc, taken) -> None
         loinc=loinc,
         at=local_text(taken, context.zone),
         user=context.user,
-        now=context.now,
+        now=taken,
         tz=context.zone,
     )

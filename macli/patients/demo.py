@@ -101,8 +101,9 @@ LAST_NAMES = [
     "Álvarez",
     "Reyes",
 ]
-# Massachusetts area codes; 555-0100 to 555-0199 are reserved for fiction in each.
-AREA_CODES = ["617", "857", "781", "508", "978", "339", "351", "413", "774"]
+# Massachusetts area codes and two of its neighbours' (patients from over the border);
+# 555-0100 to 555-0199 are reserved for fiction in each.
+AREA_CODES = ["617", "857", "781", "508", "978", "339", "351", "413", "774", "603", "401"]
 PROVIDERS = [
     ("Dr. Maya Chen", "MD", "teal", "1234567893"),
     ("Dr. Samuel Okafor", "DO", "orange", None),
@@ -141,10 +142,10 @@ FEMALE_NAMES = {
 ZIP_CODES = ["02110", "02114", "02116", "02118", "02127", "02130", "02134"]
 STREETS = ["Elm Street", "Harbor Road", "Maple Avenue", "Cedar Lane", "River Way", "Oak Court"]
 # The practice's panel: enough people for three providers' days at a few visits a year each.
-PANEL = 1000
+PANEL = 1200
 # Patients who registered during the demo's year of history (each comes in first for a
 # "new patient" visit), and the ones who called in the last two weeks (RECENT_DAYS).
-NEWCOMERS = 110
+NEWCOMERS = 130
 RECENT_DAYS = 16
 # Plans under 65; at 65 nearly everyone is on Medicare.
 PLANS = ["Blue Harbor PPO", "Commonwealth Care", "Atlantic Health HMO", "Self-pay"]
@@ -157,14 +158,14 @@ def populate(context) -> None:
     for name, title, color, npi in PROVIDERS:
         providers.add(store, name, title=title, color=color, npi=npi, now=context.now)
     people, seen = [], set()
-    numbers = iter(rng.sample([(a, n) for a in AREA_CODES for n in range(100, 200)], 900))
+    numbers = iter(rng.sample([(a, n) for a in AREA_CODES for n in range(100, 200)], 1100))
     while len(people) < PANEL:
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         born = date(1940, 1, 1) + timedelta(days=rng.randrange(0, 31000))
         if born >= today or (first, last) in seen:
             continue
         seen.add((first, last))
-        number = next(numbers, None) if rng.random() < 0.9 else None
+        number = next(numbers, None) if rng.random() < 0.8 else None
         age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
         # Older patients would rather have a call than a text; the newest patients, who
         # phoned to register, asked to be called before their first visit.

@@ -57,7 +57,7 @@ DEMO_HOURS = {
     "Priya Natarajan": ("tue-fri 08:30-12:00,12:30-16:30", "Exam 3"),
 }
 # How much of the open time gets booked: a small practice with room for walk-ins.
-DEMO_FILL = 0.45
+DEMO_FILL = 0.55
 # status weights for visits that are over
 PAST_STATUSES = (
     ["completed", "no-show", "cancelled", "left-without-visit"],

@@ -45,7 +45,7 @@ def test_demo_visits_become_claims_in_every_state_and_export_cleanly(store, tmp_
             "SELECT id AS patient_id FROM patients WHERE insurance != 'Self-pay'"
         )
     ]
-    # Two visits a day for the four weeks the demo bills.
+    # Two visits a day for the four weeks before today (the demo bills three).
     for number in range(56):
         starts = (NOW - timedelta(days=number // 2 + 1)).strftime(f"%Y-%m-%dT1{number % 2}:00:00Z")
         visit(store, insured[number], 1 + number % 3, starts=starts)

@@ -36,10 +36,11 @@ def test_the_demo_has_reminder_history_and_a_call_list_and_sends_nothing(run, de
     run("--now 2026-11-26T15:00 remind send --channel phone")
     later = json.loads(run("--now 2026-11-26T15:00 remind calls -f json").stdout)
     assert any(call["status"] == "to-call" for call in later)
-    due = json.loads(run(on_demo + "remind due -f json").stdout)
+    # By the afternoon, what came due since the demo's last cron run is waiting to go.
+    due = json.loads(run("--now 2026-11-26T17:00 remind due -f json").stdout)
     assert any(row["action"] == "send" for row in due)
 
     before = dump(db)
-    refused = run(on_demo + "remind send", expect=1)
+    refused = run("--now 2026-11-26T17:00 remind send", expect=1)
     assert "reminders are due but these are not set:" in refused.stderr
     assert dump(db) == before
