@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from macli.errors import Conflict
 from macli.money import parse_amount
-from macli.schedule.demo import FLU_SEASON
+from macli.schedule.panel import FLU_SEASON
 from macli.stock import core, items
 from macli.when import from_utc_text, localize
 
