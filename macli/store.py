@@ -52,22 +52,30 @@ class Store:
     # -- reading -----------------------------------------------------------------
     def query(self, sql: str, params: Iterable = ()) -> list[dict]:
         """All rows of a query as dicts."""
-        return [dict(row) for row in self.conn.execute(sql, _bind(params))]
+        return [dict(row) for row in self._run(sql, params)]
 
     def iterate(self, sql: str, params: Iterable = ()) -> Iterator[dict]:
         """Rows of a query as dicts, one at a time (for exports of any size)."""
-        for row in self.conn.execute(sql, _bind(params)):
+        for row in self._run(sql, params):
             yield dict(row)
 
     def one(self, sql: str, params: Iterable = ()) -> dict | None:
         """The first row of a query, or None."""
-        row = self.conn.execute(sql, _bind(params)).fetchone()
+        row = self._run(sql, params).fetchone()
         return dict(row) if row is not None else None
 
     def scalar(self, sql: str, params: Iterable = ()):
         """The first column of the first row, or None."""
-        row = self.conn.execute(sql, _bind(params)).fetchone()
+        row = self._run(sql, params).fetchone()
         return row[0] if row is not None else None
+
+    def _run(self, sql: str, params: Iterable | dict) -> sqlite3.Cursor:
+        try:
+            return self.conn.execute(sql, _bind(params))
+        except OverflowError:
+            # Python's integers have no limit, SQLite's have 64 bits: an id or number typed
+            # in can be larger than anything the store holds.
+            raise Invalid("a number given is too large (at most 9223372036854775807)") from None
 
     # -- writing -----------------------------------------------------------------
     @contextmanager
@@ -121,7 +129,7 @@ class Store:
     def execute(self, sql: str, params: Iterable = ()) -> sqlite3.Cursor:
         """Run one statement; writes must be inside `write()`."""
         try:
-            return self.conn.execute(sql, _bind(params))
+            return self._run(sql, params)
         except sqlite3.IntegrityError as error:
             raise Conflict(f"refused by the store: {error}") from error
 

@@ -319,9 +319,7 @@ def note():
 @note.command("add")
 @click.argument("patient")
 @click.option("--text", help="The note.")
-@click.option(
-    "--file", "path", type=click.File("r", encoding="utf-8"), help="Read the note from FILE."
-)
+@click.option("--file", "path", type=click.File("rb"), help="Read the note from FILE.")
 @pass_app
 def note_add(app, patient, text, path):
     """Add a note from --text, --file, or standard input.
@@ -334,7 +332,9 @@ def note_add(app, patient, text, path):
     if text is not None and path is not None:
         raise click.UsageError("give --text or --file, not both")
     if text is None:
-        text = path.read() if path is not None else sys.stdin.read()
+        from macli.csvfile import decode
+
+        text = decode((path or sys.stdin.buffer).read(), "the note")
     entry = findings.add_note(app.store, patient, text, user=app.user, now=app.now)
     click.echo(_patient_line(entry, "Added note"))
 

@@ -294,7 +294,7 @@ def template_show(app, channel):
 
 @template.command("set")
 @click.argument("channel", metavar="CHANNEL", type=click.Choice(("email", "sms")))
-@click.option("--file", "path", type=click.File("r", encoding="utf-8"), help="Read it from a file.")
+@click.option("--file", "path", type=click.File("rb"), help="Read it from a file.")
 @pass_app
 def template_set(app, channel, path):
     """Set a channel's template from --file (or standard input).
@@ -309,9 +309,10 @@ def template_set(app, channel, path):
     Example:
         macli remind template set sms --file sms.txt
     """
+    from macli.csvfile import decode
     from macli.remind import templates
 
-    text = (path or sys.stdin).read()
+    text = decode((path or sys.stdin.buffer).read(), "the template")
     parsed = templates.parse(channel, text)
     templates.put(app.store, parsed, user=app.user, now=app.now)
     if channel == "sms":

@@ -414,6 +414,17 @@ def _dispatch(
                             _defer(store, j, failure, stamp, user, tried=False) for j in pending
                         ]
                         pending = []
+                except transports.UncertainFailure as failure:
+                    # As after a run killed mid-send: the provider may have it, so it is
+                    # never sent again; the rest wait for a provider that answers.
+                    _set(store, job.reminder_id, "unknown", stamp, user, error=failure.detail)
+                    outcomes.append(
+                        Outcome(job.reminder_id, job.channel, "unknown", failure.summary)
+                    )
+                    outcomes += [
+                        _defer(store, j, failure, stamp, user, tried=False) for j in pending
+                    ]
+                    pending = []
                 except transports.PermanentFailure as failure:
                     outcomes.append(_fail(store, job, failure, now, user))
                 else:

@@ -2,13 +2,15 @@
 
 Each failure is classified once, here: a `TemporaryFailure` leaves the reminder due for
 the next run (`stop` when the rest of the batch would fail the same way), a
-`PermanentFailure` is recorded and never retried. `summary` is what may be printed
+`PermanentFailure` is recorded and never retried, an `UncertainFailure` (an SMS that
+went out with no answer back) is recorded as `unknown` and never sent again. `summary` is what may be printed
 (codes, no addresses); `detail` is the server's own words, kept in the store.
 """
 
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 import os
 import smtplib
@@ -46,6 +48,10 @@ class TemporaryFailure(TransportFailure):
     def __init__(self, summary: str, detail: str | None = None, *, stop: bool = False):
         super().__init__(summary, detail)
         self.stop = stop
+
+
+class UncertainFailure(TransportFailure):
+    """The request went out and no answer came back: the provider may have the message."""
 
 
 class PermanentFailure(TransportFailure):
@@ -93,12 +99,13 @@ class MailTransport:
         verify: bool = True,
         user: str | None = None,
         password: str | None = None,
-        timeout: float = TIMEOUT_SECONDS,
+        timeout: float | None = None,
         envelope_from: str | None = None,
     ):
         self.host, self.port, self.security, self.verify = host, port, security, verify
         self.envelope_from = envelope_from
-        self.user, self.password, self.timeout = user, password, timeout
+        self.user, self.password = user, password
+        self.timeout = TIMEOUT_SECONDS if timeout is None else timeout
         self.smtp: smtplib.SMTP | None = None
 
     def __enter__(self) -> MailTransport:
@@ -209,7 +216,7 @@ class SmsTransport:
     """Messages API in the Twilio layout: POST {url}/Accounts/{account}/Messages.json."""
 
     def __init__(
-        self, url: str, account: str, token: str, sender: str, timeout: float = TIMEOUT_SECONDS
+        self, url: str, account: str, token: str, sender: str, timeout: float | None = None
     ):
         self.endpoint = f"{url.rstrip('/')}/Accounts/{quote(account, safe='')}/Messages.json"
         credentials = base64.b64encode(f"{account}:{token}".encode()).decode("ascii")
@@ -218,7 +225,8 @@ class SmsTransport:
             "Content-Type": "application/x-www-form-urlencoded",
             "Accept": "application/json",
         }
-        self.sender, self.timeout = sender, timeout
+        self.sender = sender
+        self.timeout = TIMEOUT_SECONDS if timeout is None else timeout
         self.context = tls_context(True)
 
     # A batch needs no connection held open: each message is one HTTP request.
@@ -233,16 +241,26 @@ class SmsTransport:
         data = urlencode({"To": to, "From": self.sender, "Body": body}).encode("utf-8")
         request = Request(self.endpoint, data=data, headers=self.headers, method="POST")
         try:
-            with urlopen(request, timeout=self.timeout, context=self.context) as response:
-                reply = response.read()
+            response = urlopen(request, timeout=self.timeout, context=self.context)
         except HTTPError as error:
             raise _http_failure(error) from error
         except URLError as error:
+            # urllib wraps what fails while connecting or writing the request: the provider
+            # has nothing, and the message can go on the next run.
             raise _network_failure(
                 error.reason if isinstance(error.reason, OSError) else error
             ) from error
-        except OSError as error:
-            raise _network_failure(error) from error
+        except (OSError, http.client.HTTPException) as error:
+            # The request went out and no answer came (timed out, hung up): the provider may
+            # have taken it, and a second POST would be a second text.
+            raise UncertainFailure(
+                "no answer once the message went out", f"no answer from the provider: {error!r}"
+            ) from error
+        with response:
+            try:
+                reply = response.read()
+            except (OSError, http.client.HTTPException):
+                return None  # accepted (2xx) all the same; only the provider's id is lost
         try:
             return json.loads(reply).get("sid")
         except (ValueError, AttributeError):
@@ -254,7 +272,7 @@ def _http_failure(error: HTTPError) -> TransportFailure:
     status = error.code
     try:
         reply = json.loads(error.read() or b"{}")
-    except (ValueError, OSError):
+    except (ValueError, OSError, http.client.HTTPException):
         reply = {}
     code = reply.get("code") if isinstance(reply, dict) else None
     message = reply.get("message") if isinstance(reply, dict) else None

@@ -25,10 +25,16 @@ BOOKING_REFUSED = r"^Error: cannot book the appointment:"
 
 
 def clinic(run, workers: int) -> None:
-    """What the crowd needs before it arrives: providers and an expense category."""
+    """What the crowd needs before it arrives: providers, an expense category, supplies."""
     for name in ("Dr First", "Dr Contested", *(f"Dr Writer{w}" for w in range(workers))):
         run(["provider", "add", name])
     run("expense category add supplies:office")
+    run("stock item add GLV --name Gloves --unit box")
+    run(f"stock receive GLV {STOCKED} --expires 2027-06 --no-expense")
+
+
+STOCKED = 40  # fewer than the mix wants, so some uses find the shelf empty
+SHELF_EMPTY = r"^Error: cannot use 1 box of GLV: none usable"
 
 
 class Worker:
@@ -73,8 +79,8 @@ class Worker:
         if not self.added:
             return "add"
         return self.rng.choices(
-            ["add", "consent", "edit", "provider", "invalid", "vitals", "expense", "book"],
-            weights=[4, 1, 1, 1, 1, 2, 2, 2],
+            ["add", "consent", "edit", "provider", "invalid", "vitals", "expense", "book", "use"],
+            weights=[4, 1, 1, 1, 1, 2, 2, 2, 3],
         )[0]
 
     def command(self, kind: str, step: int) -> tuple[list[str], str | None]:
@@ -113,6 +119,9 @@ class Worker:
                 "--duration",
                 "5",
             ], None
+        if kind == "use":
+            mrn = self.rng.choice(sorted(self.added))
+            return ["stock", "use", "GLV", "1", "--patient", mrn], SHELF_EMPTY
         return FUTURE, r"^Error: date of birth 2999-01-01 is in the future$"
 
     def succeeded(self, kind: str, args: list[str], outcome) -> None:
@@ -126,15 +135,17 @@ class Worker:
 
 
 def reader(processes: Processes, stop: threading.Event) -> dict[str, list[int]]:
-    """Read today's day sheet and the patient list in a loop until the writers are done;
+    """Read `macli today` and the patient list in a loop until the writers are done;
     every read must succeed."""
     counts = {"patients": [], "today": []}
     while True:
         done = stop.is_set()  # the last round starts after every writer has finished
-        for name, args in (("today", ["schedule", "day"]), ("patients", ["patient", "list"])):
-            outcome = processes.run([*args, "-f", "json"])
-            assert outcome.ok, str(outcome)
-            counts[name].append(len(json.loads(outcome.stdout)))
+        today = processes.run(["today", "-f", "json"])
+        assert today.ok, str(today)
+        counts["today"].append(len(json.loads(today.stdout)["appointments"]))
+        patients = processes.run(["patient", "list", "-f", "json"])
+        assert patients.ok, str(patients)
+        counts["patients"].append(len(json.loads(patients.stdout)))
         if done:
             return counts
 
@@ -167,6 +178,10 @@ def test_twenty_writers_and_a_reader_lose_nothing(run, db_path):
     assert tally["invalid", "ok"] == 0 and tally["invalid", "error"] > 0
     for kind in ("add", "consent", "edit", "provider", "vitals", "expense", "book"):
         assert tally[kind, "error"] == 0, kind
+    # The shelf: every unit used once, never below zero, the rest refused cleanly.
+    assert tally["use", "ok"] == min(STOCKED, tally["use", "ok"] + tally["use", "error"])
+    on_hand = rows(db_path, "SELECT SUM(quantity) FROM stock_ledger")[0][0]
+    assert on_hand == STOCKED - tally["use", "ok"] >= 0
 
     stored = dict(rows(db_path, "SELECT mrn, name FROM patients WHERE name != 'Shared Twin'"))
     assert stored == added
@@ -191,6 +206,8 @@ def test_twenty_writers_and_a_reader_lose_nothing(run, db_path):
     assert actions.get("patient.consent", 0) == tally["consent", "ok"]
     assert actions.get("patient.edit", 0) == tally["edit", "ok"]
     assert actions["chart.vitals"] == tally["vitals", "ok"]
+    used_for = rows(db_path, "SELECT COUNT(*) FROM stock_ledger WHERE kind = 'use' AND patient_id")
+    assert used_for == [(tally["use", "ok"],)]
     assert actions["schedule.add"] == tally["book", "ok"] + 1
     assert actions["patient.list"] == len(read_counts["patients"])
     # Reads are snapshots taken one after another: counts never go backwards.
@@ -278,3 +295,32 @@ def test_eight_processes_booking_one_slot_make_one_appointment(run, db_path):
             assert f"Dr Contested already has appointment {appointment} " in outcome.stderr
     assert rows(db_path, "SELECT COUNT(*) FROM appointments") == [(1,)]
     assert rows(db_path, "SELECT COUNT(*) FROM audit WHERE action = 'schedule.add'") == [(1,)]
+
+
+def test_processes_using_the_last_units_of_a_lot_never_take_more_than_it_holds(run, db_path):
+    run("stock item add VAX --name Vaccine --unit dose")
+    processes = Processes()
+    for round_number in range(pick(4, 25)):
+        units = 1 + round_number % 3
+        run(f"stock receive VAX {units} --expires 2027-0{1 + round_number % 9} --no-expense")
+        # Two processes each want the whole lot; then more want one unit each.
+        wants = [units, units, 1, 1, 1]
+        outcomes = in_parallel(
+            [lambda n=n: processes.run(["stock", "use", "VAX", str(n)]) for n in wants]
+        )
+        for outcome in outcomes:
+            assert_clean(outcome, r"^Error: cannot use \d+ dose of VAX: (only \d+|none) usable")
+        taken = sum(n for n, outcome in zip(wants, outcomes, strict=True) if outcome.ok)
+        assert taken <= units
+        assert rows(db_path, "SELECT SUM(quantity) FROM stock_ledger")[0][0] == units - taken
+        # No lot ever holds fewer than zero units, at any point of its ledger.
+        assert (
+            rows(
+                db_path,
+                "SELECT MIN(running) FROM (SELECT SUM(quantity) OVER (PARTITION BY lot_id"
+                " ORDER BY id) AS running FROM stock_ledger)",
+            )[0][0]
+            >= 0
+        )
+        run(f"stock use VAX {units - taken}", expect=None)  # empty the shelf for the next round
+    assert_sound()

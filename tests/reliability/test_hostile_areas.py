@@ -113,10 +113,15 @@ RESULT = options(
 
 @FUZZ
 @given(PROBLEM, RESULT, argv_text(), argv_text())
-def test_any_problem_result_note_and_icd_search(run, db_path, clinic, problem, result, test, text):
+def test_any_problem_result_note_and_icd_search(
+    run, db_path, clinic, tmp_path_factory, problem, result, test, text
+):
     judge(run, db_path, argv(["chart", "problem", "add", "P000001"], problem))
     judge(run, db_path, argv(["chart", "result", "add", "P000001", "--test", test], result))
     judge(run, db_path, ["chart", "note", "add", "P000001", "--text", text])
+    note = tmp_path_factory.mktemp("note") / "note.txt"
+    note.write_bytes(text.encode("utf-8", "surrogateescape") + b"\xff\xfe" * (len(text) % 2))
+    judge(run, db_path, ["chart", "note", "add", "P000001", "--file", str(note)])
     judge(run, db_path, ["chart", "icd", "search", text])
 
 

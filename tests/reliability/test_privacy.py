@@ -38,32 +38,41 @@ def permissive_umask():
 def test_store_backups_and_exports_are_private_whatever_the_umask(
     permissive_umask, db_path, tmp_path
 ):
-    assert macli("patient", "add", "Ana Lima", "--dob", "1984-03-02").ok
+    demo = macli("demo", "--db", str(db_path))  # every area has data to write out
+    assert demo.ok, str(demo)
     # While a connection is open, the WAL and shared-memory files exist: see them too.
     opened = Store(db_path)
     opened.execute("SELECT COUNT(*) FROM patients").fetchone()
-    written = {
-        "store": db_path,
-        "wal": f"{db_path}-wal",
-        "shm": f"{db_path}-shm",
-        "migration lock": f"{db_path}.lock",
-    }
-    assert macli("backup", str(tmp_path / "copy.db")).ok
-    written["backup"] = tmp_path / "copy.db"
+    written = {"store": db_path, "wal": f"{db_path}-wal", "shm": f"{db_path}-shm"}
+    fresh = tmp_path / "fresh.db"  # a store made by its first command, migration lock and all
+    assert macli("--db", str(fresh), "patient", "list").ok
+    written |= {"fresh store": fresh, "migration lock": f"{fresh}.lock"}
     (tmp_path / "old-export.csv").write_text("stale")
     os.chmod(tmp_path / "old-export.csv", 0o644)  # an earlier file, readable by all
-    for name, args in {
+    receipt = opened.scalar("SELECT id FROM expenses WHERE receipt_sha256 IS NOT NULL")
+    outputs = {
+        "backup.db": ["backup"],
         "old-export.csv": ["patient", "export", "-f", "csv", "-o"],
         "patients.jsonl": ["export", "patients", "-f", "jsonl", "-o"],
-    }.items():
-        assert macli(*args, str(tmp_path / name)).ok
+        "calendar.ics": ["schedule", "export", "--from", "2026-11-01", "--to", "2026-12-31", "-o"],
+        "chart.json": ["chart", "export", "P000001", "--fhir", "-o"],
+        "expenses.csv": ["expense", "export", "-o"],
+        "expenses.ledger": ["expense", "export", "--ledger", "-o"],
+        "claims.csv": ["bill", "export", "-f", "csv", "-o"],
+        "claims.837": ["bill", "export", "--x12", "--ready", "-o"],
+    }
+    if receipt:
+        outputs["receipt"] = ["expense", "receipt", str(receipt), "-o"]
+    for name, args in outputs.items():
+        outcome = macli(*args, str(tmp_path / name))
+        assert outcome.ok, str(outcome)
         written[name] = tmp_path / name
     assert macli("export", "all", "-o", str(tmp_path / "all")).ok
     for file in (tmp_path / "all").iterdir():
         written[f"all/{file.name}"] = file
-    demo = macli("demo", cwd=tmp_path)
-    assert demo.ok, str(demo)
-    written["demo"] = tmp_path / "macli-demo.db"
+    macli("remind", "send")  # refuses (no mail server set up) but takes its lock first
+    if os.path.exists(f"{db_path}.remind-send.lock"):
+        written["remind lock"] = f"{db_path}.remind-send.lock"
     modes = {name: oct(mode(path)) for name, path in written.items()}
     opened.close()
     assert modes == {name: "0o600" for name in written}
