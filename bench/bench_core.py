@@ -42,12 +42,18 @@ STARTUP_ROUNDS = 31
 
 def startup(demo: Path) -> str:
     python, macli = python_path(), macli_path()
+    store = Store(demo)
+    try:
+        patients = store.scalar("SELECT COUNT(*) FROM patients")
+    finally:
+        store.close()
     median = alternate(
         {
             "pass": lambda: once([python, "-c", "pass"]),
             "click": lambda: once([python, "-c", "import click"]),
             "help": lambda: once([macli, "--help"], env_for(demo)),
             "list": lambda: once([macli, "patient", "list"], env_for(demo)),
+            "limit": lambda: once([macli, "patient", "list", "--limit", "20"], env_for(demo)),
         },
         STARTUP_ROUNDS,
     )
@@ -61,13 +67,18 @@ def startup(demo: Path) -> str:
             "",
         ],
     ]
-    for key, label in (
-        ("help", "`macli --help`"),
-        ("list", "`macli patient list` (demo, 200 patients)"),
+    for key, label, targeted in (
+        ("help", "`macli --help`", True),
+        ("list", f"`macli patient list` (the demo's {patients:,} patients)", True),
+        ("limit", "`macli patient list --limit 20` (a short table)", False),
     ):
         ratio = median[key] / median["pass"]
-        met = verdict("core", label, f"{ratio:.1f}x", "6x", ratio <= STARTUP_RATIO)
-        rows.append([label, ms(median[key]), f"{ratio:.1f}x", "6x", met])
+        met = (
+            verdict("core", label, f"{ratio:.1f}x", "6x", ratio <= STARTUP_RATIO)
+            if targeted
+            else ""
+        )
+        rows.append([label, ms(median[key]), f"{ratio:.1f}x", "6x" if targeted else "", met])
     return (
         f"### Start-up (median of {STARTUP_ROUNDS}, the commands taking turns)\n\n"
         + table(["command", "median", "vs `python -c pass`", "target", ""], rows)
@@ -76,7 +87,9 @@ def startup(demo: Path) -> str:
         " store, checks its schema is current, writes its audit row and draws the table;"
         " `python -X importtime -m macli patient list` shows each import. What a command"
         " does not use is not imported: csv, getpass and difflib load only where they are"
-        " needed, and each area's code only when its command runs."
+        " needed, and each area's code only when its command runs. The plain listing also"
+        " draws a table of every patient in the demo; `--limit 20` is the same start-up"
+        " with a short table."
     )
 
 
