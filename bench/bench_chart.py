@@ -16,7 +16,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import clinic  # noqa: E402
-from bench.harness import ms, query_plan, table, time_macli, write_section  # noqa: E402
+from bench.harness import (  # noqa: E402
+    arguments,
+    ms,
+    query_plan,
+    table,
+    time_macli,
+    verdict,
+    write_section,
+)
 from macli.chart import icd  # noqa: E402
 from macli.errors import Invalid  # noqa: E402
 from macli.store import Store  # noqa: E402
@@ -67,7 +75,14 @@ def commands(demo: Path, large: Path) -> str:
             small_runs.append(time_macli([*args[:2], demo_patient, *args[2:]], demo, repeat=1))
             big_runs.append(time_macli([*args[:2], large_patient, *args[2:]], large, repeat=1))
         small, big = statistics.median(small_runs), statistics.median(big_runs)
-        rows.append([label, ms(small), ms(big), f"{big / small:.2f}x", "1.2x"])
+        met = verdict(
+            "chart",
+            label + " on the 10-year clinic vs demo",
+            f"{big / small:.2f}x",
+            "1.2x",
+            big / small <= 1.2,
+        )
+        rows.append([label, ms(small), ms(big), f"{big / small:.2f}x", "1.2x", met])
     plan = query_plan(large, LAST_VITALS_SQL, [1])
     return (
         f"### `chart show` and `chart vitals --list`: demo store against the 10-year clinic\n\n"
@@ -76,7 +91,7 @@ def commands(demo: Path, large: Path) -> str:
         f"with the median number of sets ({demo_patient}: {demo_sets} on the demo, "
         f"{large_patient}: {large_sets} on the large store); median of {RUNS} runs, alternating "
         "the stores, each run a new process that also writes its audit row.\n\n"
-        + table(["command", "demo", "10-year clinic", "ratio", "target"], rows)
+        + table(["command", "demo", "10-year clinic", "ratio", "target", ""], rows)
         + "\n\nThe last-vitals query of `chart show` uses the index:\n\n```\n"
         + plan
         + "\n```"
@@ -115,17 +130,26 @@ def lookups(large: Path) -> str:
             ("check header `E11` (refused, 87 billable codes listed)", refused(store, "E11")),
             ("check unknown `E11.99X` (refused, nearest code)", refused(store, "E11.99X")),
         ]
-        rows = [[label, ms(timed(function)), "100 ms"] for label, function in cases]
+        rows = []
+        for label, function in cases:
+            seconds = timed(function)
+            met = verdict("chart", label, ms(seconds), "< 100 ms", seconds < 0.1)
+            rows.append([label, ms(seconds), "100 ms", met])
     finally:
         store.close()
     return (
         "### ICD-10-CM look-ups (query time in process, the code set already loaded)\n\n"
-        + table(["look-up", "median", "target"], rows)
+        + table(["look-up", "median", "target", ""], rows)
         + "\n\nLoading the shipped code set into a new store happens once, on first use; "
         "it takes about a second."
     )
 
 
-if __name__ == "__main__":
+def main() -> None:
     demo, large = clinic.demo(), clinic.large()
     write_section("chart", "\n\n".join([commands(demo, large), lookups(large)]))
+
+
+if __name__ == "__main__":
+    arguments(__doc__)
+    main()

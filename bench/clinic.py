@@ -113,9 +113,12 @@ def build_large(path: Path = LARGE, *, seed: int = 1) -> Path:
     store = Store(path)
     stamp = utc_text(now)
     with store.write():
-        store.execute(
+        store.conn.executemany(
             "INSERT INTO settings (key, value, updated_at, updated_by) VALUES (?, ?, ?, ?)",
-            ["clinic.timezone", ZONE, stamp, "bench"],
+            [
+                ("clinic.timezone", ZONE, stamp, "bench"),
+                ("clinic.name", "Bench Family Practice", stamp, "bench"),
+            ],
         )
         store.conn.executemany(
             "INSERT INTO providers (id, name, title, active, created_at) VALUES (?, ?, ?, 1, ?)",

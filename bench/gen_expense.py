@@ -1,16 +1,18 @@
 """Expenses for the large clinic: 100,000 over ten years (about 27 a day), across 18
 categories and 60 vendors, every payment method, refunds, voids and some rows still
-uncategorized from statement imports."""
+uncategorized from statement imports; monthly budgets set from the last year's spending."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
-from macli.expense import categories
+from macli.expense import budgets, categories
 from macli.when import utc_text
 
 EXPENSES = 100_000
 YEARS = 10
+# Budgeted categories: each gets its average month of the last year, rounded up to $100.
+BUDGETED = ["supplies", "supplies:medical", "services", "services:lab", "utilities", "maintenance"]
 # category, typical low and high in dollars, relative frequency, usual method
 CATEGORIES = [
     ("supplies:medical:exam", 20, 600, 14, "card"),
@@ -90,3 +92,14 @@ def generate(store, rng, now, zone) -> None:
             " ?, 'bench')",
             [[*row[:8], row[7], row[8]] for row in rows],
         )
+        year_ago = date(today.year - 1, today.month, 1).isoformat()
+        for name in BUDGETED:
+            spent = store.scalar(
+                "SELECT SUM(e.amount_cents) FROM expenses e"
+                " JOIN expense_categories c ON c.id = e.category_id"
+                " WHERE (c.name = ? OR c.name LIKE ? || ':%') AND e.spent_on >= ?"
+                " AND e.spent_on < ?",
+                [name, name, year_ago, date(today.year, today.month, 1).isoformat()],
+            )
+            monthly = -(-spent // 12 // 10000) * 10000
+            budgets.put(store, name, monthly, period="monthly", user="bench", now=now)

@@ -1,5 +1,7 @@
 """Reminder rows for the large clinic: the demo's three rules and a year of history (the
-clinic started sending reminders a year ago), about two reminders per appointment."""
+clinic started sending reminders a year ago), about two reminders per appointment, up to
+the bench clock: reminders already due for the coming two days are in the outbox too
+(sent, or on today's call list), as the morning's cron run would have left them."""
 
 from __future__ import annotations
 
@@ -14,6 +16,9 @@ BATCH = 50_000
 
 def generate(store, rng, now, zone) -> None:
     stamp = utc_text(now - timedelta(days=366))
+    today = now.astimezone(zone).date()
+    # Visits up to the longest rule ahead may already have a reminder due.
+    horizon = now + timedelta(seconds=max(seconds for _, seconds in RULES), days=1)
     with store.write():
         rule_ids = {
             channel: store.insert(
@@ -34,7 +39,7 @@ def generate(store, rng, now, zone) -> None:
             " FROM appointments a JOIN patients p ON p.id = a.patient_id"
             " WHERE a.status != 'cancelled' AND a.starts_at >= ? AND a.starts_at < ?"
             " ORDER BY a.starts_at",
-            [stamp, utc_text(now)],
+            [stamp, utc_text(horizon)],
         )
         rows = []
         for appointment in appointments:
@@ -42,8 +47,13 @@ def generate(store, rng, now, zone) -> None:
             for channel, seconds in RULES:
                 if channel == "phone" and appointment["prefers"] != "phone":
                     continue
-                due = utc_text(planner.due_at(starts, seconds, zone))
-                if channel == "phone":
+                due_at = planner.due_at(starts, seconds, zone)
+                if due_at > now:
+                    continue
+                due = utc_text(due_at)
+                if channel == "phone" and due_at.astimezone(zone).date() == today:
+                    status, transport_id = "to-call", None  # staff call during the day
+                elif channel == "phone":
                     status = rng.choice(["reached", "reached", "voicemail", "no-answer"])
                     transport_id = None
                 else:

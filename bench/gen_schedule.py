@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from macli.schedule.demo import INSERT, ROOMS, TYPES, Desk, appointment_rows
+from macli.schedule.demo import INSERT, ROOMS, TYPES, Desk, appointment_rows, kinds
 from macli.schedule.hours import parse_hours
 from macli.when import utc_text
 
@@ -48,10 +48,7 @@ def generate(store, rng, now, zone) -> None:
         desk = Desk(
             providers=staff,
             patients=[r["id"] for r in store.query("SELECT id FROM patients")],
-            types=[
-                (type_ids[name], minutes, weight, reasons, name == "procedure")
-                for name, minutes, weight, reasons in TYPES
-            ],
+            types=kinds(type_ids),
             fill=0.97,
         )
         blocks = []

@@ -102,6 +102,9 @@ def _simulate(item, rng, start, today, zone, patients, next_lot, next_row):
     def receive(day):
         lot_id = next_lot + len(lots)
         expires = day + timedelta(days=rng.randint(200, 1500)) if perishable else None
+        if perishable and item["id"] % 20 == 5 and (today - day).days < 60:
+            # A short-dated delivery: on the day sheet as expiring (or just expired).
+            expires = max(day + timedelta(days=1), today + timedelta(days=rng.randint(-6, 29)))
         lots.append((lot_id, item["id"], f"L{lot_id:06d}", expires and expires.isoformat(), "x"))
         quantity = item["reorder_qty"]
         held.append([lot_id, expires, quantity])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import os
 from datetime import UTC, date, datetime
 from functools import cached_property
@@ -20,6 +19,8 @@ def default_db_path() -> Path:
 
 
 def login_name() -> str:
+    import getpass
+
     try:
         return getpass.getuser()
     except (KeyError, OSError):

@@ -1,9 +1,9 @@
 """Reading the CSV files people hand to macli: UTF-8 (a byte order mark is fine), a
-header row, and errors that name the line, so an import stops at its first bad row."""
+header row, and errors that name the line, so an import stops at its first bad row.
+The csv module is imported where it is used: listings import this module too."""
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Callable, Sequence
 from typing import TypeVar
@@ -23,6 +23,8 @@ def decode(data: bytes, what: str = "the file") -> str:
 
 def reader(text: str):
     """A csv reader over text, keeping newlines inside quoted cells."""
+    import csv
+
     return csv.reader(io.StringIO(text, newline=""))
 
 
@@ -39,6 +41,8 @@ def parse_rows(
     and raises Invalid for a bad one. The first problem stops the whole file with its
     line number and "nothing was imported".
     """
+    import csv
+
     rows = reader(decode(data))
     header = [column.strip().lower() for column in next(rows, None) or []]
     if not header:

@@ -26,6 +26,7 @@ DEMO_USER = "demo"
 # module:function, in the order they run. An area that builds on another comes after it.
 AREAS = [
     "macli.patients.demo:populate",
+    "macli.chart.demo:populate_history",
     "macli.schedule.demo:populate",
     "macli.chart.demo:populate",
     "macli.expense.demo:populate",
@@ -167,6 +168,20 @@ def demo(ctx, path, seed, zone_name):
 
     app = App(target, DEMO_USER, now.isoformat())
     try:
-        show(app, app.today)
+        day = sheet_day(app)
+        if day != app.today:
+            click.echo(f"The clinic is closed now; the next open day is {day:%A}:")
+        show(app, day)
     finally:
         app.close()
+
+
+def sheet_day(app) -> date:
+    """The day the front desk would look at now: today while the clinic is open, else
+    the next day it opens (a demo built on Sunday or at night shows that day's sheet)."""
+    from macli.today import core
+
+    closing = max((row["ends"] for row in core.hours(app.store, app.today)), default=None)
+    if closing is not None and app.now.astimezone(app.zone).strftime("%H:%M") < closing:
+        return app.today
+    return core.next_open(app.store, app.today) or app.today

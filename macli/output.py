@@ -6,8 +6,6 @@ csv, tsv, json and jsonl are for scripts and stream row by row.
 
 from __future__ import annotations
 
-import csv
-import json
 import re
 import sys
 from collections.abc import Iterable, Sequence
@@ -65,6 +63,8 @@ def render(
     if fmt == "json":
         return _write_json_array(rows, columns, out)
     if fmt == "jsonl":
+        import json
+
         count = 0
         for row in rows:
             out.write(json.dumps(_ordered(row, columns), ensure_ascii=False, default=str) + "\n")
@@ -87,6 +87,8 @@ def _ordered(row: dict, columns: Sequence[str] | None) -> dict:
 
 
 def _write_delimited(rows, columns, out, delimiter) -> int:
+    import csv
+
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
     iterator = iter(rows)
     first = next(iterator, None)
@@ -102,6 +104,8 @@ def _write_delimited(rows, columns, out, delimiter) -> int:
 
 
 def _write_json_array(rows, columns, out) -> int:
+    import json
+
     count = 0
     out.write("[")
     for row in rows:
@@ -161,6 +165,8 @@ def render_record(record: dict, fmt: str, out=None) -> None:
         rows = [{"field": key, "value": value} for key, value in record.items()]
         out.write(table_text(rows, ["field", "value"]) + "\n")
     elif fmt == "json":
+        import json
+
         out.write(json.dumps(record, ensure_ascii=False, indent=2, default=str) + "\n")
     else:
         render([record], fmt, out=out)

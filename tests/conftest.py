@@ -4,6 +4,7 @@ no test touches a real home folder or the machine's environment settings."""
 from __future__ import annotations
 
 import shlex
+import shutil
 
 import pytest
 from click.testing import CliRunner
@@ -69,6 +70,24 @@ class Run:
 @pytest.fixture
 def run():
     return Run()
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory):
+    """The demo clinic, built once per test run at the tests' clock; copy, never change."""
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    result = CliRunner().invoke(
+        cli, ["--now", NOW, "demo", "--db", str(path)], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    return path
+
+
+@pytest.fixture
+def demo_db(demo_template, db_path):
+    """This test's store: a fresh copy of the demo clinic."""
+    shutil.copyfile(demo_template, db_path)
+    return db_path
 
 
 def dump(db_path) -> str:

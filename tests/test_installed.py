@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from macli.patients.demo import PANEL
+
 
 def macli() -> str:
     candidate = Path(sys.executable).with_name("macli")
@@ -48,7 +50,7 @@ def test_demo_builds_a_clinic_and_leaves_other_stores_alone(tmp_path):
     rows = subprocess.run(
         [macli(), "patient", "list", "-f", "json"], env=demo_env, capture_output=True, text=True
     )
-    assert len(json.loads(rows.stdout)) == 200
+    assert len(json.loads(rows.stdout)) == PANEL
     again = subprocess.run([macli(), "demo"], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert again.returncode == 0, again.stderr
     (tmp_path / "mine.db").write_text("")

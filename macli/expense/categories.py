@@ -7,7 +7,6 @@ is capitalised: `supplies:medical` -> `Expenses:Supplies:Medical`.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 
@@ -55,6 +54,8 @@ def resolve(
         return row
     if not create:
         known = [r["name"] for r in store.query("SELECT name FROM expense_categories")]
+        import difflib
+
         close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
         guess = f"; did you mean {' or '.join(close)}?" if close else ""
         raise NotFound(f"unknown category {name!r}{guess} ({hint})")

@@ -1,5 +1,6 @@
 """A year of made-up office expenses (fictional vendors), monthly budgets, a card
-statement import with a few rows left to file, and a void."""
+statement import with a few rows left to file, and a void. The supply closet's
+deliveries book their own expenses (stock demo), under the same vendors."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from datetime import date, timedelta
 
 from macli.expense import budgets, categories, core, statement
 
-# category, vendor, method, payments per month (low, high), amount range in dollars
+# category, vendor, method, payments per month (low, high), amount range in dollars.
+# Closet supplies are not here: each stock receipt books its own expense (stock demo).
 RECURRING = [
-    ("supplies:medical", "Northgate Medical Supply", "card", (2, 4), (80, 900)),
-    ("supplies:office", "Bayside Office Supply", "card", (1, 3), (15, 220)),
+    ("supplies:office", "Bayside Office Supply", "card", (1, 3), (15, 120)),
     ("supplies:linens", "Crestline Linen & Gown", "card", (0, 2), (60, 320)),
     ("services:lab", "Harbor Reference Lab", "check", (1, 1), (420, 1250)),
     ("services:cleaning", "BrightClean Janitorial", "transfer", (1, 1), (650, 650)),
@@ -20,7 +21,7 @@ RECURRING = [
     ("utilities:internet", "Lakeview Fiber", "transfer", (1, 1), (129, 129)),
 ]
 BUDGETS = {
-    "supplies:medical": 1800_00,
+    "supplies:medical": 900_00,
     "supplies:office": 300_00,
     "supplies:linens": 350_00,
     "services:lab": 1000_00,
@@ -37,7 +38,7 @@ CARD PAYMENT,,skip
 
 def populate(context) -> None:
     store, rng, today = context.store, context.rng, context.today
-    for name in [row[0] for row in RECURRING]:
+    for name in [row[0] for row in RECURRING] + list(BUDGETS):
         categories.ensure(store, name)
     # Twelve whole months up to this one.
     month = date(today.year - 1 + today.month // 12, today.month % 12 + 1, 1)
@@ -78,16 +79,16 @@ def populate(context) -> None:
         user=context.user,
         now=context.now,
     )
-    core.add(
+    core.add(  # equipment, not closet stock: booked by hand with its receipt
         store,
-        amount_cents=38450,
+        amount_cents=18450,
         category="supplies:medical",
         spent_on=today - timedelta(days=12),
         vendor="Northgate Medical Supply",
         method="card",
-        memo="exam table paper, gloves (M, L)",
+        memo="blood pressure cuffs, adult and large adult",
         receipt=_receipt(
-            "Northgate Medical Supply", "Exam table paper x12; nitrile gloves", "384.50"
+            "Northgate Medical Supply", "BP cuff, adult x2; BP cuff, large adult x1", "184.50"
         ),
         receipt_name="northgate-order.txt",
         user=context.user,
@@ -103,8 +104,13 @@ def populate(context) -> None:
         user=context.user,
         now=context.now,
     )
-    core.void(
-        store, duplicate, reason="entered twice", on=today, user=context.user, now=context.now
+    core.void(  # caught the next day
+        store,
+        duplicate,
+        reason="entered twice",
+        on=today - timedelta(days=19),
+        user=context.user,
+        now=context.now,
     )
     for name, cents in BUDGETS.items():
         budgets.put(store, name, cents, period="monthly", user=context.user, now=context.now)

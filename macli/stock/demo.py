@@ -1,5 +1,6 @@
-"""A demo supply closet: a year of deliveries and use, vaccines given to patients, lots
-near expiry, one expired lot still on the shelf, a few items below their reorder point."""
+"""A demo supply closet: a year of deliveries and use, a dose for every vaccine visit that
+went ahead (the patient's, at the visit), lots near expiry, one expired lot still on the
+shelf, a few items below their reorder point."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from typing import NamedTuple
 
 from macli.errors import Conflict
 from macli.money import parse_amount
+from macli.schedule.panel import FLU_SEASON
 from macli.stock import core, items
-from macli.when import localize
+from macli.when import from_utc_text, localize
 
 # One line per item: sku | name | unit | category | reorder at | reorder qty | supplier |
 # location | shelf life in days ("-": non-perishable) | unit cost | units used a month.
@@ -35,11 +37,14 @@ URINE-STRIP   | Urinalysis reagent strips (100)         | bottle | lab       | 1
 EXAM-PAPER    | Exam table paper 21 in x 225 ft         | roll   | exam room | 6   | 12  | H | Closet A, floor    | -    | 7.25  | 8
 HAND-SANI     | Hand sanitizer 500 mL                   | bottle | exam room | 4   | 12  | H | Closet A, shelf 3  | 730  | 4.65  | 4
 PRINTER-PAPER | Copy paper, letter (ream)               | ream   | office    | 5   | 10  | O | Front desk         | -    | 6.99  | 6
-FLU-QIV       | Influenza vaccine, quadrivalent, PFS    | dose   | vaccines  | 10  | -   | A | Vaccine fridge     | 300  | 18.75 | 0
+FLU-QIV       | Influenza vaccine, quadrivalent, PFS    | dose   | vaccines  | 20  | 50  | A | Vaccine fridge     | 300  | 18.75 | 0
 TDAP          | Tdap vaccine 0.5 mL, PFS                | dose   | vaccines  | 5   | 10  | A | Vaccine fridge     | 540  | 41.50 | 0
 PPD-TUBERSOL  | Tuberculin PPD 5 TU/0.1 mL (10 tests)   | vial   | vaccines  | 2   | 5   | A | Vaccine fridge     | 365  | 98.00 | 0
 """
-SUPPLIERS = {"H": "Harbor Medical Supply", "A": "Apex Vaccines", "O": "Bay State Office Supply"}
+# The same vendors the expense demo pays: a receipt here is booked as their expense.
+SUPPLIERS = {"H": "Northgate Medical Supply", "A": "Apex Vaccines", "O": "Bayside Office Supply"}
+# The dose a completed vaccine visit gives, by the visit's reason (schedule demo).
+VISIT_DOSES = {"flu shot": "FLU-QIV", "Tdap booster": "TDAP"}
 
 
 class Supply(NamedTuple):
@@ -108,7 +113,8 @@ def populate(context) -> None:
     # Twelve whole months up to this one, the same year the expense demo covers.
     start = date(today.year - 1 + today.month // 12, today.month % 12 + 1, 1)
     scripted = _scripted_receipts(start, today)
-    patients = [row["mrn"] for row in store.query("SELECT mrn FROM patients ORDER BY id")]
+    doses = _doses(context, start)
+    doses_given = set(VISIT_DOSES.values())  # reordered as the visits use them
     # The consumables' opening delivery arrives on the first day.
     pending = {supply.sku: start for supply in catalogue.values() if supply.monthly}
     # Day by day up to yesterday, so every row is in time order and none is in the future.
@@ -116,26 +122,31 @@ def populate(context) -> None:
         day = start + timedelta(days=offset)
         for sku, quantity, lot, expires in scripted.get(day, []):
             closet.receive(sku, quantity, day, lot=lot, expires=expires)
+        if day.weekday() < 5:
+            for sku, arrives in list(pending.items()):
+                if arrives <= day:
+                    quantity = catalogue[sku].reorder_qty
+                    closet.receive(sku, quantity if arrives > start else 2 * quantity, day)
+                    del pending[sku]
+            for supply in catalogue.values():
+                if not supply.monthly:
+                    continue
+                # About `monthly` units over ~21 working days, in realistic handfuls.
+                chance = min(1.0, supply.monthly / 21)
+                if rng.random() < chance:
+                    quantity = max(1, round(supply.monthly / 21 / chance * rng.uniform(0.5, 1.5)))
+                    closet.use(supply.sku, quantity, day)
+        closet.vaccinate(doses.get(day, []))  # Saturday mornings too
         if day.weekday() >= 5:
             continue
-        for sku, arrives in list(pending.items()):
-            if arrives <= day:
-                quantity = catalogue[sku].reorder_qty
-                closet.receive(sku, quantity if arrives > start else 2 * quantity, day)
-                del pending[sku]
+        closet.clear_expired(day)
+        closet.tuberculin_day(day)
         for supply in catalogue.values():
-            if not supply.monthly:
+            if supply.sku in pending or not (supply.monthly or supply.sku in doses_given):
                 continue
-            # About `monthly` units over ~21 working days, in realistic handfuls.
-            chance = min(1.0, supply.monthly / 21)
-            if rng.random() < chance:
-                quantity = max(1, round(supply.monthly / 21 / chance * rng.uniform(0.5, 1.5)))
-                closet.use(supply.sku, quantity, day)
-        closet.patient_day(day, patients)
-        for supply in catalogue.values():
-            if supply.sku in pending or not supply.monthly:
-                continue
-            if supply.sku in NOT_REORDERED_LATELY and (today - day).days < 25:
+            if supply.sku == "FLU-QIV" and day.month not in FLU_SEASON[:-1]:
+                continue  # no flu vaccine ordered for the season's last month
+            if supply.sku in NOT_REORDERED_LATELY and (today - day).days < 14:
                 continue
             if closet.usable(supply.sku, day) <= supply.reorder_at:
                 pending[supply.sku] = day + timedelta(days=rng.randint(2, 6))
@@ -146,6 +157,7 @@ def populate(context) -> None:
         if surplus > 0:
             closet.use(sku, surplus, yesterday, note="stocked the exam rooms")
     closet.monthly_count(yesterday)
+    closet.vaccinate(doses.get(today, []))  # this morning's shots, given by now
     for name, parts in KITS.items():
         items.add_kit(store, name, parts, user=context.user, now=context.now)
 
@@ -154,7 +166,7 @@ def _scripted_receipts(start: date, today: date) -> dict[date, list[tuple]]:
     """Vaccine deliveries and the short-dated lots that make the expiry reports worth a look."""
     receipts = [
         # Tdap: the year's lot, then a short-dated lot that expired with doses in the fridge.
-        (start + timedelta(days=3), "TDAP", 10, "TD2207B", today + timedelta(days=200)),
+        (start, "TDAP", 10, "TD2207B", today + timedelta(days=200)),
         (today - timedelta(days=30), "TDAP", 3, "TD3318A", today - timedelta(days=5)),
         # PPD: the year's vials, then a delivery whose vials expire within two weeks.
         (start + timedelta(days=3), "PPD-TUBERSOL", 3, "C4410AB", today + timedelta(days=60)),
@@ -162,14 +174,42 @@ def _scripted_receipts(start: date, today: date) -> dict[date, list[tuple]]:
         # Alcohol pads from a short-dated lot.
         (today - timedelta(days=20), "ALC-PREP", 4, "AP20931", today + timedelta(days=24)),
     ]
-    # Flu season: three deliveries as the pre-booked order ships.
-    for days_ago, quantity, lot in ((98, 60, "FL4471"), (63, 80, "FL4529"), (28, 60, "FL4603")):
-        received = today - timedelta(days=days_ago)
-        receipts.append((received, "FLU-QIV", quantity, lot, received + timedelta(days=300)))
+    # Flu vaccine: the pre-booked order ships in two parts before and early in each season
+    # (reorders fill in); a year that starts mid-season opens with the fridge stocked.
+    if start.month in FLU_SEASON:
+        receipts.append((start, "FLU-QIV", 100, f"FL{start:%y%m}", flu_expiry(start)))
+    for year in (start.year, start.year + 1):
+        for day, quantity in ((date(year, 8, 25), 150), (date(year, 10, 1), 100)):
+            if start <= day < today:
+                receipts.append((day, "FLU-QIV", quantity, f"FL{day:%y%m}", flu_expiry(day)))
     by_day: dict[date, list[tuple]] = {}
     for day, *receipt in receipts:
         by_day.setdefault(day, []).append(tuple(receipt))
     return by_day
+
+
+def flu_expiry(received: date) -> date:
+    """Flu vaccine expires at the end of the June after the season it was made for."""
+    return date(received.year + (received.month >= 7), 6, 30)
+
+
+def _doses(context, start: date) -> dict[date, list[tuple]]:
+    """The vaccine visits that went ahead by now, by day: (when, patient MRN, SKU)."""
+    doses: dict[date, list[tuple]] = {}
+    for visit in context.store.query(
+        "SELECT a.starts_at, a.reason, p.mrn FROM appointments a"
+        " JOIN patients p ON p.id = a.patient_id JOIN appointment_types t ON t.id = a.type_id"
+        " WHERE t.name = 'vaccine' AND a.status = 'completed' AND a.starts_at >= ?"
+        " ORDER BY a.starts_at, a.id",
+        [start.isoformat()],
+    ):
+        if visit["reason"] in VISIT_DOSES:
+            given = from_utc_text(visit["starts_at"]) + timedelta(minutes=5)
+            local = given.astimezone(context.zone)
+            doses.setdefault(local.date(), []).append(
+                (local.replace(tzinfo=None), visit["mrn"], VISIT_DOSES[visit["reason"]])
+            )
+    return doses
 
 
 class _Closet:
@@ -180,6 +220,7 @@ class _Closet:
         self.catalogue = catalogue
         self.rng = context.rng
         self.clock: datetime | None = None
+        self.checked: tuple[int, int] | None = None  # the month of the last fridge check
 
     def when(self, day: date) -> datetime:
         """The next moment of a working day: events of one day come in time order."""
@@ -187,7 +228,7 @@ class _Closet:
             self.clock = datetime.combine(day, time(8, self.rng.randint(0, 30)))
         else:
             self.clock += timedelta(minutes=self.rng.randint(1, 12))
-        return localize(self.clock, self.context.zone)
+        return min(localize(self.clock, self.context.zone), self.context.now)
 
     def lot_code(self, sku: str) -> str:
         letters = "".join(part[0] for part in sku.split("-"))
@@ -196,7 +237,9 @@ class _Closet:
     def receive(self, sku, quantity, day, *, lot=None, expires=None):
         supply = self.catalogue[sku]
         life = supply.shelf_life
-        if expires is None and life is not None:
+        if expires is None and sku == "FLU-QIV":
+            expires = flu_expiry(day)
+        elif expires is None and life is not None:
             expires = day + timedelta(days=life + self.rng.randint(-30, 30))
         return core.receive(
             self.context.store,
@@ -234,15 +277,41 @@ class _Closet:
             [sku, day.isoformat()],
         )
 
-    def patient_day(self, day: date, patients: list[str]) -> None:
-        today = self.context.today
-        season = (today - day).days <= 95
-        for _ in range(self.rng.randint(0, 4) if season else 0):
-            self.use("FLU-QIV", 1, day, patient=self.rng.choice(patients))
-        if self.rng.random() < 0.03:
-            self.use("TDAP", 1, day, patient=self.rng.choice(patients))
+    def vaccinate(self, doses: list[tuple]) -> None:
+        """Each dose for its patient at the visit's time. Should the fridge be empty, a
+        courier brings the reorder that morning: a visit never goes without its dose."""
+        for given, mrn, sku in doses:
+            if self.usable(sku, given.date()) < 1:
+                self.receive(sku, self.catalogue[sku].reorder_qty, given.date())
+            same_day = self.clock is not None and self.clock.date() == given.date()
+            self.clock = max(self.clock, given) if same_day else given
+            self.use(sku, 1, given.date(), patient=mrn)
+
+    def clear_expired(self, day: date) -> None:
+        """The fridge check of a month's first working day throws out what expired over a
+        month ago."""
+        if self.checked == (day.year, day.month):
+            return
+        self.checked = (day.year, day.month)
+        for lot in self.context.store.query(
+            "SELECT i.sku, l.lot, l.on_hand FROM stock_lots l JOIN stock_items i"
+            " ON i.id = l.item_id WHERE l.on_hand > 0 AND l.expires < ? ORDER BY l.id",
+            [(day - timedelta(days=30)).isoformat()],
+        ):
+            core.discard(
+                self.context.store,
+                lot["sku"],
+                lot["on_hand"],
+                lot=lot["lot"],
+                reason="expired",
+                user=self.context.user,
+                now=self.when(day),
+                tz=self.context.zone,
+            )
+
+    def tuberculin_day(self, day: date) -> None:
         if self.rng.random() < 0.015:
-            self.use("PPD-TUBERSOL", 1, day)
+            self.use("PPD-TUBERSOL", 1, day, note="opened for the week's TB skin tests")
 
     def monthly_count(self, day: date) -> None:
         # The end-of-month count found a box of medium gloves short.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from itertools import groupby
 
 import click
@@ -33,7 +34,8 @@ def today(app, day_text, provider, fmt):
     not recorded, vitals due: none in the last 12 months); reminders sent,
     pending and failed since yesterday; the call list; supplies at or below
     their reorder point and lots expiring within 30 days; month-to-date
-    spending against budget. Sections with nothing to say take one line.
+    spending against budget. Sections with nothing to say take one line; on a
+    day nobody works, the sheet says so and names the next open day.
 
     \b
     Example:
@@ -63,6 +65,13 @@ def _table(rows, columns) -> str:
 
 def _appointments(sheet) -> str:
     rows = sheet["appointments"]
+    if not rows and sheet["next_open"]:  # nobody works this weekday, others they do
+        weekday = f"{date.fromisoformat(sheet['date']):%A}s"
+        following = date.fromisoformat(sheet["next_open"])
+        return (
+            f"Appointments: none. Closed on {weekday}: no working hours.\n"
+            f"Next open: {following:%A %Y-%m-%d} (macli today --date {following})."
+        )
     if not rows:
         return "Appointments: none."
     parts = [f"Appointments ({len(rows)})"]

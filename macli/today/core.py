@@ -80,6 +80,37 @@ def appointments(store: Store, day: date, provider_id: int | None, *, tz: ZoneIn
     return rows
 
 
+def hours(store: Store, day: date, provider_id: int | None = None) -> list[dict]:
+    """Who works on `day` and from when to when (the providers' weekly working hours)."""
+    clauses = ["w.weekday = ?", "v.active = 1"]
+    params: list = [day.weekday()]
+    if provider_id is not None:
+        clauses.append("v.id = ?")
+        params.append(provider_id)
+    return store.query(
+        "SELECT v.name AS provider, w.starts, w.ends FROM working_hours w"
+        f" JOIN providers v ON v.id = w.provider_id WHERE {' AND '.join(clauses)}"
+        " ORDER BY v.name, w.starts",
+        params,
+    )
+
+
+def next_open(store: Store, day: date, provider_id: int | None = None) -> date | None:
+    """The first day after `day` when someone (that provider) works, or None if never."""
+    weekdays = {
+        row["weekday"]
+        for row in store.query(
+            "SELECT DISTINCT w.weekday FROM working_hours w JOIN providers v"
+            " ON v.id = w.provider_id WHERE v.active = 1 AND (?1 IS NULL OR v.id = ?1)",
+            [provider_id],
+        )
+    }
+    for ahead in range(1, 8):
+        if (day + timedelta(days=ahead)).weekday() in weekdays:
+            return day + timedelta(days=ahead)
+    return None
+
+
 def reminders(store: Store, day: date, *, tz: ZoneInfo) -> dict:
     """Reminder outcomes since the start of yesterday: counts per group, failures listed."""
     since = day_range(day - timedelta(days=1), tz)[0]
@@ -117,8 +148,12 @@ def day_sheet(
     """Every section of the day sheet for `day`; the view is audited as one row."""
     provider_id = providers.resolve(store, provider_ref)["id"] if provider_ref else None
     month_start = day.replace(day=1)
+    working = hours(store, day, provider_id)
+    following = None if working else next_open(store, day, provider_id)
     sheet = {
         "date": day.isoformat(),
+        "hours": working,
+        "next_open": following.isoformat() if following else None,
         "appointments": appointments(store, day, provider_id, tz=tz),
         "reminders": reminders(store, day, tz=tz),
         "calls": call_list(store, day=day, tz=tz),

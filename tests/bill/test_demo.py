@@ -16,16 +16,14 @@ from tests.bill.helpers import NOW, TODAY, ZONE, visit
 from tests.bill.test_x12 import validate
 
 
-def test_the_demo_has_a_fee_schedule_payers_and_coverage(run, tmp_path):
-    path = tmp_path / "demo.db"
-    run(f"demo --db {path}")
-    fees = json.loads(run(f"--db {path} bill fees list -f json").stdout)
+def test_the_demo_has_a_fee_schedule_payers_and_coverage(run, demo_db):
+    fees = json.loads(run("bill fees list -f json").stdout)
     assert len(fees) == len(bill_demo.FEE_SCHEDULE)
-    payers = json.loads(run(f"--db {path} bill payers -f json").stdout)
+    payers = json.loads(run("bill payers -f json").stdout)
     assert {p["payer"] for p in payers} == {name for name, _, _ in bill_demo.PAYERS}
     assert all(p["patients"] > 10 for p in payers)
     # The demo's schedule has a year of completed visits: some became claims in every state.
-    claims = json.loads(run(f"--db {path} bill list -f json").stdout)
+    claims = json.loads(run("bill list -f json").stdout)
     assert {"draft", "ready", "submitted", "paid", "denied"} <= {c["status"] for c in claims}
 
 
@@ -47,9 +45,10 @@ def test_demo_visits_become_claims_in_every_state_and_export_cleanly(store, tmp_
             "SELECT id AS patient_id FROM patients WHERE insurance != 'Self-pay'"
         )
     ]
-    for day in range(40):
-        starts = (NOW - timedelta(days=day + 1)).strftime("%Y-%m-%dT15:00:00Z")
-        visit(store, insured[day], 1 + day % 3, starts=starts)
+    # Two visits a day for the four weeks before today (the demo bills three).
+    for number in range(56):
+        starts = (NOW - timedelta(days=number // 2 + 1)).strftime(f"%Y-%m-%dT1{number % 2}:00:00Z")
+        visit(store, insured[number], 1 + number % 3, starts=starts)
     with store.write():
         bill_demo.populate(context)
     statuses = {

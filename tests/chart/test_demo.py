@@ -1,18 +1,11 @@
 """The demo clinic's charts: a year of vitals, coded problems, both allergy states."""
 
-from datetime import UTC, datetime
-
 from macli.chart import icd
-from macli.demo import build
 from macli.store import Store
 
 
-def test_the_demo_has_charts_worth_trying(tmp_path):
-    path = tmp_path / "demo.db"
-    build(
-        path, seed=2026, now=datetime(2026, 11, 26, 14, 0, tzinfo=UTC), zone_name="America/New_York"
-    )
-    store = Store(path)
+def test_the_demo_has_charts_worth_trying(demo_db):
+    store = Store(demo_db)
     try:
         with_vitals = store.scalar(
             "SELECT COUNT(*) FROM (SELECT patient_id FROM chart_entries WHERE kind = 'vitals'"

@@ -262,9 +262,8 @@ def test_report_and_budget_through_the_cli(run, medical):
     assert "No budgets set." not in run("expense budget list").stdout
 
 
-def test_the_demo_has_a_year_of_expenses_budgets_imports_and_a_void(run, tmp_path):
-    demo = tmp_path / "demo.db"
-    run(f"demo --db {demo}")
+def test_the_demo_has_a_year_of_expenses_budgets_imports_and_a_void(run, demo_db):
+    demo = demo_db
     months = json.loads(run(f"--db {demo} expense report --by month -f json").stdout)
     assert len([row for row in months if row["kind"] == ""]) == 12
     assert len(json.loads(run(f"--db {demo} expense list --uncategorized -f json").stdout)) == 3

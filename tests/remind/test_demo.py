@@ -9,16 +9,15 @@ import re
 from tests.conftest import dump
 
 
-def test_the_demo_has_reminder_history_and_a_call_list_and_sends_nothing(run, tmp_path):
-    db = tmp_path / "demo.db"
-    run(f"demo --db {db}")
-    on_demo = f"--db {db} "
+def test_the_demo_has_reminder_history_and_a_call_list_and_sends_nothing(run, demo_db):
+    db = demo_db
+    on_demo = ""
 
     rules = json.loads(run(on_demo + "remind rule list -f json").stdout)
     assert {(r["channel"], r["before"]) for r in rules} == {
         ("email", "2d"),
         ("sms", "1d"),
-        ("phone", "1d"),
+        ("phone", "2d"),
     }
     log = json.loads(run(on_demo + "remind log -f json").stdout)
     statuses = {(row["channel"], row["status"]) for row in log}
@@ -32,11 +31,16 @@ def test_the_demo_has_reminder_history_and_a_call_list_and_sends_nothing(run, tm
         if row["status"] == "sent" and row["channel"] == "sms":
             assert re.fullmatch(r"SM[0-9a-f]{32}", row["transport_id"])
     calls = json.loads(run(on_demo + "remind calls -f json").stdout)
-    assert any(call["status"] == "to-call" for call in calls)
-    due = json.loads(run(on_demo + "remind due -f json").stdout)
+    assert calls and all(call["marked_by"] == "front-desk" for call in calls)
+    # As the day goes on, cron's phone run puts the next calls on the list.
+    run("--now 2026-11-26T15:00 remind send --channel phone")
+    later = json.loads(run("--now 2026-11-26T15:00 remind calls -f json").stdout)
+    assert any(call["status"] == "to-call" for call in later)
+    # By the afternoon, what came due since the demo's last cron run is waiting to go.
+    due = json.loads(run("--now 2026-11-26T17:00 remind due -f json").stdout)
     assert any(row["action"] == "send" for row in due)
 
     before = dump(db)
-    refused = run(on_demo + "remind send", expect=1)
-    assert "not set: smtp.host, smtp.from" in refused.stderr
+    refused = run("--now 2026-11-26T17:00 remind send", expect=1)
+    assert "reminders are due but these are not set:" in refused.stderr
     assert dump(db) == before

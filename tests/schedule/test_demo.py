@@ -15,10 +15,8 @@ WHERE a.status != 'cancelled' AND b.status != 'cancelled'
 """
 
 
-def test_demo_schedule_never_double_books_and_keeps_to_hours(run, tmp_path):
-    path = tmp_path / "demo.db"
-    run(f"demo --db {path}")
-    store = Store(path)
+def test_demo_schedule_never_double_books_and_keeps_to_hours(demo_db):
+    store = Store(demo_db)
     try:
         for column in ("provider_id", "patient_id", "room"):
             assert store.scalar(OVERLAP.format(column=column)) == 0, column

@@ -133,3 +133,72 @@ path = {tmp_path / "khal.db"}
         "2027-03-09 16:30 2027-03-09 16:40|Cy Jones, vaccine|",
         "2027-03-16 16:30 2027-03-16 16:40|Cy Jones, vaccine|",
     ]
+
+
+def test_each_event_is_the_bytes_icalendar_event_writes(store, clinic, tmp_path):
+    """The export builds each property with icalendar's types and content lines instead
+    of an Event per appointment; the result must be what Event.to_ical() gives."""
+    from macli.patients import core as patients
+    from macli.schedule import ics
+
+    long_name = "Zoë Ångström-Núñez, Jr. " + "Ñ" * 30
+    patient = patients.add(
+        store,
+        {"name": long_name, "dob": "1970-01-01"},
+        region="US",
+        user="t",
+        now=NOW,
+        today=NOW.date(),
+    )["mrn"]
+    ids = booked(store, clinic)
+    ids += core.add(
+        store,
+        patient,
+        "okafor",
+        "2027-03-11 10:00",
+        minutes=30,
+        reason='knee; left\\right, "sore" — ' + "é" * 60,
+        tz=TZ,
+        user="t",
+        now=NOW,
+    )["ids"]
+    target = tmp_path / "all.ics"
+    count = ics.export(
+        store,
+        target,
+        first=datetime(2027, 3, 1).date(),
+        last=datetime(2027, 3, 31).date(),
+        with_reason=True,
+        clinic="Test",
+        tz=TZ,
+        user="t",
+        now=NOW,
+    )
+    assert count == len(ids) == 5
+    text = target.read_bytes()
+    domain = store.scalar("SELECT uid_domain FROM schedule_calendar")
+    for row in store.query(
+        "SELECT a.id, a.starts_at, a.ends_at, a.status, a.room, a.reason, a.updated_at,"
+        " pr.name AS provider, pa.name AS patient, pa.mrn, t.name AS type FROM appointments a"
+        " JOIN providers pr ON pr.id = a.provider_id JOIN patients pa ON pa.id = a.patient_id"
+        " LEFT JOIN appointment_types t ON t.id = a.type_id WHERE a.status != 'cancelled'"
+    ):
+        event = icalendar.Event()
+        event.add("uid", f"appointment-{row['id']}@{domain}")
+        event.add("dtstamp", NOW)
+        event.add("last-modified", datetime.fromisoformat(row["updated_at"]))
+        event.add("dtstart", datetime.fromisoformat(row["starts_at"]).astimezone(TZ))
+        event.add("dtend", datetime.fromisoformat(row["ends_at"]).astimezone(TZ))
+        event.add("summary", row["patient"] + (f", {row['type']}" if row["type"] else ""))
+        if row["room"]:
+            event.add("location", row["room"])
+        event.add("categories", [row["provider"]])
+        lines = [f"Provider: {row['provider']}", f"Patient: {row['patient']} ({row['mrn']})"]
+        lines.append("Status: scheduled")
+        if row["reason"]:
+            lines.append(f"Reason: {row['reason']}")
+        event.add("description", "\n".join(lines))
+        event.add("status", "CONFIRMED")
+        assert event.to_ical() in text
+    assert b"\r\n " in text  # the long lines were folded
+    assert all(len(line) <= 75 for line in text.split(b"\r\n"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
@@ -14,24 +13,9 @@ DAY = "2026-11-26"
 NY = zone("America/New_York")
 
 
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory):
-    from click.testing import CliRunner
-
-    from macli.cli import cli
-
-    path = tmp_path_factory.mktemp("today") / "demo.db"
-    result = CliRunner().invoke(
-        cli, ["--now", "2026-11-26T09:00", "demo", "--db", str(path)], catch_exceptions=False
-    )
-    assert result.exit_code == 0, result.output
-    return path
-
-
 @pytest.fixture
-def demo(demo_template, db_path):
-    shutil.copyfile(demo_template, db_path)
-    return db_path
+def demo(demo_db):
+    return demo_db
 
 
 def test_empty_store_collapses_every_section_to_one_line(run):
@@ -48,7 +32,22 @@ def test_empty_store_collapses_every_section_to_one_line(run):
 
 def test_the_demo_day_sheet_has_content_in_every_section(demo, run):
     sheet = json.loads(run("today -f json").stdout)
-    assert set(sheet) == {"date", "appointments", "reminders", "calls", "supplies", "spending"}
+    assert set(sheet) == {
+        "date",
+        "hours",
+        "next_open",
+        "appointments",
+        "reminders",
+        "calls",
+        "supplies",
+        "spending",
+    }
+    assert sheet["next_open"] is None
+    assert {row["provider"] for row in sheet["hours"]} == {
+        "Dr. Maya Chen",
+        "Dr. Samuel Okafor",
+        "Priya Natarajan",
+    }
     assert sheet["date"] == DAY
     assert sheet["appointments"] and sheet["calls"]
     assert sheet["reminders"]["sent"] > 0
@@ -148,6 +147,16 @@ def test_reminders_calls_supplies_and_spending_match_the_store(demo, run):
         "SELECT SUM(amount_cents) FROM expenses WHERE spent_on BETWEEN '2026-11-01' AND ?", [DAY]
     )
     assert total["category"] == "total" and total["spent"] == f"{spent // 100}.{spent % 100:02d}"
+
+
+def test_a_day_nobody_works_says_so_and_names_the_next_open_day(demo, run):
+    sheet = json.loads(run("today --date 2026-11-30 --provider natarajan -f json").stdout)
+    assert sheet["hours"] == [] and sheet["next_open"] == "2026-12-01"
+    text = run("today --date 2026-11-30 --provider natarajan").stdout
+    assert "Appointments: none. Closed on Mondays: no working hours." in text
+    assert "Next open: Tuesday 2026-12-01 (macli today --date 2026-12-01)." in text
+    monday = json.loads(run("today --date 2026-11-30 -f json").stdout)
+    assert monday["next_open"] is None and monday["appointments"]
 
 
 def test_provider_filter_date_and_audit(demo, run):
