@@ -63,7 +63,7 @@ def startup(demo: Path) -> str:
     ]
     for key, label in (
         ("help", "`macli --help`"),
-        ("list", "`macli patient list` (demo, 200 patients)"),
+        ("list", "`macli patient list` (demo store, 1,200 patients)"),
     ):
         ratio = median[key] / median["pass"]
         met = verdict("core", label, f"{ratio:.1f}x", "6x", ratio <= STARTUP_RATIO)
