@@ -86,7 +86,53 @@ def argv_text() -> st.SearchStrategy[str]:
     ).filter(lambda text: "\x00" not in text)
 
 
-def judge(run, db_path, argv: list[str], *, ignore=()):
+def either(*examples, pattern=None):
+    """Plausible values (and a pattern of them), or anything at all."""
+    choices = [st.sampled_from(examples), argv_text()]
+    if pattern:
+        choices.append(st.from_regex(pattern, fullmatch=True))
+    return st.one_of(*choices)
+
+
+def options(**strategies):
+    """A random subset of the given options, each with a drawn value."""
+    return st.dictionaries(
+        st.sampled_from(sorted(strategies)), st.just(None), max_size=len(strategies)
+    ).flatmap(lambda chosen: st.fixed_dictionaries({name: strategies[name] for name in chosen}))
+
+
+def argv(base: list[str], chosen: dict) -> list[str]:
+    args = list(base)
+    for name, value in chosen.items():
+        args += [f"--{name.replace('_', '-')}", value]
+    return args
+
+
+WHEN = either(
+    "2026-11-26 08:30", "today 16:15", "+2d 10:00", "2026-03-08 02:30", "2026-11-01 01:30"
+)
+DATE = either("2026-11-20", "today", "yesterday", "+999999999d", "1880-01-01", "2999-12-31")
+AMOUNTS = st.one_of(
+    st.sampled_from(
+        [
+            "12.50",
+            "$1,234.56",
+            "-3.00",
+            "(3.00)",
+            "0",
+            "0.001",
+            "1,23",
+            "1e3",
+            "$-0.01",
+            "99999999999999999999.99",
+        ]
+    ),
+    st.decimals(allow_nan=False, allow_infinity=False, places=2).map(str),
+    argv_text(),
+)
+
+
+def judge(run, db_path, args: list[str], *, ignore=()):
     """Run macli in-process: it works, or fails cleanly and leaves the store as it was.
 
     "As it was" means nothing was committed: a connection held open across the command
@@ -100,18 +146,18 @@ def judge(run, db_path, argv: list[str], *, ignore=()):
     try:
         version = watcher.execute("PRAGMA data_version").fetchone()
         before = store_text(db_path, ignore) if ignore else None
-        result = run(argv, expect=None)
+        result = run(args, expect=None)
         text = result.stdout + result.stderr
         assert "Traceback" not in text
-        assert result.exit_code in (0, 1, 2), (argv, result.exit_code, text)
+        assert result.exit_code in (0, 1, 2), (args, result.exit_code, text)
         if result.exit_code:
             errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
-            assert len(errors) == 1, (argv, result.stderr)
+            assert len(errors) == 1, (args, result.stderr)
             if ignore:
-                assert store_text(db_path, ignore) == before, argv
+                assert store_text(db_path, ignore) == before, args
             else:
                 changed = watcher.execute("PRAGMA data_version").fetchone() != version
-                assert not changed, f"the failed command {argv} committed a change"
+                assert not changed, f"the failed command {args} committed a change"
         return result
     finally:
         watcher.close()

@@ -61,7 +61,7 @@ def import_and_kill(db: Path, csv_path: Path, rng: random.Random, mode: str, bud
 
 
 def test_sigkill_during_a_large_import_is_all_or_nothing(db_path, tmp_path):
-    size, kills = pick(8_000, 50_000), pick(6, 30)
+    size, kills = pick(8_000, 30_000), pick(6, 20)
     rng = random.Random(2026)
     earlier = {}
     for name in ("Before Kill One", "Before Kill Two"):

@@ -13,7 +13,18 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from macli.money import parse_amount
-from tests.reliability.hostile import FUZZ, NASTY, argv_text, judge
+from tests.reliability.hostile import (
+    AMOUNTS,
+    DATE,
+    FUZZ,
+    NASTY,
+    WHEN,
+    argv,
+    argv_text,
+    either,
+    judge,
+    options,
+)
 
 
 @pytest.fixture
@@ -22,33 +33,6 @@ def clinic(run):
     run("provider add 'Dr Maya Chen'")
     run("expense category add supplies:office")
 
-
-def either(*examples, pattern=None):
-    """Plausible values (and a pattern of them), or anything at all."""
-    choices = [st.sampled_from(examples), argv_text()]
-    if pattern:
-        choices.append(st.from_regex(pattern, fullmatch=True))
-    return st.one_of(*choices)
-
-
-def options(**strategies):
-    """A random subset of the given options, each with a drawn value."""
-    return st.dictionaries(
-        st.sampled_from(sorted(strategies)), st.just(None), max_size=len(strategies)
-    ).flatmap(lambda chosen: st.fixed_dictionaries({name: strategies[name] for name in chosen}))
-
-
-def argv(base: list[str], chosen: dict) -> list[str]:
-    args = list(base)
-    for name, value in chosen.items():
-        args += [f"--{name.replace('_', '-')}", value]
-    return args
-
-
-WHEN = either(
-    "2026-11-26 08:30", "today 16:15", "+2d 10:00", "2026-03-08 02:30", "2026-11-01 01:30"
-)
-DATE = either("2026-11-20", "today", "yesterday", "+999999999d", "1880-01-01", "2999-12-31")
 
 # -- chart ----------------------------------------------------------------------------
 
@@ -244,25 +228,6 @@ def test_any_expense_period(run, db_path, clinic, chosen, command):
 
 
 # -- expenses -----------------------------------------------------------------------------
-
-AMOUNTS = st.one_of(
-    st.sampled_from(
-        [
-            "12.50",
-            "$1,234.56",
-            "-3.00",
-            "(3.00)",
-            "0",
-            "0.001",
-            "1,23",
-            "1e3",
-            "$-0.01",
-            "99999999999999999999.99",
-        ]
-    ),
-    st.decimals(allow_nan=False, allow_infinity=False, places=2).map(str),
-    argv_text(),
-)
 
 
 @FUZZ

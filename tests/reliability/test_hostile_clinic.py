@@ -15,8 +15,17 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from tests.reliability.harness import macli
-from tests.reliability.hostile import FUZZ, NASTY, argv_text, judge
-from tests.reliability.test_hostile_areas import AMOUNTS, DATE, argv, either, options
+from tests.reliability.hostile import (
+    AMOUNTS,
+    DATE,
+    FUZZ,
+    NASTY,
+    argv,
+    argv_text,
+    either,
+    judge,
+    options,
+)
 
 
 @pytest.fixture(scope="module")
