@@ -48,6 +48,17 @@ def audit_write(store, patient_id, action, entry_id, *, user, now) -> None:
     )
 
 
+def add_entry(store, patient_ref, kind, *, action, at, detail, user, now) -> dict:
+    """Write one new chart entry for a patient, audited in the same transaction."""
+    with store.write():
+        patient = patients.resolve(store, patient_ref)
+        entry_id = entries.add(
+            store, patient_id=patient["id"], kind=kind, at=at, user=user, now=now, detail=detail
+        )
+        audit_write(store, patient["id"], action, entry_id, user=user, now=now)
+    return entries.get(store, entry_id)
+
+
 # -- problems ---------------------------------------------------------------------------
 
 
@@ -76,19 +87,16 @@ def add_problem(
     """Add a problem coded with a billable ICD-10-CM code."""
     # Checked before the write: loading the code set on first use commits on its own.
     detail = problem_fields(store, {"icd": code, "onset": onset, "note": note}, today)
-    with store.write():
-        patient = patients.resolve(store, patient_ref)
-        entry_id = entries.add(
-            store,
-            patient_id=patient["id"],
-            kind="problem",
-            at=now,
-            user=user,
-            now=now,
-            detail=detail,
-        )
-        audit_write(store, patient["id"], "chart.problem.add", entry_id, user=user, now=now)
-    return entries.get(store, entry_id)
+    return add_entry(
+        store,
+        patient_ref,
+        "problem",
+        action="chart.problem.add",
+        at=now,
+        detail=detail,
+        user=user,
+        now=now,
+    )
 
 
 def _set_status(store, entry_id, kind, target_kind, on, *, user, now, today) -> dict:
@@ -206,19 +214,16 @@ def add_medication(
     detail = medication_fields(
         {"name": name, "dose": dose, "route": route, "frequency": frequency, "start": start}, today
     )
-    with store.write():
-        patient = patients.resolve(store, patient_ref)
-        entry_id = entries.add(
-            store,
-            patient_id=patient["id"],
-            kind="medication",
-            at=now,
-            user=user,
-            now=now,
-            detail=detail,
-        )
-        audit_write(store, patient["id"], "chart.med.add", entry_id, user=user, now=now)
-    return entries.get(store, entry_id)
+    return add_entry(
+        store,
+        patient_ref,
+        "medication",
+        action="chart.med.add",
+        at=now,
+        detail=detail,
+        user=user,
+        now=now,
+    )
 
 
 def stop_medication(store, entry_id, *, on=None, user, now, today) -> dict:
@@ -272,19 +277,16 @@ def allergy_fields(values: dict) -> dict:
 def add_allergy(store, patient_ref, substance, *, reaction=None, severity=None, user, now) -> dict:
     """Record an allergy (this also ends a previous 'no known allergies')."""
     detail = allergy_fields({"substance": substance, "reaction": reaction, "severity": severity})
-    with store.write():
-        patient = patients.resolve(store, patient_ref)
-        entry_id = entries.add(
-            store,
-            patient_id=patient["id"],
-            kind="allergy",
-            at=now,
-            user=user,
-            now=now,
-            detail=detail,
-        )
-        audit_write(store, patient["id"], "chart.allergy.add", entry_id, user=user, now=now)
-    return entries.get(store, entry_id)
+    return add_entry(
+        store,
+        patient_ref,
+        "allergy",
+        action="chart.allergy.add",
+        at=now,
+        detail=detail,
+        user=user,
+        now=now,
+    )
 
 
 def no_known_allergies(store, patient_ref, *, user, now, tz) -> dict:

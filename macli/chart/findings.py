@@ -6,7 +6,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from macli.chart import entries, readings
-from macli.chart.core import amended_marker, audit_view, audit_write, clean_text
+from macli.chart.core import add_entry, amended_marker, audit_view, clean_text
 from macli.errors import Invalid
 from macli.patients import core as patients
 from macli.when import local_text
@@ -94,19 +94,16 @@ def add_result(
         {"test": test, "value": value, "unit": unit, "range": range_text, "loinc": loinc}
     )
     taken = readings.taken_instant(at, tz=tz, now=now)
-    with store.write():
-        patient = patients.resolve(store, patient_ref)
-        entry_id = entries.add(
-            store,
-            patient_id=patient["id"],
-            kind="result",
-            at=taken,
-            user=user,
-            now=now,
-            detail=detail,
-        )
-        audit_write(store, patient["id"], "chart.result.add", entry_id, user=user, now=now)
-    return entries.get(store, entry_id)
+    return add_entry(
+        store,
+        patient_ref,
+        "result",
+        action="chart.result.add",
+        at=taken,
+        detail=detail,
+        user=user,
+        now=now,
+    )
 
 
 RESULT_COLUMNS = ("id", "taken", "test", "value", "unit", "range", "flag", "loinc", "amended")
@@ -167,19 +164,16 @@ def note_text(text: str | None) -> str:
 def add_note(store, patient_ref, text, *, user, now) -> dict:
     """Add a free-text note, kept exactly as written."""
     body = note_text(text)
-    with store.write():
-        patient = patients.resolve(store, patient_ref)
-        entry_id = entries.add(
-            store,
-            patient_id=patient["id"],
-            kind="note",
-            at=now,
-            user=user,
-            now=now,
-            detail={"text": body},
-        )
-        audit_write(store, patient["id"], "chart.note.add", entry_id, user=user, now=now)
-    return entries.get(store, entry_id)
+    return add_entry(
+        store,
+        patient_ref,
+        "note",
+        action="chart.note.add",
+        at=now,
+        detail={"text": body},
+        user=user,
+        now=now,
+    )
 
 
 NOTE_COLUMNS = ("id", "written", "by", "text", "amended")
