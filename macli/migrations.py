@@ -183,6 +183,14 @@ def patients_002_providers(db):
     db.execute("CREATE UNIQUE INDEX providers_name ON providers (name)")
 
 
+@migration
+def blobs_001_blobs(db):
+    # Files kept once per content for every area (macli/blobs.py).
+    from macli import blobs
+
+    blobs.create_table(db)
+
+
 # -- areas, in the order they build on each other -------------------------------------
 # Imported by name (not `import` lines) so that tools sorting imports cannot reorder them.
 AREA_SCHEMAS = [

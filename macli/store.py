@@ -160,10 +160,14 @@ class Store:
         os.chmod(destination, 0o600)
 
     def check(self) -> list[str]:
-        """Problems found by integrity_check and foreign_key_check (empty when sound)."""
+        """Problems found by integrity_check, foreign_key_check and the kept files' digests."""
         problems = [row[0] for row in self.conn.execute("PRAGMA integrity_check") if row[0] != "ok"]
         for table, rowid, parent, _ in self.conn.execute("PRAGMA foreign_key_check"):
             problems.append(f"{table} row {rowid} points at a missing {parent} row")
+        if self.scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'blobs'"):
+            from macli import blobs
+
+            problems.extend(blobs.problems(self))
         return problems
 
 
