@@ -12,8 +12,10 @@ from macli.output import format_option, render, render_record
 
 @click.group()
 def qc():
-    """Laboratory maintenance: fridge and freezer temperatures, excursions that
-    hold the stock, sterilizer cycles, spore tests and recalls.
+    """Lab upkeep: fridge temperatures, excursions, sterilizers, spore tests.
+
+    Excursions hold the stock they endanger; a failed spore test recalls the
+    packs made since the last pass.
 
     Temperatures are typed with their scale (5.2C, 41F) and kept exactly in °C.
     The logs are append-only; a wrong check is amended with a reason.
