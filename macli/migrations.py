@@ -14,7 +14,8 @@ import importlib
 from collections.abc import Callable
 from pathlib import Path
 
-from macli.store import Store, append_only, create_private_file, refuse_replace
+from macli.files import create_private_file
+from macli.store import Store, append_only, refuse_replace
 
 SET_NAME = "macli"
 MIGRATIONS: list[tuple[str, Callable]] = []

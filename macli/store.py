@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from macli.errors import Conflict, Invalid, MacliError
+from macli.files import create_private_file
 
 BUSY_TIMEOUT_SECONDS = 30
 
@@ -17,13 +18,6 @@ BUSY_TIMEOUT_SECONDS = 30
 def _bind(params: Iterable | dict):
     """Query parameters: a dict for :named ones, else a sequence for ? ones."""
     return params if isinstance(params, dict) else tuple(params)
-
-
-def create_private_file(path: Path) -> None:
-    """Create `path` (and its folder) with mode 0600 if it does not exist yet."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
-    os.close(fd)
 
 
 class Store:
