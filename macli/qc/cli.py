@@ -173,6 +173,68 @@ def amend(app, check_id, minimum, maximum, current, reason):
     click.echo(f"Check {check_id} amended by check {result['id']}.")
 
 
+@qc.command("import")
+@click.argument("unit_name", metavar="UNIT")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--time-column", metavar="NAME", help="The column with the time (or date and time).")
+@click.option("--date-column", metavar="NAME", help="The date column, when apart from the time.")
+@click.option("--temp-column", metavar="NAME", help="The column with the temperature.")
+@click.option(
+    "--unit", "scale", type=click.Choice(["C", "F"], case_sensitive=False), help="°C or °F."
+)
+@click.option(
+    "--zone",
+    metavar="ZONE",
+    help="The logger's time zone: a name (Europe/Berlin) or offset (UTC-05:00).",
+)
+@click.option("--date-order", type=click.Choice(["mdy", "dmy", "ymd"]), help="For 03/04/2026.")
+@pass_app
+def import_command(app, unit_name, file, **options):
+    """Import a data logger's CSV export; the same readings twice add nothing.
+
+    The common layouts are recognised (a timestamp column, or date and time
+    columns, and a temperature column whose name says °C or °F); name the
+    columns if not. Times with an offset are exact; otherwise they are the
+    clinic's wall-clock time (or --zone's), and the hour repeated when the
+    clocks fall back is read in file order. Readings out of range open an
+    excursion and hold the unit's stock.
+
+    \b
+    Example:
+        macli qc import Vaccines logtag-2026-11.csv
+        macli qc import Vaccines hobo.csv --temp-column "Temp, °F" --zone UTC-05:00
+    """
+    from pathlib import Path
+
+    from macli.qc import logger
+
+    path = Path(file)
+    result = logger.import_file(
+        app.store,
+        unit_name,
+        path.read_bytes(),
+        file_name=path.name,
+        user=app.user,
+        now=app.now,
+        tz=app.zone,
+        **options,
+    )
+    if result["added"] == 0:
+        click.echo(
+            f"Nothing new: all {result['rows']} readings of {path.name} were already recorded."
+        )
+    else:
+        click.echo(
+            f"Imported {result['added']} of {result['rows']} readings into {result['label']}."
+        )
+    for excursion in result["excursions"]:
+        click.echo(
+            f"OUT OF RANGE: excursion {excursion['id']} ({excursion['what']}); "
+            f"{excursion['open_holds']} lot(s) on hold.",
+            err=True,
+        )
+
+
 @qc.command("temps")
 @click.argument("unit_name", metavar="UNIT")
 @click.option("--days", type=click.IntRange(1, 3660), default=7, show_default=True)
