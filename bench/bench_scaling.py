@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-import statistics
 import subprocess
 import sys
 import threading
