@@ -63,7 +63,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "restore": (
         "macli.replicate.cli:restore",
-        "Restore the store from its replica (latest or a point in time); drills.",
+        "Restore the store from its replica into a new file, then check it.",
     ),
     "export": (
         "macli.ops:export",
