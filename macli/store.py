@@ -58,6 +58,16 @@ class Store:
         for row in self._run(sql, params):
             yield dict(row)
 
+    def tuples(self, sql: str, params: Iterable = ()) -> sqlite3.Cursor:
+        """Rows of a query as plain tuples, read as they are iterated: listings and exports
+        of any size hand these to the renderer with the column names, no dict per row."""
+        cursor = self.conn.cursor()
+        cursor.row_factory = None
+        try:
+            return cursor.execute(sql, _bind(params))
+        except OverflowError:
+            raise Invalid("a number given is too large (at most 9223372036854775807)") from None
+
     def one(self, sql: str, params: Iterable = ()) -> dict | None:
         """The first row of a query, or None."""
         row = self._run(sql, params).fetchone()
