@@ -83,6 +83,12 @@ def _megabytes(value: str) -> str:
     return str(int(value))
 
 
+def _duration(value: str) -> str:
+    from macli.when import duration_text, parse_duration
+
+    return duration_text(parse_duration(value.strip()))
+
+
 def _npi(value: str) -> str:
     from macli.patients.contact import check_npi
 
@@ -206,6 +212,12 @@ SETTINGS: dict[str, Setting] = {
             "Largest file `chart file` keeps, in MB.",
             lambda: "20",
             _megabytes,
+        ),
+        Setting(
+            "replicate.max_lag",
+            "How far the replica may fall behind before `replicate status` exits 1.",
+            lambda: "10m",
+            _duration,
         ),
     ]
 }
