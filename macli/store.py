@@ -34,6 +34,11 @@ class Store:
         self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
         self.conn.execute("PRAGMA foreign_keys = ON")
         self.conn.execute("PRAGMA synchronous = FULL")
+        # Litestream (`macli replicate run`) checkpoints the WAL itself, after it has
+        # copied the frames; SQLite's own automatic checkpoint at 1,000 pages can race
+        # it, so ours waits until 10,000 (~40 MB) and normally never comes. Without
+        # Litestream the WAL is still checkpointed, only later.
+        self.conn.execute("PRAGMA wal_autocheckpoint = 10000")
         self._depth = 0
         if migrate:
             from macli.migrations import ensure_current
