@@ -210,6 +210,7 @@ AREA_SCHEMAS = [
     "macli.bill.schema",
     "macli.remind.schema",
     "macli.stock.schema",
+    "macli.qc.schema",
 ]
 for _module in AREA_SCHEMAS:
     importlib.import_module(_module)
