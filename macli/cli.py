@@ -60,7 +60,10 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "macli.today.cli:today",
         "The day sheet: appointments, reminders, calls, supplies and spending.",
     ),
-    "init": ("macli.ops:init", "Create a new, empty store (at --db PATH, or the default)."),
+    "init": (
+        "macli.ops:init",
+        "Create a new, empty store (mode 0600), or bring an existing one up to date.",
+    ),
     "demo": ("macli.demo:demo", "Create a synthetic demo clinic to try macli on."),
     "export": (
         "macli.ops:export",
