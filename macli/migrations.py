@@ -15,7 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from macli.errors import Invalid
-from macli.store import Store, append_only, create_private_file, refuse_replace
+from macli.files import create_private_file
+from macli.store import Store, append_only, refuse_replace
 
 SET_NAME = "macli"
 MIGRATIONS: list[tuple[str, Callable]] = []
@@ -199,6 +200,14 @@ def patients_002_providers(db):
         defaults={"active": 1},
     )
     db.execute("CREATE UNIQUE INDEX providers_name ON providers (name)")
+
+
+@migration
+def blobs_001_blobs(db):
+    # Files kept once per content for every area (macli/blobs.py).
+    from macli import blobs
+
+    blobs.create_table(db)
 
 
 # -- areas, in the order they build on each other -------------------------------------
