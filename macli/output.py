@@ -226,7 +226,38 @@ def table_text(rows: Iterable, columns: Sequence[str]) -> str:
     tuples = chain((first,), iterator)
     if isinstance(first, dict):
         tuples = _from_dicts(tuples, columns)
-    return _tabulate_cells([[cell_text(value) for value in row] for row in tuples], columns)
+    return _table_cells([[cell_text(value) for value in row] for row in tuples], columns)
+
+
+def _table_cells(cells: list[list[str]], columns: list[str]) -> str:
+    """The table of cells held in memory. Where every character is one column wide and
+    printable (ASCII and the Latin letters below U+0300: what most clinic data is), our
+    own layout writes exactly what tabulate would, without importing it (and wcwidth),
+    which is most of a short listing's start-up; anything else is tabulate's to measure."""
+    if cells and _narrow(columns) and all(_narrow(row) for row in cells):
+        return _layout(cells, columns, _widths(cells, columns, len), len)
+    return _tabulate_cells(cells, columns)
+
+
+def _narrow(cells) -> bool:
+    text = "".join(cells)
+    return text.isprintable() and (text.isascii() or max(text) < "\u0300")
+
+
+def _widths(cells: list[list[str]], columns: list[str], width) -> list[int]:
+    widths = [width(name) + 2 for name in columns]  # tabulate pads headers by two
+    for index, column in enumerate(zip(*cells, strict=False)):
+        widest = max(map(width, column))
+        if widest > widths[index]:
+            widths[index] = widest
+    return widths
+
+
+def _layout(cells, columns, widths, width) -> str:
+    """tabulate's "simple" format, left-aligned, for column widths already known."""
+    lines = [_line(columns, widths, width), "  ".join("-" * w for w in widths)]
+    lines.extend(_line(row, widths, width) for row in cells)
+    return "\n".join(lines)
 
 
 def _tabulate_cells(cells: list[list[str]], columns: list[str]) -> str:
@@ -248,19 +279,19 @@ def _write_table(rows: Iterable, columns: list[str], output, page) -> int:
         held = list(islice(text_rows, threshold + 1))
         if len(held) > threshold:
             more = len(held) - shown + sum(1 for _ in text_rows)
-            output.write(_tabulate_cells(held[:shown], columns) + "\n")
+            output.write(_table_cells(held[:shown], columns) + "\n")
             output.write(
                 f"... {more:,} more rows not shown ({shown + more:,} in all): add --limit N"
                 " to see more, or -f csv for every row.\n"
             )
             return shown
-        output.write(_tabulate_cells(held, columns) + "\n")
+        output.write(_table_cells(held, columns) + "\n")
         return len(held)
     held = list(islice(text_rows, TABLE_IN_MEMORY + 1))
     if len(held) <= TABLE_IN_MEMORY or _multiline(held):
         # A multi-line cell is tabulate's own layout: such a table is held whole.
         held.extend(text_rows)
-        output.write(_tabulate_cells(held, columns) + "\n")
+        output.write(_table_cells(held, columns) + "\n")
         return len(held)
     return _write_long_table(held, text_rows, columns, output)
 
@@ -313,15 +344,20 @@ def _line(cells, widths, width) -> str:
 
 
 def _width_function():
-    # tabulate measures with wcwidth when it is installed (wide East Asian characters
-    # count twice); the same measure keeps the two layouts identical.
-    try:
-        from wcwidth import wcswidth
-    except ImportError:  # pragma: no cover - tabulate then measures with len too
-        return len
+    """How tabulate measures a cell: with wcwidth when it is installed (wide East Asian
+    characters count twice), imported only once a cell needs more than len."""
+    measure = None
 
     def width(text: str) -> int:
-        return len(text) if text.isascii() else wcswidth(text)
+        nonlocal measure
+        if text.isascii():
+            return len(text)
+        if measure is None:
+            try:
+                from wcwidth import wcswidth as measure
+            except ImportError:  # pragma: no cover - tabulate then measures with len too
+                measure = len
+        return measure(text)
 
     return width
 

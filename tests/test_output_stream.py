@@ -27,6 +27,14 @@ def _rows(count, seed=7):
     return rows
 
 
+def _tabulate(rows, columns):
+    """tabulate's own layout of the same rows: what every table must match."""
+    from tabulate import tabulate
+
+    cells = [[output.cell_text(row.get(c)) for c in columns] for row in rows]
+    return tabulate(cells, headers=columns, tablefmt="simple", disable_numparse=True) + "\n"
+
+
 class Terminal(io.StringIO):
     def isatty(self):
         return True
@@ -35,7 +43,7 @@ class Terminal(io.StringIO):
 def test_a_long_table_is_laid_out_exactly_as_tabulate_lays_it_out(monkeypatch):
     rows = _rows(700)
     columns = ["id", "name", "amount", "note"]
-    expected = output.table_text(rows, columns) + "\n"
+    expected = _tabulate(rows, columns)
     monkeypatch.setattr(output, "TABLE_IN_MEMORY", 64)
     streamed = io.StringIO()
     assert write_rows(iter(rows), "table", streamed, columns) == 700
@@ -44,7 +52,41 @@ def test_a_long_table_is_laid_out_exactly_as_tabulate_lays_it_out(monkeypatch):
     rows[-1]["name"] = "Ω" * 40
     streamed = io.StringIO()
     write_rows(iter(rows), "table", streamed, columns)
-    assert streamed.getvalue() == output.table_text(rows, columns) + "\n"
+    assert streamed.getvalue() == _tabulate(rows, columns)
+
+
+def test_our_layout_of_latin_text_is_tabulates_and_needs_no_tabulate(monkeypatch):
+    latin = "abc XYZ 019 -+=@.,'\"áéñüçßÀÿĀžǅȳ"
+    rng = random.Random(11)
+    columns = ["id", "name", "amount", "empty"]
+    for count in (1, 2, 30, 200):
+        rows = [
+            {
+                "id": rng.randint(-5, 10 ** rng.randint(0, 7)),
+                "name": "".join(rng.choice(latin) for _ in range(rng.randint(0, 20))),
+                "amount": rng.choice([None, -3, 2.5, "  1,200  "]),
+                "empty": None,
+            }
+            for _ in range(count)
+        ]
+        streamed = io.StringIO()
+        write_rows(rows, "table", streamed, columns)
+        assert streamed.getvalue() == _tabulate(rows, columns)
+        monkeypatch.setattr(output, "TABLE_IN_MEMORY", 8)
+        streamed = io.StringIO()
+        write_rows(rows, "table", streamed, columns)
+        assert streamed.getvalue() == _tabulate(rows, columns)
+        monkeypatch.undo()
+    import subprocess
+    import sys
+
+    script = (
+        "import io, sys; from macli.output import write_rows;"
+        "write_rows([{'name': 'Ana García', 'n': 1}], 'table', io.StringIO());"
+        "print('tabulate' in sys.modules, 'wcwidth' in sys.modules)"
+    )
+    loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert loaded.stdout.split() == ["False", "False"]
 
 
 def test_a_long_table_with_a_multi_line_cell_falls_back_to_tabulate(monkeypatch):
@@ -53,7 +95,7 @@ def test_a_long_table_with_a_multi_line_cell_falls_back_to_tabulate(monkeypatch)
     monkeypatch.setattr(output, "TABLE_IN_MEMORY", 50)
     streamed = io.StringIO()
     write_rows(rows, "table", streamed, ["id", "name", "note"])
-    assert streamed.getvalue() == output.table_text(rows, ["id", "name", "note"]) + "\n"
+    assert streamed.getvalue() == _tabulate(rows, ["id", "name", "note"])
 
 
 def test_a_terminal_shows_a_page_of_a_very_long_table_and_says_how_to_see_all():
