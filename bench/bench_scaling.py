@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import clinic, harness  # noqa: E402
 
 WORK = harness.OUT / "scaling"
-FIRST_MONDAY = date(2027, 1, 4)  # after the large clinic's last appointment
+FIRST_MONDAY = date(2028, 1, 3)  # a Monday after every appointment the large clinic holds
 SLOTS_A_MORNING = 16  # 08:00-12:00 in 15-minute visits
 
 
@@ -153,7 +153,7 @@ def main() -> None:
     parsed = harness.arguments(__doc__, options)
     source = clinic.large()
     shutil.rmtree(WORK, ignore_errors=True)
-    WORK.mkdir(parents=True)
+    WORK.mkdir(parents=True, exist_ok=True)
     db = WORK / "clinic.db"
     with sqlite3.connect(source) as src, sqlite3.connect(db) as dst:
         src.backup(dst)
@@ -182,8 +182,12 @@ def main() -> None:
         rate = commit_rate(db)
         time.sleep(3)
     finally:
-        runner.terminate()
-        runner.wait(30)
+        runner.terminate()  # Litestream ships what is left before it exits
+        try:
+            runner.wait(180)
+        except subprocess.TimeoutExpired:
+            runner.kill()
+            runner.wait()
     store_bytes = db.stat().st_size
     replica_bytes = folder_size(replica)
     restored = WORK / "restored.db"
