@@ -2,15 +2,13 @@
 lines, status history and payments, and the X12 exports whose ids are the never
 repeating interchange control numbers."""
 
-from macli.migrations import migration
-from macli.store import append_only
+from macli.schema import append_only
 
 # The order a claim moves through; a denied claim is corrected as a new version.
 STATUSES = ("draft", "ready", "submitted", "partial", "paid", "denied")
 RELATIONS = ("self", "spouse", "child", "other")
 
 
-@migration
 def bill_001_billing(db):
     db.execute(
         """
@@ -180,3 +178,6 @@ def bill_001_billing(db):
     )
     db.execute("CREATE INDEX bill_payments_claim ON bill_payments (claim_id, received_on)")
     append_only(db, "bill_payments")
+
+
+MIGRATIONS = [bill_001_billing]

@@ -1,13 +1,10 @@
 """Expense tables: categories, expenses (append-only apart from filing an uncategorized
 row), receipts by content hash, statement imports and budgets."""
 
-from macli.migrations import migration
-
 METHODS = ("cash", "card", "check", "transfer")
 UNCATEGORIZED = "uncategorized"
 
 
-@migration
 def expense_001_expenses(db):
     db.execute(
         """
@@ -113,3 +110,6 @@ def expense_001_expenses(db):
         ) STRICT
         """
     )
+
+
+MIGRATIONS = [expense_001_expenses]

@@ -5,11 +5,9 @@ Temperatures are integer hundredths of a degree Celsius (`*_c100`): 5.2 °C is 5
 append-only; a wrong check is corrected by a new row that `amends` it, with a reason.
 """
 
-from macli.migrations import migration
-from macli.store import append_only, refuse_replace
+from macli.schema import append_only, refuse_replace
 
 
-@migration
 def qc_001_units(db):
     db.execute(
         """
@@ -119,3 +117,6 @@ def qc_001_units(db):
     )
     db.execute("CREATE INDEX qc_excursion_actions_excursion ON qc_excursion_actions (excursion_id)")
     append_only(db, "qc_excursion_actions")
+
+
+MIGRATIONS = [qc_001_units]

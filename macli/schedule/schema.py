@@ -1,8 +1,6 @@
 """Schedule tables. The appointment columns below are a contract other areas read
 (remind, bill, today): add columns in new migrations, never rename or drop them."""
 
-from macli.migrations import migration
-
 # Statuses an appointment moves through; `cancelled` frees the slot, the rest hold it.
 STATUSES = (
     "scheduled",
@@ -15,7 +13,6 @@ STATUSES = (
 )
 
 
-@migration
 def schedule_001_appointments(db):
     db["appointment_types"].create(
         {"id": int, "name": str, "duration_minutes": int, "active": int},
@@ -55,7 +52,6 @@ def schedule_001_appointments(db):
     db.execute("CREATE INDEX appointments_series ON appointments (series_id, starts_at)")
 
 
-@migration
 def schedule_002_hours_blocks_rooms(db):
     # Weekly working hours as local wall-clock times (HH:MM) of the clinic zone:
     # one row per provider, weekday (0 = Monday) and interval.
@@ -109,3 +105,6 @@ def schedule_002_hours_blocks_rooms(db):
         "INSERT INTO schedule_calendar (id, uid_domain)"
         " VALUES (1, lower(hex(randomblob(8))) || '.macli')"
     )
+
+
+MIGRATIONS = [schedule_001_appointments, schedule_002_hours_blocks_rooms]
