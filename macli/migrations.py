@@ -14,6 +14,7 @@ import fcntl
 from collections.abc import Callable
 from pathlib import Path
 
+from macli.errors import Invalid
 from macli.files import create_private_file
 from macli.schema import append_only, refuse_replace
 from macli.store import Store
@@ -24,6 +25,7 @@ SET_NAME = "macli"
 # tables of areas above it). A new area goes at the end.
 AREAS = (
     "macli.patients.schema",
+    "macli.blobs",
     "macli.schedule.schema",
     "macli.chart.schema",
     "macli.expense.schema",
@@ -31,12 +33,13 @@ AREAS = (
     "macli.remind.schema",
     "macli.stock.schema",
     "macli.qc.schema",
+    "macli.documents.schema",
 )
 
 # How many migrations `history()` holds. A store records it in PRAGMA user_version once
 # all are applied, so opening a current store is one read of the file header, without
 # importing any area's schema (tests/test_migrations.py checks the count).
-SCHEMA_VERSION = 15
+SCHEMA_VERSION = 19
 
 
 def open_store(path: Path | str, **options) -> Store:
@@ -65,6 +68,9 @@ def ensure_current(store: Store) -> None:
     """Bring the store up to the newest schema, safely against concurrent openers."""
     if _is_current(store):
         return
+    # Migrations commit in one transaction, so another process creating this store is
+    # seen either not at all or complete: the check needs no lock.
+    _refuse_foreign_database(store)
     lock_path = Path(str(store.path) + ".lock")
     create_private_file(lock_path)
     # A file lock serialises the first open of a fresh store by several processes;
@@ -86,6 +92,20 @@ def _is_current(store: Store) -> bool:
         store.scalar("PRAGMA user_version") >= SCHEMA_VERSION
         and store.scalar("PRAGMA journal_mode") == "wal"
     )
+
+
+def _refuse_foreign_database(store: Store) -> None:
+    """An SQLite database with tables but no macli history is someone else's: never
+    add our schema to it."""
+    if not store.scalar("SELECT count(*) FROM sqlite_master"):
+        return
+    ours = store.scalar(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlite_migrations'"
+    ) and store.scalar("SELECT 1 FROM _sqlite_migrations WHERE migration_set = ?", [SET_NAME])
+    if not ours:
+        raise Invalid(
+            f"{store.path} is an SQLite database but not a macli store; choose another --db"
+        )
 
 
 def _apply(store: Store) -> None:
