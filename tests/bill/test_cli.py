@@ -202,8 +202,7 @@ def test_from_a_finished_visit_to_a_paid_claim(run, clinic, tmp_path, db_path):
     batch = tmp_path / "batch.837"
     result = run(f"bill export --x12 -o {batch}")
     assert (
-        result.stdout
-        == f"Wrote 1 claim to {batch} (interchange 000000001); it is now submitted.\n"
+        result.stdout == f"Wrote 1 claim to {batch} (interchange 000000001); it is now submitted.\n"
     )
     assert stat.S_IMODE(os.stat(batch).st_mode) == 0o600
     assert batch.read_text().startswith("ISA*00*")
