@@ -35,6 +35,7 @@ AREAS = [
     "macli.remind.demo:populate",
     "macli.stock.demo:populate",
     "macli.documents.demo:populate",
+    "macli.qc.demo:populate",
 ]
 
 

@@ -1,6 +1,8 @@
 """Schedule tables. The appointment columns below are a contract other areas read
 (remind, bill, today): add columns in new migrations, never rename or drop them."""
 
+from macli.schema import append_only
+
 # Statuses an appointment moves through; `cancelled` frees the slot, the rest hold it.
 STATUSES = (
     "scheduled",
@@ -107,4 +109,30 @@ def schedule_002_hours_blocks_rooms(db):
     )
 
 
-MIGRATIONS = [schedule_001_appointments, schedule_002_hours_blocks_rooms]
+def schedule_003_status_corrections(db):
+    # A completed visit is changed only as a correction with its reason, kept here.
+    db.execute(
+        """
+        CREATE TABLE appointment_corrections (
+            id INTEGER PRIMARY KEY,
+            appointment_id INTEGER NOT NULL REFERENCES appointments (id),
+            from_status TEXT NOT NULL,
+            to_status TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            at TEXT NOT NULL,
+            user TEXT NOT NULL
+        ) STRICT
+        """
+    )
+    db.execute(
+        "CREATE INDEX appointment_corrections_appointment"
+        " ON appointment_corrections (appointment_id, id)"
+    )
+    append_only(db, "appointment_corrections")
+
+
+MIGRATIONS = [
+    schedule_001_appointments,
+    schedule_002_hours_blocks_rooms,
+    schedule_003_status_corrections,
+]
