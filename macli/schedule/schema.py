@@ -2,6 +2,7 @@
 (remind, bill, today): add columns in new migrations, never rename or drop them."""
 
 from macli.migrations import migration
+from macli.store import append_only
 
 # Statuses an appointment moves through; `cancelled` frees the slot, the rest hold it.
 STATUSES = (
@@ -109,3 +110,26 @@ def schedule_002_hours_blocks_rooms(db):
         "INSERT INTO schedule_calendar (id, uid_domain)"
         " VALUES (1, lower(hex(randomblob(8))) || '.macli')"
     )
+
+
+@migration
+def schedule_003_status_corrections(db):
+    # A completed visit is changed only as a correction with its reason, kept here.
+    db.execute(
+        """
+        CREATE TABLE appointment_corrections (
+            id INTEGER PRIMARY KEY,
+            appointment_id INTEGER NOT NULL REFERENCES appointments (id),
+            from_status TEXT NOT NULL,
+            to_status TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            at TEXT NOT NULL,
+            user TEXT NOT NULL
+        ) STRICT
+        """
+    )
+    db.execute(
+        "CREATE INDEX appointment_corrections_appointment"
+        " ON appointment_corrections (appointment_id, id)"
+    )
+    append_only(db, "appointment_corrections")
