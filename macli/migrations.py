@@ -202,6 +202,7 @@ AREA_SCHEMAS = [
     "macli.remind.schema",
     "macli.stock.schema",
     "macli.qc.schema",
+    "macli.documents.schema",
 ]
 for _module in AREA_SCHEMAS:
     importlib.import_module(_module)
