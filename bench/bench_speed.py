@@ -287,6 +287,9 @@ def import_csv() -> str:
         peaks = {"ours": 0, "theirs": 0}
         for _ in range(IMPORT_ROUNDS):
             fresh(ours_db)
+            subprocess.run(
+                [macli_path(), "init"], env=env_for(ours_db), check=True, capture_output=True
+            )
             elapsed, peak = run(
                 [macli_path(), "patient", "import", str(csv_copy)], env_for(ours_db)
             )
