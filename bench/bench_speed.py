@@ -41,7 +41,8 @@ from macli.expense.core import _LIST_SELECT  # noqa: E402
 from macli.store import Store  # noqa: E402
 from macli.when import localize, utc_text, zone  # noqa: E402
 
-STARTUP_ROUNDS = 21
+STARTUP_ROUNDS = 15
+TODAY_ROUNDS = 9
 LISTING_ROUNDS = 5
 IMPORT_ROUNDS = 3
 
@@ -223,7 +224,7 @@ def today(demo: Path, large: Path) -> str:
         "demo_one": ([macli, "today", "--provider", demo_provider], env_for(demo)),
         "large_one": ([macli, "today", "--provider", large_provider], env_for(large)),
     }
-    median, _ = paired(runs, STARTUP_ROUNDS)
+    median, _ = paired(runs, TODAY_ROUNDS)
     whole = median["large"] / median["demo"]
     per_visit = (median["large"] / all_large) / (median["demo"] / all_demo)
     one = median["large_one"] / median["demo_one"]
@@ -249,7 +250,7 @@ def today(demo: Path, large: Path) -> str:
         ],
     ]
     return (
-        f"### `macli today`, large clinic against the demo (median of {STARTUP_ROUNDS}, taking"
+        f"### `macli today`, large clinic against the demo (median of {TODAY_ROUNDS}, taking"
         " turns)\n\n"
         + table(["sheet", "demo", "large", "large / demo", "per visit shown", "≤ 1.2x"], rows)
         + "\n\nA longer day is not a slower one: the per-visit column divides each time by"

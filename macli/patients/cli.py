@@ -85,7 +85,7 @@ def patient_list(app, search, limit, fmt):
     rows = core.search_rows(app.store, search, user=app.user, now=app.now, limit=limit)
     if fmt == "table":
         phone = core.LIST_COLUMNS.index("phone")
-        rows = ((*row[:phone], phone_display(row[phone]), *row[phone + 1 :]) for row in rows)
+        rows = (row[:phone] + (phone_display(row[phone]),) + row[phone + 1 :] for row in rows)
     write_rows(rows, fmt, None, core.LIST_COLUMNS, empty="No patients found.", paged=not limit)
 
 
