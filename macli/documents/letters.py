@@ -364,20 +364,22 @@ def fields(
 def _phone(value: str | None) -> str:
     if not value:
         return ""
-    from macli.patients.contact import phone_display
+    from macli.identifiers import phone_national
 
     try:
-        return phone_display(value)
+        return phone_national(value)
     except Exception:
         return value
 
 
-def render_pdf(store: Store, title: str, body: str) -> bytes:
+def render_pdf(store: Store, title: str, body: str, *, now: datetime | None = None) -> bytes:
     """The letter on the clinic's letterhead, as PDF bytes: each line as written, a gap
     between paragraphs."""
     head = pdf.letterhead(store)
     head["phone"] = _phone(head.get("phone")) or None
     doc = pdf.start(head, title)
+    if now is not None:
+        doc.set_creation_date(now)  # the letter's own time, not the machine's clock
     doc.ln(4)
     for paragraph in re.split(r"\n\s*\n", body.strip()):
         for line in paragraph.split("\n"):
@@ -441,7 +443,7 @@ def write(
     )
     filled_title = _FIELD.sub(lambda m: values.get(m[1], ""), title)
     filled = _FIELD.sub(lambda m: values.get(m[1], ""), body)
-    data = render_pdf(store, filled_title, values["date"] + "\n\n" + filled)
+    data = render_pdf(store, filled_title, values["date"] + "\n\n" + filled, now=now)
     file_name = f"letter-{name}-{today.isoformat()}.pdf"
     with store.write():
         rows = filing.file(
