@@ -2,8 +2,7 @@
 lines, status history and payments, and the X12 exports whose ids are the never
 repeating interchange control numbers."""
 
-from macli.migrations import migration
-from macli.store import append_only
+from macli.schema import append_only
 
 # The order a claim moves through; a denied claim is corrected as a new version. A draft
 # or ready claim (never sent) may be withdrawn: it then no longer stands on its visit.
@@ -11,7 +10,6 @@ STATUSES = ("draft", "ready", "submitted", "partial", "paid", "denied", "withdra
 RELATIONS = ("self", "spouse", "child", "other")
 
 
-@migration
 def bill_001_billing(db):
     db.execute(
         """
@@ -183,7 +181,6 @@ def bill_001_billing(db):
     append_only(db, "bill_payments")
 
 
-@migration
 def bill_002_withdrawn_claims(db):
     # Allow 'withdrawn' in bill_claims.status. Widening a CHECK changes no stored row, so
     # SQLite's documented schema edit does it (ALTER TABLE cannot; a rebuilt table would
@@ -225,3 +222,6 @@ def bill_002_withdrawn_claims(db):
         BEGIN SELECT RAISE(ABORT, '{refusal}'); END
         """
     )
+
+
+MIGRATIONS = [bill_001_billing, bill_002_withdrawn_claims]

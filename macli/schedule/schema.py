@@ -1,8 +1,7 @@
 """Schedule tables. The appointment columns below are a contract other areas read
 (remind, bill, today): add columns in new migrations, never rename or drop them."""
 
-from macli.migrations import migration
-from macli.store import append_only
+from macli.schema import append_only
 
 # Statuses an appointment moves through; `cancelled` frees the slot, the rest hold it.
 STATUSES = (
@@ -16,7 +15,6 @@ STATUSES = (
 )
 
 
-@migration
 def schedule_001_appointments(db):
     db["appointment_types"].create(
         {"id": int, "name": str, "duration_minutes": int, "active": int},
@@ -56,7 +54,6 @@ def schedule_001_appointments(db):
     db.execute("CREATE INDEX appointments_series ON appointments (series_id, starts_at)")
 
 
-@migration
 def schedule_002_hours_blocks_rooms(db):
     # Weekly working hours as local wall-clock times (HH:MM) of the clinic zone:
     # one row per provider, weekday (0 = Monday) and interval.
@@ -112,7 +109,6 @@ def schedule_002_hours_blocks_rooms(db):
     )
 
 
-@migration
 def schedule_003_status_corrections(db):
     # A completed visit is changed only as a correction with its reason, kept here.
     db.execute(
@@ -133,3 +129,10 @@ def schedule_003_status_corrections(db):
         " ON appointment_corrections (appointment_id, id)"
     )
     append_only(db, "appointment_corrections")
+
+
+MIGRATIONS = [
+    schedule_001_appointments,
+    schedule_002_hours_blocks_rooms,
+    schedule_003_status_corrections,
+]
