@@ -37,6 +37,7 @@ SCRIPTS = [
     "bench.bench_expense",
     "bench.bench_today",
     "bench.bench_speed",
+    "bench.bench_qc",
 ]
 
 
