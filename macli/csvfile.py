@@ -18,7 +18,21 @@ def decode(data: bytes, what: str = "the file") -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise Invalid(f"{what} is not UTF-8 text (byte {error.start} cannot be read)") from error
+        raise Invalid(_not_utf8(data, error, what)) from error
+
+
+def _not_utf8(data: bytes, error: UnicodeDecodeError, what: str) -> str:
+    """Where the first unreadable byte is, what it probably meant, and how to fix the file:
+    most such files are spreadsheets saved as Windows-1252 (Latin-1)."""
+    line = data.count(b"\n", 0, error.start) + 1
+    byte = data[error.start]
+    meant = bytes([byte]).decode("cp1252", "replace")
+    guess = f", probably {meant!r} saved as Windows-1252/Latin-1" if meant.isprintable() else ""
+    return (
+        f"{what} is not UTF-8 text: line {line} has the byte 0x{byte:02X}{guess}. "
+        "Save it as UTF-8 (Excel: Save As, 'CSV UTF-8'; LibreOffice: Save As, character "
+        "set 'Unicode (UTF-8)') and try again"
+    )
 
 
 def reader(text: str):
