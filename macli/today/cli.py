@@ -54,7 +54,10 @@ def show(app, day, provider=None, fmt="table") -> None:
         click.echo(json.dumps(sheet, ensure_ascii=False, indent=2, default=str))
         return
     click.echo(f"{day:%A %Y-%m-%d} · {app.setting('clinic.name')}")
-    for section in (_appointments, _reminders, _calls, _supplies, _spending):
+    if sheet["lab"]["critical"]:
+        click.echo("")
+        click.echo(_critical(sheet))
+    for section in (_appointments, _lab, _reminders, _calls, _supplies, _spending):
         click.echo("")
         click.echo(section(sheet))
 
@@ -80,6 +83,27 @@ def _appointments(sheet) -> str:
         parts.append(f"{provider} ({len(booked)})")
         parts.append(_table(booked, ["time", "mrn", "patient", "type", "status", "room", "flags"]))
     return "\n".join(parts)
+
+
+def _critical(sheet) -> str:
+    rows = sheet["lab"]["critical"]
+    return (
+        f"CRITICAL RESULTS ({len(rows)}): tell the provider now, then macli lab review RESULT\n"
+        + _table(rows, ["result", "mrn", "patient", "test", "flags", "reported", "provider"])
+    )
+
+
+def _lab(sheet) -> str:
+    lab = sheet["lab"]
+    if not any(lab[key] for key in ("to_review", "to_tell", "overdue", "specimens_to_send")):
+        return "Lab: nothing to review, tell, chase or send."
+    parts = [
+        f"{lab['to_review']} results waiting for review (macli lab inbox)",
+        f"{lab['to_tell']} patients to tell (macli lab open)",
+        f"{lab['overdue']} tests overdue (macli lab pending --overdue)",
+        f"{lab['specimens_to_send']} specimens to send (macli lab send)",
+    ]
+    return "Lab: " + "; ".join(parts) + "."
 
 
 def _reminders(sheet) -> str:

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from macli import audit
 from macli.expense import budgets
+from macli.lab import results as lab_results
 from macli.patients import providers
 from macli.remind.history import call_list, day_range
 from macli.stock import reports as stock_reports
@@ -163,6 +164,7 @@ def day_sheet(
                 "rows"
             ],
         },
+        "lab": lab_results.day_summary(store, now=now, tz=tz),
         "spending": {
             "from": month_start.isoformat(),
             "to": day.isoformat(),
