@@ -56,6 +56,10 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "macli.lab.cli:lab",
         "Lab tests: orders, specimens, HL7 results, review, telling the patient.",
     ),
+    "qc": (
+        "macli.qc.cli:qc",
+        "Lab upkeep: fridge temperatures, excursions, sterilizers, spore tests.",
+    ),
     "today": (
         "macli.today.cli:today",
         "The day sheet: appointments, reminders, calls, supplies and spending.",

@@ -193,6 +193,7 @@ AREA_SCHEMAS = [
     "macli.remind.schema",
     "macli.stock.schema",
     "macli.lab.schema",
+    "macli.qc.schema",
 ]
 for _module in AREA_SCHEMAS:
     importlib.import_module(_module)
