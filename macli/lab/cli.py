@@ -504,3 +504,146 @@ def open_(app, fmt):
 
     rows = results.open_results(app.store, user=app.user, now=app.now, tz=app.zone)
     render(rows, fmt, columns=results.OPEN_COLUMNS, empty="Every result is closed.")
+
+
+# -- point of care -----------------------------------------------------------------------
+
+
+@lab.command("poc")
+@click.argument("patient")
+@click.option("--test", "test_name", required=True, help="The in-office test.")
+@click.option("--result", "value", required=True, help="The reading: 112, negative, ...")
+@click.option("--kit-lot", help="The kit lot used (default: the first-expiring usable lot).")
+@click.option("--provider", help="The provider it was done for.")
+@click.option("--flag", type=click.Choice(["L", "H", "LL", "HH", "A", "N"], case_sensitive=False))
+@click.option("--interpretation", help="A study's reading, e.g. an EKG's.")
+@click.option(
+    "--attach", type=click.Path(dir_okay=False, exists=True), help="The tracing (PDF or image)."
+)
+@click.option(
+    "--override", is_flag=True, help="Run it although its controls are missing or failed."
+)
+@click.option("--why", help="With --override: why (audited).")
+@format_option
+@pass_app
+def poc(
+    app,
+    patient,
+    test_name,
+    value,
+    kit_lot,
+    provider,
+    flag,
+    interpretation,
+    attach,
+    override,
+    why,
+    fmt,
+):
+    """Record an in-office test; its kit is taken from stock.
+
+    The kit comes from the first-expiring usable lot unless --kit-lot names one;
+    an expired or held lot is refused, and so is a lot whose required controls
+    are missing or failed (the message names the control to run).
+
+    \b
+    Example:
+        macli lab poc P000042 --test "Rapid strep" --result negative
+        macli lab poc P000042 --test "Glucose meter" --result 212 --kit-lot GM2291
+        macli lab poc P000042 --test "12-lead EKG" --result "sinus rhythm" \\
+            --interpretation "NSR 72, normal axis, no ST changes" --attach ekg.pdf
+    """
+    from macli.lab import poc as point_of_care
+
+    row = point_of_care.perform(
+        app.store,
+        patient,
+        test_name,
+        value,
+        kit_lot=kit_lot,
+        provider=provider,
+        flag=flag,
+        interpretation=interpretation,
+        attachment=attach,
+        override=override,
+        why=why,
+        user=app.user,
+        now=app.now,
+        tz=app.zone,
+    )
+    render_record(row, fmt)
+
+
+@lab.command("control")
+@click.argument("test_name", metavar="TEST")
+@click.option("--lot", required=True, help="The kit lot the control was run on.")
+@click.option(
+    "--level", required=True, type=click.Choice(["positive", "negative", "low", "normal", "high"])
+)
+@click.option("--result", "outcome", required=True, type=click.Choice(["pass", "fail"]))
+@click.option("--note", help="e.g. the control material's lot.")
+@pass_app
+def control(app, test_name, lot, level, outcome, note):
+    """Record a quality-control run of a point-of-care test on a kit lot.
+
+    \b
+    Example:
+        macli lab control "Rapid strep" --lot RS2291 --level positive --result pass
+    """
+    from macli.lab import poc as point_of_care
+
+    row = point_of_care.control(
+        app.store,
+        test_name,
+        lot=lot,
+        level=level,
+        passed=outcome == "pass",
+        note=note,
+        user=app.user,
+        now=app.now,
+        tz=app.zone,
+    )
+    click.echo(
+        f"Control {row['id']}: {row['test']} lot {row['lot']} {row['level']} {row['result']}."
+    )
+
+
+@lab.command("controls")
+@click.option("--test", "test_name", help="Only this test's controls.")
+@format_option
+@pass_app
+def controls(app, test_name, fmt):
+    """Quality-control runs, newest first.
+
+    \b
+    Example:
+        macli lab controls --test "Rapid strep"
+    """
+    from macli.lab import poc as point_of_care
+
+    rows = point_of_care.controls(app.store, test=test_name, tz=app.zone)
+    render(rows, fmt, columns=point_of_care.CONTROL_COLUMNS, empty="No control runs recorded.")
+
+
+@lab.command("attachment")
+@click.argument("result_id", metavar="RESULT")
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False), help="Where to write it."
+)
+@pass_app
+def attachment(app, result_id, output):
+    """Write a result's attached tracing to a file (mode 0600).
+
+    \b
+    Example:
+        macli lab attachment 57 -o ekg.pdf
+    """
+    import os
+
+    from macli.lab import poc as point_of_care
+
+    name, data = point_of_care.attachment(app.store, result_id, user=app.user, now=app.now)
+    fd = os.open(output, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    with open(fd, "wb") as out:
+        out.write(data)
+    click.echo(f"{name} written to {output}.")

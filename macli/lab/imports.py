@@ -36,7 +36,7 @@ QUARANTINE_COLUMNS = [
 
 def read(paths: list[str | Path], tz: ZoneInfo) -> list[dict]:
     """Every message of every file, parsed; Invalid on the first that cannot be read."""
-    parsed = []
+    texts = []
     for path in paths:
         path = Path(path)
         try:
@@ -48,10 +48,18 @@ def read(paths: list[str | Path], tz: ZoneInfo) -> list[dict]:
         except UnicodeDecodeError:
             # HL7 v2 files from older systems are often Latin-1; MSH-18 would say so.
             text = raw.decode("latin-1")
-        for number, message in enumerate(hl7.split(text, str(path)), start=1):
-            where = f"{path.name}, message {number}"
+        texts.append((path.name, text))
+    return parse_texts(texts, tz)
+
+
+def parse_texts(texts: list[tuple[str, str]], tz: ZoneInfo) -> list[dict]:
+    """Every message of (file name, text) pairs, parsed."""
+    parsed = []
+    for name, text in texts:
+        for number, message in enumerate(hl7.split(text, name), start=1):
+            where = f"{name}, message {number}"
             entry = hl7.parse(message, where, tz)
-            entry.update(file=path.name, number=number, text=message, where=where)
+            entry.update(file=name, number=number, text=message, where=where)
             parsed.append(entry)
     return parsed
 
@@ -125,7 +133,11 @@ def import_files(
     store: Store, paths: list[str | Path], *, user: str, now: datetime, tz: ZoneInfo
 ) -> dict:
     """Import result files; returns counts and what went to quarantine."""
-    parsed = read(paths, tz)
+    return import_parsed(store, read(paths, tz), user=user, now=now)
+
+
+def import_parsed(store: Store, parsed: list[dict], *, user: str, now: datetime) -> dict:
+    """Attach or quarantine parsed messages, in one transaction."""
     counts = {
         "messages": len(parsed),
         "attached": 0,
