@@ -97,11 +97,14 @@ def _lab(sheet) -> str:
     lab = sheet["lab"]
     if not any(lab[key] for key in ("to_review", "to_tell", "overdue", "specimens_to_send")):
         return "Lab: nothing to review, tell, chase or send."
+    def count(number, one, many):
+        return f"{number} {one if number == 1 else many}"
+
     parts = [
-        f"{lab['to_review']} results waiting for review (macli lab inbox)",
-        f"{lab['to_tell']} patients to tell (macli lab open)",
-        f"{lab['overdue']} tests overdue (macli lab pending --overdue)",
-        f"{lab['specimens_to_send']} specimens to send (macli lab send)",
+        count(lab["to_review"], "result", "results") + " waiting for review (macli lab inbox)",
+        count(lab["to_tell"], "patient", "patients") + " to tell (macli lab open)",
+        count(lab["overdue"], "test", "tests") + " overdue (macli lab pending --overdue)",
+        count(lab["specimens_to_send"], "specimen", "specimens") + " to send (macli lab send)",
     ]
     return "Lab: " + "; ".join(parts) + "."
 
