@@ -15,8 +15,6 @@ other characters are folded to their base letter (``Łukasz`` -> ``Lukasz``) or 
 
 from __future__ import annotations
 
-import os
-import stat
 import unicodedata
 from collections.abc import Sequence
 
@@ -179,10 +177,8 @@ def code128(
 
 def save(doc, path) -> None:
     """Write the document to `path` with mode 0600 (it carries patient details)."""
+    from macli.files import open_private
+
     data = bytes(doc.output())
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    # An earlier file readable by others becomes private; a device or pipe is not ours.
-    if stat.S_ISREG(os.fstat(fd).st_mode):
-        os.fchmod(fd, 0o600)
-    with open(fd, "wb") as out:
+    with open_private(path, "wb") as out:
         out.write(data)

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from macli.errors import Conflict, Invalid, MacliError
+from macli.files import create_private_file
 
 BUSY_TIMEOUT_SECONDS = 30
 
@@ -17,13 +18,6 @@ BUSY_TIMEOUT_SECONDS = 30
 def _bind(params: Iterable | dict):
     """Query parameters: a dict for :named ones, else a sequence for ? ones."""
     return params if isinstance(params, dict) else tuple(params)
-
-
-def create_private_file(path: Path) -> None:
-    """Create `path` (and its folder) with mode 0600 if it does not exist yet."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
-    os.close(fd)
 
 
 class Store:
@@ -40,6 +34,11 @@ class Store:
         self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
         self.conn.execute("PRAGMA foreign_keys = ON")
         self.conn.execute("PRAGMA synchronous = FULL")
+        # Litestream (`macli replicate run`) checkpoints the WAL itself, after it has
+        # copied the frames; SQLite's own automatic checkpoint at 1,000 pages can race
+        # it, so ours waits until 10,000 (~40 MB) and normally never comes. Without
+        # Litestream the WAL is still checkpointed, only later.
+        self.conn.execute("PRAGMA wal_autocheckpoint = 10000")
         self._depth = 0
         if migrate:
             from macli.migrations import ensure_current
@@ -58,6 +57,16 @@ class Store:
         """Rows of a query as dicts, one at a time (for exports of any size)."""
         for row in self._run(sql, params):
             yield dict(row)
+
+    def tuples(self, sql: str, params: Iterable = ()) -> sqlite3.Cursor:
+        """Rows of a query as plain tuples, read as they are iterated: listings and exports
+        of any size hand these to the renderer with the column names, no dict per row."""
+        cursor = self.conn.cursor()
+        cursor.row_factory = None
+        try:
+            return cursor.execute(sql, _bind(params))
+        except OverflowError:
+            raise Invalid("a number given is too large (at most 9223372036854775807)") from None
 
     def one(self, sql: str, params: Iterable = ()) -> dict | None:
         """The first row of a query, or None."""
@@ -160,10 +169,14 @@ class Store:
         os.chmod(destination, 0o600)
 
     def check(self) -> list[str]:
-        """Problems found by integrity_check and foreign_key_check (empty when sound)."""
+        """Problems found by integrity_check, foreign_key_check and the kept files' digests."""
         problems = [row[0] for row in self.conn.execute("PRAGMA integrity_check") if row[0] != "ok"]
         for table, rowid, parent, _ in self.conn.execute("PRAGMA foreign_key_check"):
             problems.append(f"{table} row {rowid} points at a missing {parent} row")
+        if self.scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'blobs'"):
+            from macli import blobs
+
+            problems.extend(blobs.problems(self))
         return problems
 
 

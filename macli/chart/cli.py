@@ -341,7 +341,7 @@ def chart_export(app, patient, fhir, output):
     import json
 
     from macli.chart import fhir as fhir_export
-    from macli.output import open_private
+    from macli.files import open_private
 
     document = fhir_export.bundle(app.store, patient, user=app.user, now=app.now, tz=app.zone)
     text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
@@ -355,3 +355,9 @@ def chart_export(app, patient, fhir, output):
 
 for group in (problem, med, allergy, result, note, icd):
     chart.add_command(group)
+
+# Documents and letters live in their own room (macli/documents/), filed under chart.
+from macli.documents.cli import file_group, files_command  # noqa: E402
+
+chart.add_command(file_group)
+chart.add_command(files_command)

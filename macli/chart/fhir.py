@@ -266,9 +266,7 @@ def bundle(store: Store, patient_ref: str, *, user: str, now: datetime, tz: Zone
         resources.extend(_result(row, subject) for row in findings.results(store, pid, tz=tz))
         from macli.lab import fhir as lab_fhir
 
-        resources.extend(
-            lab_fhir.resources(store, pid, subject, lambda r: _url(patient["mrn"], r))
-        )
+        resources.extend(lab_fhir.resources(store, pid, subject, lambda r: _url(patient["mrn"], r)))
         audit.record(
             store, user=user, action="chart.export", now=now, patient_id=pid, detail="fhir"
         )

@@ -267,7 +267,7 @@ def _manifest_writer(app, path: Path, lab_name):
             )
             labels.manifest_sheet(head, title, rows, path)
         else:
-            from macli.output import open_private
+            from macli.files import open_private
 
             with open_private(path) as out:
                 render(rows, "csv", columns=[*orders.MANIFEST_COLUMNS, "lab"], out=out)
@@ -638,12 +638,10 @@ def attachment(app, result_id, output):
     Example:
         macli lab attachment 57 -o ekg.pdf
     """
-    import os
-
+    from macli.files import open_private
     from macli.lab import poc as point_of_care
 
     name, data = point_of_care.attachment(app.store, result_id, user=app.user, now=app.now)
-    fd = os.open(output, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    with open(fd, "wb") as out:
+    with open_private(output, "wb") as out:
         out.write(data)
     click.echo(f"{name} written to {output}.")

@@ -154,7 +154,7 @@ def lab_001_orders_results(db):
             abnormal INTEGER NOT NULL DEFAULT 0 CHECK (abnormal IN (0, 1)),
             critical INTEGER NOT NULL DEFAULT 0 CHECK (critical IN (0, 1)),
             interpretation TEXT,
-            attachment TEXT,                    -- sha256 of a tracing kept in the store
+            attachment TEXT REFERENCES blobs (sha256),  -- a tracing kept in the store (macli/blobs.py)
             attachment_name TEXT,
             kit_lot TEXT,
             override_why TEXT

@@ -16,15 +16,10 @@ from macli import audit
 from macli.errors import Conflict, Invalid, NotFound
 from macli.stock import items, usable
 from macli.store import Store
-from macli.when import parse_date, utc_text
+from macli.when import local_date, parse_date, utc_text
 
 DISCARD_REASONS = ("expired", "damaged", "recalled", "excursion")
 _LOT = re.compile(r"^\S(.{0,38}\S)?$")
-
-
-def local_day(now: datetime, tz: ZoneInfo) -> date:
-    """The clinic's date at `now`."""
-    return now.astimezone(tz).date()
 
 
 def parse_expiry(text: str, today: date | None = None) -> date:
@@ -93,7 +88,7 @@ class _Ledger:
 
     def __init__(self, store: Store, *, user: str, now: datetime, tz: ZoneInfo):
         self.store = store
-        self.base = {"at": utc_text(now), "day": local_day(now, tz).isoformat(), "user": user}
+        self.base = {"at": utc_text(now), "day": local_date(now, tz).isoformat(), "user": user}
         self.op: int | None = None
 
     def next_id(self) -> int:
@@ -151,7 +146,7 @@ def receive(
         if cents is not None and cents < 0:
             raise Invalid("a cost may not be negative")
     total = cost_cents if unit_cost_cents is None else unit_cost_cents * quantity
-    today = local_day(now, tz)
+    today = local_date(now, tz)
     if expires is not None and expires < today:
         raise Invalid(f"that lot expired on {expires}; expired stock is not received")
     code = _check_lot(lot) if lot is not None else _unlabelled_lot(expires)
@@ -311,7 +306,7 @@ def use(
         raise Invalid("use either --kit NAME or SKU QTY, not both (a kit has no --lot)")
     if kit is None and (sku is None or quantity is None):
         raise Invalid("say what was used: SKU QTY, or --kit NAME")
-    today = local_day(now, tz)
+    today = local_date(now, tz)
     with store.write():
         person = _patient(store, patient)
         if kit is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import date
 from itertools import groupby
@@ -9,7 +10,7 @@ from itertools import groupby
 import click
 
 from macli.cli import pass_app
-from macli.output import table_text
+from macli.output import format_option, write_rows
 from macli.today import core
 from macli.when import parse_date
 
@@ -17,13 +18,8 @@ from macli.when import parse_date
 @click.command()
 @click.option("--date", "day_text", help="The day to show (default: today), e.g. tomorrow.")
 @click.option("--provider", help="Only this provider's appointments.")
-@click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
+@format_option(
+    formats=("table", "json"),
     help="A sheet for people, or one JSON object with a key per section.",
 )
 @pass_app
@@ -33,7 +29,8 @@ def today(app, day_text, provider, fmt):
     Per provider, the day's appointments with flags (new patient, allergies
     not recorded, vitals due: none in the last 12 months); reminders sent,
     pending and failed since yesterday; the call list; supplies at or below
-    their reorder point and lots expiring within 30 days; month-to-date
+    their reorder point and lots expiring within 30 days; what the lab upkeep
+    asks for (macli qc due: checks, spore tests, excursions); month-to-date
     spending against budget. Sections with nothing to say take one line; on a
     day nobody works, the sheet says so and names the next open day.
 
@@ -54,16 +51,18 @@ def show(app, day, provider=None, fmt="table") -> None:
         click.echo(json.dumps(sheet, ensure_ascii=False, indent=2, default=str))
         return
     click.echo(f"{day:%A %Y-%m-%d} · {app.setting('clinic.name')}")
-    if sheet["lab"]["critical"]:
+    if sheet["results"]["critical"]:
         click.echo("")
         click.echo(_critical(sheet))
-    for section in (_appointments, _lab, _reminders, _calls, _supplies, _spending):
+    for section in (_appointments, _results, _reminders, _calls, _supplies, _lab, _spending):
         click.echo("")
         click.echo(section(sheet))
 
 
 def _table(rows, columns) -> str:
-    return "\n".join("  " + line for line in table_text(rows, columns).splitlines())
+    sheet = io.StringIO()
+    write_rows(rows, "table", sheet, columns, paged=False)
+    return "\n".join("  " + line for line in sheet.getvalue().splitlines())
 
 
 def _appointments(sheet) -> str:
@@ -86,17 +85,18 @@ def _appointments(sheet) -> str:
 
 
 def _critical(sheet) -> str:
-    rows = sheet["lab"]["critical"]
+    rows = sheet["results"]["critical"]
     return (
         f"CRITICAL RESULTS ({len(rows)}): tell the provider now, then macli lab review RESULT\n"
         + _table(rows, ["result", "mrn", "patient", "test", "flags", "reported", "provider"])
     )
 
 
-def _lab(sheet) -> str:
-    lab = sheet["lab"]
+def _results(sheet) -> str:
+    lab = sheet["results"]
     if not any(lab[key] for key in ("to_review", "to_tell", "overdue", "specimens_to_send")):
-        return "Lab: nothing to review, tell, chase or send."
+        return "Lab results: nothing to review, tell, chase or send."
+
     def count(number, one, many):
         return f"{number} {one if number == 1 else many}"
 
@@ -106,7 +106,7 @@ def _lab(sheet) -> str:
         count(lab["overdue"], "test", "tests") + " overdue (macli lab pending --overdue)",
         count(lab["specimens_to_send"], "specimen", "specimens") + " to send (macli lab send)",
     ]
-    return "Lab: " + "; ".join(parts) + "."
+    return "Lab results: " + "; ".join(parts) + "."
 
 
 def _reminders(sheet) -> str:
@@ -144,6 +144,13 @@ def _supplies(sheet) -> str:
         parts.append(f"Lots expired or expiring within 30 days ({len(expiring)})")
         parts.append(_table(expiring, ["sku", "name", "lot", "expires", "on_hand", "status"]))
     return "\n".join(parts)
+
+
+def _lab(sheet) -> str:
+    lines = sheet["lab"]
+    if not lines:
+        return "Lab upkeep: nothing due."
+    return f"Lab upkeep ({len(lines)})\n" + _table(lines, ["kind", "subject", "detail"])
 
 
 def _spending(sheet) -> str:

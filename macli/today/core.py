@@ -9,10 +9,11 @@ from macli import audit
 from macli.expense import budgets
 from macli.lab import results as lab_results
 from macli.patients import providers
-from macli.remind.history import call_list, day_range
+from macli.qc import due as qc_due
+from macli.remind.history import call_list
 from macli.stock import reports as stock_reports
 from macli.store import Store
-from macli.when import local_text, utc_text
+from macli.when import day_bounds_text, day_start, local_text, utc_text
 
 # Vitals older than this are due again at the visit.
 VITALS_DUE_AFTER = timedelta(days=365)
@@ -38,7 +39,7 @@ APPOINTMENT_COLUMNS = (
 def appointments(store: Store, day: date, provider_id: int | None, *, tz: ZoneInfo) -> list[dict]:
     """The day's appointments (not cancelled) per provider with the flags the desk needs:
     new patient, allergies not recorded, vitals due."""
-    start, end = day_range(day, tz)
+    start, end = day_bounds_text(day, tz)
     vitals_since = utc_text(datetime.fromisoformat(end.replace("Z", "+00:00")) - VITALS_DUE_AFTER)
     # ?1 is the vitals cut-off used in the select list; the filters are numbered after it.
     clauses = ["a.starts_at >= ?", "a.starts_at < ?", "a.status != 'cancelled'"]
@@ -114,8 +115,8 @@ def next_open(store: Store, day: date, provider_id: int | None = None) -> date |
 
 def reminders(store: Store, day: date, *, tz: ZoneInfo) -> dict:
     """Reminder outcomes since the start of yesterday: counts per group, failures listed."""
-    since = day_range(day - timedelta(days=1), tz)[0]
-    until = day_range(day, tz)[1]
+    since = utc_text(day_start(day - timedelta(days=1), tz))
+    until = utc_text(day_start(day + timedelta(days=1), tz))
     counts = {group: 0 for group in REMINDER_GROUPS}
     for row in store.query(
         "SELECT status, COUNT(*) AS n FROM reminders WHERE updated_at >= ? AND updated_at < ?"
@@ -135,6 +136,11 @@ def reminders(store: Store, day: date, *, tz: ZoneInfo) -> dict:
     for row in failed:
         row["appointment_at"] = local_text(row.pop("starts_at"), tz)
     return {"since": local_text(since, tz), **counts, "failures": failed}
+
+
+def _sheet_now(day: date, now: datetime, tz: ZoneInfo) -> datetime:
+    """The clock for what is due on `day`: now, or that day's start if it is another day."""
+    return now if now.astimezone(tz).date() == day else day_start(day, tz)
 
 
 def day_sheet(
@@ -164,7 +170,8 @@ def day_sheet(
                 "rows"
             ],
         },
-        "lab": lab_results.day_summary(store, now=now, tz=tz),
+        "results": lab_results.day_summary(store, now=now, tz=tz),
+        "lab": qc_due.due(store, now=_sheet_now(day, now, tz), tz=tz),
         "spending": {
             "from": month_start.isoformat(),
             "to": day.isoformat(),

@@ -183,6 +183,6 @@ def test_a_critical_potassium_heads_today_until_reviewed(run, tmp_path):
     lines = [line for line in sheet.splitlines() if line.strip()]
     assert lines[1].startswith("CRITICAL RESULTS (1): tell the provider now")
     assert "Potassium H" in lines[4] and "Ana Lima" in lines[4]
-    assert json.loads(run("today -f json").stdout)["lab"]["critical"][0]["result"] == 1
+    assert json.loads(run("today -f json").stdout)["results"]["critical"][0]["result"] == 1
     run("lab review 1 --by chen --comment 'called patient to ED'")
     assert "CRITICAL" not in run("today").stdout
