@@ -70,3 +70,25 @@ def test_an_expired_lot_is_refused(run, db_path):
         expect=1,
     ).stderr
     assert "on lot NEW2 needs its controls" in err
+
+
+def test_an_ekg_keeps_its_tracing_in_the_store(run, tmp_path):
+    run("patient add 'Ana Lima' --dob 1990-01-01")
+    run("lab test add '12-lead EKG' --loinc 34534-8 --specimen other --poc --value-type text")
+    tracing = tmp_path / "ekg.pdf"
+    tracing.write_bytes(b"%PDF-1.4 tracing\n")
+    row = json.loads(
+        run(
+            f"lab poc P000001 --test '12-lead EKG' --result 'sinus rhythm'"
+            f" --interpretation 'NSR 72, normal axis' --attach {tracing} -f json"
+        ).stdout
+    )
+    assert len(row["attachment"]) == 64
+    shown = json.loads(run(f"lab show {row['result']} -f json").stdout)
+    assert shown["interpretation"] == "NSR 72, normal axis"
+    assert shown["attachment_name"] == "ekg.pdf"
+    out = tmp_path / "back.pdf"
+    run(f"lab attachment {row['result']} -o {out}")
+    assert out.read_bytes() == tracing.read_bytes()
+    assert oct(out.stat().st_mode & 0o777) == "0o600"
+    run("check")
