@@ -12,9 +12,9 @@ from macli.output import format_option, render, render_record
 
 @click.group()
 def lab():
-    """Lab tests from the order to the patient being told.
+    """Lab tests: orders, specimens, HL7 results, review, telling the patient.
 
-    Order tests, collect and label specimens, hand them to the courier, import
+    From the order to the patient being told: order tests, collect and label specimens, hand them to the courier, import
     the lab's HL7 results (or type in a faxed one), and follow each result until
     a provider reviewed it and the patient was told. Point-of-care tests use
     their kit from stock and need their quality controls.
