@@ -218,7 +218,8 @@ def lab_001_orders_results(db):
                 WHEN NEW.notify_needed = 1 AND NOT EXISTS
                     (SELECT 1 FROM lab_notifications n WHERE n.result_id = NEW.result_id)
                 THEN 'tell' ELSE NULL END
-            WHERE result_id = NEW.result_id;
+            WHERE id = (SELECT item_id FROM lab_results WHERE id = NEW.result_id)
+                AND result_id = NEW.result_id;
         END
         """
     )
@@ -241,7 +242,8 @@ def lab_001_orders_results(db):
         CREATE TRIGGER lab_notifications_follow_up AFTER INSERT ON lab_notifications
         BEGIN
             UPDATE lab_order_items SET follow_up = NULL
-            WHERE result_id = NEW.result_id AND follow_up = 'tell';
+            WHERE id = (SELECT item_id FROM lab_results WHERE id = NEW.result_id)
+                AND result_id = NEW.result_id AND follow_up = 'tell';
         END
         """
     )
