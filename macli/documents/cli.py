@@ -100,7 +100,7 @@ def file_add(app, patient, paths, kind, dated, source, note):
         if row["already"]:
             click.echo(
                 f"{path} is already document {row['thread_id']} for {who} "
-                f"({_described(row)}, filed {row['dated']}); not filed again."
+                f"({_described(row)}, dated {row['dated']}); not filed again."
             )
             continue
         state = filing.TEXT_SHOWN[row["text_state"]]

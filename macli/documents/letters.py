@@ -258,11 +258,15 @@ def patient_language(store: Store, patient: dict) -> str:
     return _language(patient.get("language")) if patient.get("language") else "en"
 
 
-def _results(store: Store, patient: dict, result_ids: list[int], language: str, tz) -> tuple:
+def _results(
+    store: Store, patient: dict, result_ids: list[int], language: str, tz, given=None
+) -> tuple:
     from macli.chart import findings
 
-    rows = findings.results(store, patient["id"], tz=tz)
-    if result_ids:
+    rows = given if given is not None else findings.results(store, patient["id"], tz=tz)
+    if given is not None:
+        chosen = list(given)
+    elif result_ids:
         by_id = {row["id"]: row for row in rows}
         chosen = []
         for result_id in result_ids:
@@ -277,11 +281,13 @@ def _results(store: Store, patient: dict, result_ids: list[int], language: str, 
             return [], None, []
         last_day = max(from_utc_text(row["at"]).astimezone(tz).date() for row in rows)
         chosen = [row for row in rows if from_utc_text(row["at"]).astimezone(tz).date() == last_day]
+    if not chosen:
+        return [], None, []
     words = _WORDS.get(language, _WORDS["en"])
     lines = []
     for row in chosen:
         unit = f" {row['unit']}" if row["unit"] else ""
-        state = words["out"] if row["flag"] else words["in"]
+        state = words["out"] if _out_of_range(row) else words["in"]
         if not row["range"]:
             state = ""
         shown = f"{row['value']}{unit}"
@@ -289,8 +295,13 @@ def _results(store: Store, patient: dict, result_ids: list[int], language: str, 
         label = plain.plain_name(row["test"], row["loinc"], language)
         lines.append(f"- {label}: {shown}{ranged}" + (f", {state}" if state else ""))
     day = max(from_utc_text(row["at"]).astimezone(tz).date() for row in chosen)
-    flagged = [row for row in chosen if row["flag"]]
+    flagged = [row for row in chosen if _out_of_range(row)]
     return lines, day, flagged
+
+
+def _out_of_range(row: dict) -> bool:
+    # H/L from the chart; HL7's H, L, HH, LL, A (abnormal) from the lab; N is normal.
+    return bool(row.get("flag")) and row["flag"] != "N"
 
 
 def fields(
@@ -306,6 +317,7 @@ def fields(
     today: date,
     tz,
     wanted: set[str],
+    results: list[dict] | None = None,
 ) -> dict:
     """The values of the fields a template uses, or Invalid naming the missing option."""
     from macli import settings
@@ -321,11 +333,11 @@ def fields(
         "visit_date": date_words(today, language),
     }
     if wanted & {"results", "results_date"}:
-        lines, day, flagged = _results(store, patient, result_ids, language, tz)
+        lines, day, flagged = _results(store, patient, result_ids, language, tz, results)
         if flagged and "normal" in wanted:
             row = flagged[0]
             raise Invalid(
-                f"{row['test']} {row['value']} (entry {row['id']}) is not in the normal range "
+                f"{row['test']} {row['value']} (entry {row.get('id')}) is not in the normal range "
                 f"({row['range']}): write --template follow-up-results instead"
             )
         if not lines:
@@ -364,10 +376,10 @@ def fields(
 def _phone(value: str | None) -> str:
     if not value:
         return ""
-    from macli.patients.contact import phone_display
+    from macli.identifiers import phone_national
 
     try:
-        return phone_display(value)
+        return phone_national(value)
     except Exception:
         return value
 
@@ -399,12 +411,16 @@ def write(
     reason: str | None = None,
     until: str | None = None,
     language: str | None = None,
+    results: list[dict] | None = None,
     user: str,
     now: datetime,
     today: date,
     tz,
 ) -> dict:
     """Write a letter from a template and file it on the chart (kind `letter`).
+
+    `results` lets another area (the lab) give the tests to report, each a dict with
+    test, loinc, value, unit, range ("70-99"), flag ("" when in range) and at (UTC text).
 
     Returns the document row, the PDF bytes, and the language it was written in (with a
     note when the patient's language has no version of this template).
@@ -440,6 +456,7 @@ def write(
         today=today,
         tz=tz,
         wanted=set(_FIELD.findall(text)) | ({"normal"} if name == "normal-results" else set()),
+        results=results,
     )
     filled_title = _FIELD.sub(lambda m: values.get(m[1], ""), title)
     filled = _FIELD.sub(lambda m: values.get(m[1], ""), body)

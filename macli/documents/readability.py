@@ -120,7 +120,7 @@ def measure(text: str, language: str = "en") -> dict:
         "words": len(tokens),
         "sentences": count_sentences,
         "syllables": count_syllables,
-        "grade": round(grade, 1),
+        "grade": max(0.0, round(grade, 1)),
         "ease": None,
     }
 

@@ -48,7 +48,7 @@ def add(
     now: datetime,
 ) -> dict:
     """Add a test to the catalogue; the LOINC code's form and check digit are checked."""
-    from macli.identifiers import loinc as check_loinc
+    from macli.identifiers import check_loinc
 
     name = clean(name, "the test name")
     if not name:

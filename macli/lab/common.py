@@ -10,16 +10,10 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def clean(value, field: str, *, multiline: bool = False):
-    """Text as it may be stored in `field` (the one intake rule), None stays None."""
-    try:
-        from macli.text import clean as rule
-    except ImportError:  # before the shared rule: refuse control characters ourselves
-        rule = None
+    """Text as it may be stored in `field`: no control characters; None stays None."""
     if value is None:
         return None
-    if rule is not None:
-        value = rule(value, field, multiline=multiline)
-    elif _CONTROL.search(value.replace("\n", "") if multiline else value):
+    if _CONTROL.search(value.replace("\n", "") if multiline else value):
         raise Invalid(f"{field} may not contain control characters")
     value = value.strip()
     return value or None

@@ -17,7 +17,7 @@ _LIMIT = re.compile(r"^(\d{1,7}-\d)\s*([<>])\s*(-?\d+(?:\.\d+)?)$")
 
 def parse_limits(text: str) -> dict[str, dict[str, float]]:
     """{loinc: {"<": low, ">": high}} from the setting's text."""
-    from macli.identifiers import loinc
+    from macli.identifiers import check_loinc as loinc
 
     limits: dict[str, dict[str, float]] = {}
     for part in (p.strip() for p in (text or "").split(",")):

@@ -163,7 +163,7 @@ def parse(message_text: str, where: str, tz: ZoneInfo) -> dict:
             code = text(_field(segment, 3, 1), "OBX-3")
             system = _field(segment, 3, 3)
             if system == "LN":
-                from macli.identifiers import loinc
+                from macli.identifiers import check_loinc as loinc
 
                 try:
                     loinc(code)

@@ -65,7 +65,7 @@ def parse_texts(texts: list[tuple[str, str]], tz: ZoneInfo) -> list[dict]:
 
 
 def _name_matches(patient: dict, family: str | None, given: str | None) -> bool:
-    from macli.patients.contact import fold
+    from macli.identifiers import fold
 
     words = fold(patient["name"]).replace("-", " ").split()
     family_words = fold(family or "").replace("-", " ").split()

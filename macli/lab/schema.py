@@ -2,11 +2,9 @@
 results, their analytes, reviews and notifications are append-only: a corrected result
 is a new row that supersedes the earlier one, and both stay."""
 
-from macli.migrations import migration
-from macli.store import append_only
+from macli.schema import append_only
 
 
-@migration
 def lab_001_orders_results(db):
     db.execute(
         """
@@ -264,3 +262,6 @@ def lab_001_orders_results(db):
     )
     db.execute("CREATE INDEX lab_controls_test_lot ON lab_controls (test_id, lot, level, id)")
     append_only(db, "lab_controls")
+
+
+MIGRATIONS = [lab_001_orders_results]

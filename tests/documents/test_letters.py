@@ -262,3 +262,51 @@ def test_writing_a_letter_is_audited(run, clinic, store):
         )
         == 1
     )
+
+
+def test_another_area_can_give_the_results_to_report(store, clinic):
+    """The lab's results (HL7 flags: N normal, H high) reach a letter the same way."""
+    given = [
+        {
+            "test": "TSH",
+            "loinc": "3016-3",
+            "value": "2.1",
+            "unit": "mIU/L",
+            "range": "0.4-4.0",
+            "flag": "N",
+            "at": "2026-11-20T15:00:00Z",
+        },
+        {
+            "test": "Potassium",
+            "loinc": "2823-3",
+            "value": "5.9",
+            "unit": "mmol/L",
+            "range": "3.5-5.1",
+            "flag": "H",
+            "at": "2026-11-20T15:00:00Z",
+        },
+    ]
+    with pytest.raises(Exception, match="Potassium 5.9"):
+        letters.write(
+            store,
+            "P000001",
+            "normal-results",
+            results=given,
+            user="tester",
+            now=NOW,
+            today=NOW.date(),
+            tz=UTC,
+        )
+    written = letters.write(
+        store,
+        "P000001",
+        "follow-up-results",
+        results=given,
+        user="tester",
+        now=NOW,
+        today=NOW.date(),
+        tz=UTC,
+    )
+    text = _text(written["data"])
+    assert "thyroid test (TSH): 2.1 mIU/L" in text and "November 20, 2026" in text
+    assert "potassium (a body salt) (Potassium): 5.9 mmol/L" in text
