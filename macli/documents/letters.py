@@ -28,7 +28,29 @@ NAMES = {
     "referral": "A referral to a specialist",
     "could-not-reach": "We tried to call and could not reach you",
 }
-LANGUAGES = {"en": "English", "es": "Spanish"}
+LANGUAGES = {"en": "English", "es": "Spanish"}  # the languages templates ship in
+# Names for messages about languages the clinic may add its own versions in.
+_LANGUAGE_NAMES = {
+    **LANGUAGES,
+    "pt": "Portuguese",
+    "fr": "French",
+    "ht": "Haitian Creole",
+    "vi": "Vietnamese",
+    "zh": "Chinese",
+    "ko": "Korean",
+    "ru": "Russian",
+    "ar": "Arabic",
+    "tl": "Tagalog",
+    "pl": "Polish",
+    "it": "Italian",
+    "de": "German",
+}
+
+
+def language_name(code: str) -> str:
+    """`Spanish` for es; the code itself for a language without a name here."""
+    return _LANGUAGE_NAMES.get(code, code)
+
 
 # Every field a template may use, and what gives it.
 FIELDS = {
@@ -214,7 +236,7 @@ def show_template(store: Store, name: str, language: str | None = None) -> dict:
     name, language = _name(name), _language(language)
     found = template(store, name, language)
     if found is None:
-        raise NotFound(f"no {LANGUAGES.get(language, language)} version of {name}")
+        raise NotFound(f"no {language_name(language)} version of {name}")
     text, source = found
     return {
         "name": name,
@@ -437,7 +459,7 @@ def write(
         used_language = "en"
         found = template(store, name, "en")
         notice = (
-            f"there is no {LANGUAGES.get(wanted_language, wanted_language)} version of {name}; "
+            f"there is no {language_name(wanted_language)} version of {name}; "
             f"written in English (add one with `macli chart letter template set {name} "
             f"--language {wanted_language} --file FILE`)"
         )
@@ -470,7 +492,7 @@ def write(
             kind="letter",
             source=values["clinic_name"] or None,
             note=NAMES[name]
-            + ("" if used_language == "en" else f" ({LANGUAGES.get(used_language)})"),
+            + ("" if used_language == "en" else f" ({language_name(used_language)})"),
             user=user,
             now=now,
             today=today,

@@ -129,7 +129,14 @@ def test_a_spanish_letter_for_a_spanish_speaking_patient(run, clinic, tmp_path, 
     assert 'colesterol "malo" (LDL): 162 mg/dL' in text and "fuera del rango normal" in text
     assert "26 de noviembre de 2026" in text
     assert store.scalar("SELECT language FROM document_letters") == "es"
-    # No Spanish referral yet: written in English, and the user is told how to add one.
+    # Every letter ships in Spanish, the referral too.
+    out = tmp_path / "referencia.pdf"
+    args = ["--to", "Dra. Kim", "--reason", "revisar su corazón", "-o", str(out)]
+    run(["chart", "letter", "P000001", "--template", "referral", "--language", "es", *args])
+    text = _text(out.read_bytes())
+    assert "Su médico quiere que vea a un especialista: Dra. Kim." in text
+    assert "El motivo: revisar su corazón." in text
+    # No Portuguese version: written in English, and the user is told how to add one.
     result = run(
         [
             "chart",
@@ -138,14 +145,15 @@ def test_a_spanish_letter_for_a_spanish_speaking_patient(run, clinic, tmp_path, 
             "--template",
             "referral",
             "--language",
-            "es",
+            "pt-BR",
             "--to",
             "Dr Kim",
             "--reason",
             "your heart",
         ]
     )
-    assert "no Spanish version of referral; written in English" in result.stderr
+    assert "no Portuguese version of referral; written in English" in result.stderr
+    assert "template set referral --language pt --file FILE" in result.stderr
 
 
 def test_the_patients_own_language_picks_the_version(store, clinic):
