@@ -141,7 +141,7 @@ def test_bad_files_name_file_and_message_and_write_nothing(run, tmp_path, db_pat
     expected = {
         "lf.hl7": "line feeds",
         "nonnumber.hl7": "nonnumber.hl7, message 2, OBX 1: value 'high' is not a number",
-        "badloinc.hl7": "badloinc.hl7, message 1, OBX 1: LOINC 2823-4 has a wrong check digit",
+        "badloinc.hl7": "badloinc.hl7, message 1, OBX 1: 2823-4 is not a LOINC code: its check digit is wrong",
         "notours.hl7": "notours.hl7, message 1: message type ADT^A01",
         "garbage.hl7": "not an HL7 message",
     }
