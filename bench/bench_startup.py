@@ -118,7 +118,9 @@ def main() -> None:
         f" (median of {ROUNDS}, all taking turns)\n\n"
         f"Before: the `macli` of `{_installed(before_python)}`. Both read the same demo"
         " clinic, built by the older macli; the newer one's copy was brought to its schema"
-        " once before timing.\n\n"
+        " once before timing. Everything that landed between the two commits is in the"
+        " comparison, not only one change. This section comes from its own run (it needs"
+        " two installs), not from bench/run_all.py.\n\n"
         + table(["command", "before", "after", "after / before", "vs `python -c pass`"], rows),
     )
 
