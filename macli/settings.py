@@ -116,11 +116,24 @@ def _retention(value: str) -> str:
     return str(int(value))
 
 
+def _quantity_limit(value: str) -> str:
+    value = value.strip().replace(",", "")
+    if not value.isdigit() or not 1 <= int(value) <= 1_000_000:
+        raise Invalid("must be a whole number of units from 1 to 1,000,000")
+    return str(int(value))
+
+
 def _url(value: str) -> str:
     value = value.strip()
     if not re.match(r"^https?://[^\s/]+", value):
         raise Invalid("must be an http:// or https:// URL")
     return value
+
+
+def _critical_limits(value: str) -> str:
+    from macli.lab.critical import limits_text, parse_limits
+
+    return limits_text(parse_limits(value))
 
 
 SETTINGS: dict[str, Setting] = {
@@ -213,12 +226,27 @@ SETTINGS: dict[str, Setting] = {
         Setting(
             "remind.quiet_start", "No SMS or calls from this local time...", lambda: "20:00", _clock
         ),
+        Setting(
+            "lab.critical_limits",
+            "Critical values per LOINC, e.g. '2823-3>6.0, 2823-3<2.8, 2345-7<50' (lab results).",
+            lambda: (
+                "2823-3<2.8, 2823-3>6.0, 2345-7<50, 2345-7>450, 2951-2<120, 2951-2>160,"
+                " 718-7<7, 777-3<20, 6301-6>5, 34714-6>5, 41653-7<50, 41653-7>450"
+            ),
+            _critical_limits,
+        ),
         Setting("remind.quiet_end", "...until this local time.", lambda: "08:00", _clock),
         Setting(
             "qc.retention_years",
             "Years the temperature and sterilizer logs are kept (at least 3; never deleted).",
             lambda: "3",
             _retention,
+        ),
+        Setting(
+            "stock.max_quantity",
+            "The most units one stock command may receive, use, count or discard.",
+            lambda: "10000",
+            _quantity_limit,
         ),
         Setting(
             "documents.max_mb",

@@ -28,7 +28,29 @@ NAMES = {
     "referral": "A referral to a specialist",
     "could-not-reach": "We tried to call and could not reach you",
 }
-LANGUAGES = {"en": "English", "es": "Spanish"}
+LANGUAGES = {"en": "English", "es": "Spanish"}  # the languages templates ship in
+# Names for messages about languages the clinic may add its own versions in.
+_LANGUAGE_NAMES = {
+    **LANGUAGES,
+    "pt": "Portuguese",
+    "fr": "French",
+    "ht": "Haitian Creole",
+    "vi": "Vietnamese",
+    "zh": "Chinese",
+    "ko": "Korean",
+    "ru": "Russian",
+    "ar": "Arabic",
+    "tl": "Tagalog",
+    "pl": "Polish",
+    "it": "Italian",
+    "de": "German",
+}
+
+
+def language_name(code: str) -> str:
+    """`Spanish` for es; the code itself for a language without a name here."""
+    return _LANGUAGE_NAMES.get(code, code)
+
 
 # Every field a template may use, and what gives it.
 FIELDS = {
@@ -46,7 +68,8 @@ FIELDS = {
     "appointment_time": "--appointment: its time",
     "visit_date": "--appointment's date, or today",
     "to": "--to: the specialist",
-    "reason": "--reason",
+    "reason": "--reason, else --problem's plain words",
+    "problem": "--problem ID: a problem on the chart, in plain words",
     "until": "--until: a date",
 }
 # What each field needs from the command line when a template uses it.
@@ -57,7 +80,8 @@ NEEDS = {
     "appointment_date": "--appointment ID",
     "appointment_time": "--appointment ID",
     "to": "--to TEXT (who the patient is referred to)",
-    "reason": "--reason TEXT",
+    "reason": "--reason TEXT (or --problem ID)",
+    "problem": "--problem ID (see `macli chart problem list`)",
     "until": "--until DATE",
 }
 _FIELD = re.compile(r"\{([a-z_]+)\}")
@@ -168,6 +192,7 @@ def sample_text(text: str) -> str:
         "visit_date": "May 4",
         "to": "Dr Kim",
         "reason": "a check of your heart",
+        "problem": "high blood pressure",
         "until": "May 6",
     }
     lines = [line for line in text.splitlines() if line.strip() != "{results}"]
@@ -214,7 +239,7 @@ def show_template(store: Store, name: str, language: str | None = None) -> dict:
     name, language = _name(name), _language(language)
     found = template(store, name, language)
     if found is None:
-        raise NotFound(f"no {LANGUAGES.get(language, language)} version of {name}")
+        raise NotFound(f"no {language_name(language)} version of {name}")
     text, source = found
     return {
         "name": name,
@@ -315,6 +340,7 @@ def fields(
     reason: str | None,
     until: date | None,
     today: date,
+    problem_id: int | None = None,
     tz,
     wanted: set[str],
     results: list[dict] | None = None,
@@ -363,14 +389,30 @@ def fields(
         values["visit_date"] = values["appointment_date"]
     if to:
         values["to"] = " ".join(to.split())
+    if problem_id is not None:
+        values["problem"] = _problem(store, patient, problem_id, language, tz)
     if reason:
         values["reason"] = " ".join(reason.split()).rstrip(".")
+    elif values.get("problem"):
+        values["reason"] = values["problem"]
     if until:
         values["until"] = date_words(until, language)
     for field in sorted(wanted):
         if not values.get(field) and field in NEEDS:
             raise Invalid(f"this letter needs {NEEDS[field]}")
     return values
+
+
+def _problem(store: Store, patient: dict, problem_id: int, language: str, tz) -> str:
+    """A problem on the patient's list (any version's id), in the words a patient reads."""
+    from macli.chart import core as chart
+
+    for row in chart.problems(store, patient["id"], include_resolved=True, tz=tz):
+        if problem_id in (row["id"], row["thread_id"]):
+            return plain.plain_problem(row["code"], row["description"], language)
+    raise NotFound(
+        f"no problem {problem_id} on {patient['name']}'s chart (see `macli chart problem list`)"
+    )
 
 
 def _phone(value: str | None) -> str:
@@ -410,6 +452,7 @@ def write(
     to: str | None = None,
     reason: str | None = None,
     until: str | None = None,
+    problem_id: int | None = None,
     language: str | None = None,
     results: list[dict] | None = None,
     user: str,
@@ -437,7 +480,7 @@ def write(
         used_language = "en"
         found = template(store, name, "en")
         notice = (
-            f"there is no {LANGUAGES.get(wanted_language, wanted_language)} version of {name}; "
+            f"there is no {language_name(wanted_language)} version of {name}; "
             f"written in English (add one with `macli chart letter template set {name} "
             f"--language {wanted_language} --file FILE`)"
         )
@@ -453,6 +496,7 @@ def write(
         to=to,
         reason=reason,
         until=until_day,
+        problem_id=problem_id,
         today=today,
         tz=tz,
         wanted=set(_FIELD.findall(text)) | ({"normal"} if name == "normal-results" else set()),
@@ -470,7 +514,7 @@ def write(
             kind="letter",
             source=values["clinic_name"] or None,
             note=NAMES[name]
-            + ("" if used_language == "en" else f" ({LANGUAGES.get(used_language)})"),
+            + ("" if used_language == "en" else f" ({language_name(used_language)})"),
             user=user,
             now=now,
             today=today,
