@@ -205,3 +205,21 @@ def test_a_cancelled_order_leaves_the_worklist_and_one_with_a_result_cannot_be(
     err = run("lab cancel LO000002 --reason 'oops'", expect=1).stderr
     assert err.startswith("Error: ") and err.count("\n") == 1
     assert dump(db_path) == before
+
+
+def test_the_courier_manifest_as_pdf_names_every_specimen_and_a_failed_write_sends_none(
+    run, tmp_path, db_path
+):
+    setup_clinic(run)
+    run("lab order P000001 --test 'Basic metabolic panel' --test HbA1c --provider chen")
+    run("lab collect LO000001 --at 'today 8:10'")
+    before = dump(db_path)
+    err = run(f"lab send -o {tmp_path / 'no-such-folder' / 'manifest.pdf'}", expect=1).stderr
+    assert err.startswith("Error: ") and err.count("\n") == 1
+    assert dump(db_path) == before
+    manifest = tmp_path / "manifest.pdf"
+    run(f"lab send --lab Quest -o {manifest}")
+    text = page_text(manifest)
+    for expected in ("Quest", "SP000001", "SP000002", "LO000001", "Ana Lima", "P000001"):
+        assert expected in text, expected
+    assert {r["state"] for r in json.loads(run("lab pending -f json").stdout)} == {"sent"}
