@@ -192,6 +192,7 @@ AREA_SCHEMAS = [
     "macli.bill.schema",
     "macli.remind.schema",
     "macli.stock.schema",
+    "macli.patients.schema",
 ]
 for _module in AREA_SCHEMAS:
     importlib.import_module(_module)

@@ -133,6 +133,12 @@ SETTINGS: dict[str, Setting] = {
             _region,
         ),
         Setting(
+            "clinic.date_order",
+            "How people here write dates: mdy (3/2/84 is March 2) or dmy (2 March).",
+            lambda: "mdy",
+            _choice("mdy", "dmy"),
+        ),
+        Setting(
             "clinic.units",
             "Units shown for vitals: us or metric.",
             lambda: "us",

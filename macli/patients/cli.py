@@ -87,6 +87,40 @@ def patient_list(app, search, limit, fmt):
     render(rows, fmt, columns=core.LIST_COLUMNS, empty="No patients found.")
 
 
+@patient.command("find")
+@click.argument("text", nargs=-1, required=True)
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@format_option
+@pass_app
+def patient_find(app, text, limit, fmt):
+    """Find the caller: by phone, date of birth, MRN or name words, or a mix.
+
+    A phone number may be written any common way, or just its last 4 or 7
+    digits; a date of birth as 1984-03-02, 03/02/1984, 3/2/84 or 2 March
+    1984 (numeric dates are read month first unless the clinic's
+    clinic.date_order is dmy). Name words match the start of any part of the
+    name, ignoring case and accents. Every part given must match.
+
+    \b
+    Example:
+        macli patient find "(401) 555-0148"
+        macli patient find 0148
+        macli patient find garcia 3/2/84
+    """
+    found = core.find_patients(
+        app.store, " ".join(text), user=app.user, now=app.now, today=app.today, limit=limit
+    )
+    rows = found["rows"]
+    if fmt == "table":
+        rows = [{**row, "phone": phone_display(row["phone"])} for row in rows]
+    render(rows, fmt, columns=core.FIND_COLUMNS, empty="No patient matches.")
+    if fmt == "table" and (found["more"] or len(rows) > 1):
+        more = f"more than {len(rows)}" if found["more"] else str(len(rows))
+        click.echo(
+            f"{more} patients match: ask for another detail (date of birth, phone).", err=True
+        )
+
+
 @patient.command("show")
 @click.argument("patient")
 @format_option

@@ -22,6 +22,7 @@ PREFERENCES = ("sms", "email", "phone", "none")
 FIELDS = ("name", "dob", "sex", "phone", "email", "prefers", "address", "insurance")
 IMPORT_COLUMNS = (*FIELDS, "consent")
 LIST_COLUMNS = ("mrn", "name", "dob", "sex", "phone", "email", "prefers")
+FIND_COLUMNS = ("mrn", "name", "dob", "phone")
 _SEX_ALIASES = {"f": "female", "m": "male", "o": "other", "u": "unknown", "x": "other"}
 
 
@@ -160,29 +161,71 @@ def contains_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def resolve(store: Store, reference: str) -> dict:
-    """The one patient an MRN or a name fragment points at; ambiguity is an error."""
+def resolve(store: Store, reference: str, *, today: date | None = None) -> dict:
+    """The one patient a reference points at: an MRN, name words, a phone number (or its
+    last digits), a date of birth, or a mix ("garcia 1984-03-02"); ambiguity is an error
+    that lists the candidates."""
+    from macli.patients import find
+
     text = " ".join(str(reference).split())
     if not text:
-        raise Invalid("no patient given (use an MRN or part of the name)")
+        raise Invalid("no patient given (use an MRN, a name, a phone number or a date of birth)")
     if text[0] in "pP" and text[1:].isdigit():
         row = store.one("SELECT * FROM patients WHERE mrn = ?", [text.upper()])
         if row is None:
             raise NotFound(f"no patient with MRN {text.upper()}")
         return row
-    needle = fold(text)
-    rows = store.query(
-        "SELECT * FROM patients WHERE search_name LIKE ? ESCAPE '\\' ORDER BY search_name LIMIT 11",
-        [contains_pattern(needle)],
-    )
-    exact = [row for row in rows if row["search_name"] == needle]
-    if len(rows) == 1 or len(exact) == 1:
-        return exact[0] if len(exact) == 1 else rows[0]
+    query = find.parse(text, date_order=_date_order(store), today=today)
+    rows = find.matching(store, query, limit=10)
+    if not rows and query.kinds == ["name"]:
+        # Word prefixes found nothing: a fragment from inside a name ("arcí") still counts.
+        rows = store.query(
+            "SELECT * FROM patients WHERE search_name LIKE ? ESCAPE '\\'"
+            " ORDER BY search_name, id LIMIT 11",
+            [contains_pattern(fold(text))],
+        )
+    if len(rows) == 1:
+        return rows[0]
+    exact = [row for row in rows if row["search_name"] == fold(text)]
+    if len(exact) == 1:
+        return exact[0]
     if not rows:
         raise NotFound(f"no patient matches {text!r}")
+    raise Invalid(f"{text!r} matches several patients: {candidates_text(rows)}. Use the MRN.")
+
+
+def candidates_text(rows: list[dict]) -> str:
+    """`Ana García (P000001, born 1984-03-02); ...` for the first ten, `and more` after."""
     shown = "; ".join(f"{r['name']} ({r['mrn']}, born {r['dob']})" for r in rows[:10])
-    more = " and more" if len(rows) > 10 else ""
-    raise Invalid(f"{text!r} matches several patients: {shown}{more}. Use the MRN.")
+    return shown + (" and more" if len(rows) > 10 else "")
+
+
+def find_patients(
+    store: Store, text: str, *, user: str, now: datetime, today: date, limit: int = 20
+) -> dict:
+    """Patients matching what a caller said (`patient find`): rows (at most `limit`),
+    whether there were more, and what the text was read as. The look-up is audited."""
+    from macli.patients import find
+
+    query = find.parse(text, date_order=_date_order(store), today=today)
+    rows = find.matching(store, query, limit=limit)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    audit.record(
+        store,
+        user=user,
+        action="patient.find",
+        now=now,
+        patient_id=rows[0]["id"] if len(rows) == 1 else None,
+        detail=f"by={'+'.join(query.kinds)} rows={len(rows)}{'+' if more else ''}",
+    )
+    return {"rows": rows, "more": more, "kinds": query.kinds}
+
+
+def _date_order(store: Store) -> str:
+    from macli import settings
+
+    return settings.get(store, "clinic.date_order")
 
 
 def search(
