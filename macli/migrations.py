@@ -203,6 +203,7 @@ AREA_SCHEMAS = [
     "macli.stock.schema",
     "macli.qc.schema",
     "macli.patients.schema",
+    "macli.phone.schema",
 ]
 for _module in AREA_SCHEMAS:
     importlib.import_module(_module)

@@ -15,6 +15,17 @@ from macli.errors import Invalid
 from macli.store import Store
 from macli.when import parse_time, system_zone_name, utc_text, zone
 
+EMERGENCY_WORDS = (
+    "chest pain, chest pressure, trouble breathing, can't breathe, cannot breathe,"
+    " short of breath, shortness of breath, stroke, face drooping, slurred speech,"
+    " severe bleeding, bleeding heavily, won't stop bleeding, suicidal, suicide,"
+    " kill myself, overdose, unconscious, passed out, seizure, anaphylaxis, throat swelling"
+)
+EMERGENCY_TEXT = (
+    "This may be an emergency. Do not triage: tell a clinician now. If the caller is in"
+    " danger, tell them to hang up and call 911."
+)
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -69,6 +80,20 @@ def _clinic_phone(value: str) -> str:
 
 def _clock(value: str) -> str:
     return parse_time(value).strftime("%H:%M")
+
+
+def _duration(value: str) -> str:
+    from macli.when import duration_text, parse_duration
+
+    return duration_text(parse_duration(value.strip()))
+
+
+def _phrases(value: str) -> str:
+    phrases = [" ".join(part.split()) for part in value.split(",")]
+    phrases = [phrase for phrase in phrases if phrase]
+    if not phrases:
+        raise Invalid("give at least one word or phrase, separated by commas")
+    return ", ".join(phrases)
 
 
 def _port(value: str) -> str:
@@ -201,6 +226,31 @@ SETTINGS: dict[str, Setting] = {
             "remind.quiet_start", "No SMS or calls from this local time...", lambda: "20:00", _clock
         ),
         Setting("remind.quiet_end", "...until this local time.", lambda: "08:00", _clock),
+        Setting(
+            "phone.cutoff",
+            "Messages taken before this local time are due by the end of the business day;"
+            " after it, by noon of the next open day.",
+            lambda: "15:00",
+            _clock,
+        ),
+        Setting(
+            "phone.urgent_within",
+            "An urgent message is due this long after it was taken.",
+            lambda: "1h",
+            _duration,
+        ),
+        Setting(
+            "phone.emergency_words",
+            "Words in a message that may mean an emergency (comma-separated).",
+            lambda: EMERGENCY_WORDS,
+            _phrases,
+        ),
+        Setting(
+            "phone.emergency_text",
+            "What `phone take` tells the assistant when a note may describe an emergency.",
+            lambda: EMERGENCY_TEXT,
+            _any_text,
+        ),
     ]
 }
 

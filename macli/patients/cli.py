@@ -21,6 +21,14 @@ _DETAIL_OPTIONS = [
     ),
     click.option("--address", help="Postal address."),
     click.option("--insurance", help="Insurance, as free text (payer and member id)."),
+    click.option(
+        "--language", metavar="CODE", help="Preferred language, a BCP 47 code: es, pt-BR, vi."
+    ),
+    click.option(
+        "--interpreter/--no-interpreter",
+        default=None,
+        help="Whether the patient needs an interpreter.",
+    ),
 ]
 
 
@@ -143,6 +151,10 @@ def patient_show(app, patient, fmt):
         render_record({**record, "consent_history": history}, "json" if fmt == "json" else fmt)
         return
     record["phone"] = phone_display(record["phone"])
+    if record["language"]:
+        record["language"] = f"{record['language_name']} ({record['language']})"
+    record["interpreter"] = "needed" if record["interpreter"] else "no"
+    record.pop("language_name")
     render_record(record, fmt)
     click.echo("\nConsent history:")
     render(history, fmt, empty="No consent recorded.")
@@ -198,6 +210,75 @@ def patient_consent(app, patient, give, withdraw, source):
     )
     state = "given" if give else "withdrawn"
     click.echo(f"Consent for {give or withdraw} {state} for {row['mrn']}.")
+
+
+@patient.group("contact")
+def patient_contact():
+    """Representatives: who else may call about a patient, and what they may be told."""
+
+
+@patient_contact.command("add")
+@click.argument("patient")
+@click.argument("name")
+@click.option("--relation", required=True, help="mother, father, spouse, caregiver, ...")
+@click.option("--phone", required=True, help="Their phone number.")
+@click.option(
+    "--may-discuss",
+    type=click.Choice(["yes", "no"]),
+    default="no",
+    show_default=True,
+    help="Whether the patient authorised us to discuss their care with them.",
+)
+@pass_app
+def patient_contact_add(app, patient, name, relation, phone, may_discuss):
+    """Record a representative of a patient.
+
+    \b
+    Example:
+        macli patient contact add P000042 "Rosa García" --relation mother \\
+            --phone 401-555-0177 --may-discuss yes
+    """
+    from macli.patients import representatives
+
+    row = representatives.add(
+        app.store,
+        patient,
+        name,
+        relation=relation,
+        phone=phone,
+        may_discuss=may_discuss == "yes",
+        region=app.setting("clinic.region"),
+        user=app.user,
+        now=app.now,
+    )
+    allowed = "may" if row["may_discuss"] else "may not"
+    click.echo(f"Added {row['name']} ({row['relation']}) for {row['mrn']}: {allowed} be told.")
+
+
+@patient_contact.command("list")
+@click.argument("patient")
+@format_option
+@pass_app
+def patient_contact_list(app, patient, fmt):
+    """List a patient's representatives (the view is audited).
+
+    \b
+    Example:
+        macli patient contact list P000042
+    """
+    from macli.patients import representatives
+
+    rows = representatives.listing(app.store, patient, user=app.user, now=app.now)
+    if fmt == "table":
+        rows = [
+            {**row, "phone": phone_display(row["phone"]), "may_discuss": _yes(row["may_discuss"])}
+            for row in rows
+        ]
+    render(rows, fmt, columns=representatives.COLUMNS, empty="No representatives on file.")
+
+
+def _yes(value) -> str:
+    return "yes" if value else "no"
 
 
 @patient.command("import")

@@ -20,6 +20,7 @@ from macli.when import parse_date, utc_text
 SEXES = ("female", "male", "other", "unknown")
 PREFERENCES = ("sms", "email", "phone", "none")
 FIELDS = ("name", "dob", "sex", "phone", "email", "prefers", "address", "insurance")
+LANGUAGE_FIELDS = ("language", "interpreter")
 IMPORT_COLUMNS = (*FIELDS, "consent")
 LIST_COLUMNS = ("mrn", "name", "dob", "sex", "phone", "email", "prefers")
 FIND_COLUMNS = ("mrn", "name", "dob", "phone")
@@ -65,6 +66,12 @@ def clean(values: dict, *, region: str, today: date) -> dict:
                     f"unknown contact preference {value!r} (use {', '.join(PREFERENCES)})"
                 )
             out["prefers"] = prefers
+        elif key == "language":
+            from macli.patients.language import check
+
+            out["language"], out["language_name"] = check(value) if value else (None, None)
+        elif key == "interpreter":
+            out["interpreter"] = int(bool(value))
         elif key in ("address", "insurance"):
             out[key] = value or None
         else:
@@ -111,10 +118,12 @@ def insert_rows(store: Store, rows: list[dict], now: datetime) -> list[int]:
     first = (store.scalar("SELECT MAX(id) FROM patients") or 0) + 1
     stamp = utc_text(now)
     ids = list(range(first, first + len(rows)))
+    for row in rows:
+        keep_language(store, row)
     store.conn.executemany(
         "INSERT INTO patients (id, mrn, name, first_name, search_name, dob, sex, phone, email,"
-        " prefers, address, insurance, created_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " prefers, address, insurance, language, interpreter, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 patient_id,
@@ -129,6 +138,8 @@ def insert_rows(store: Store, rows: list[dict], now: datetime) -> list[int]:
                 row.get("prefers", "none"),
                 row.get("address"),
                 row.get("insurance"),
+                row.get("language"),
+                row.get("interpreter", 0),
                 stamp,
                 stamp,
             )
@@ -136,6 +147,16 @@ def insert_rows(store: Store, rows: list[dict], now: datetime) -> list[int]:
         ],
     )
     return ids
+
+
+def keep_language(store: Store, row: dict) -> None:
+    """Keep the name of a cleaned row's language (inside a write); drops it from the row."""
+    name = row.pop("language_name", None)
+    if row.get("language") and name:
+        store.execute(
+            "INSERT INTO languages (code, name) VALUES (?, ?) ON CONFLICT (code) DO NOTHING",
+            [row["language"], name],
+        )
 
 
 def record_consent(store, patient_id, channels, granted, source, user, now) -> None:
@@ -266,7 +287,13 @@ def show(store: Store, reference: str, *, user: str, now: datetime) -> dict:
         [row["id"]],
     )
     audit.record(store, user=user, action="patient.view", now=now, patient_id=row["id"])
-    return {**row, "consent": consents(store, row["id"]), "consent_history": history}
+    language = store.scalar("SELECT name FROM languages WHERE code = ?", [row["language"]])
+    return {
+        **row,
+        "language_name": language,
+        "consent": consents(store, row["id"]),
+        "consent_history": history,
+    }
 
 
 def consents(store: Store, patient_id: int) -> dict[str, bool]:
@@ -297,12 +324,16 @@ def edit(
         raise Invalid("nothing to change: give at least one option")
     with store.write():
         row = resolve(store, reference)
+        keep_language(store, values)
         assignments = ", ".join(f"{column} = ?" for column in values)
         store.execute(
             f"UPDATE patients SET {assignments}, updated_at = ? WHERE id = ?",
             [*values.values(), utc_text(now), row["id"]],
         )
-        changed = sorted(set(changes) & set(FIELDS))
+        changed = sorted(
+            {key for key, value in changes.items() if value is not None}
+            & {*FIELDS, *LANGUAGE_FIELDS}
+        )
         audit.record(
             store,
             user=user,

@@ -33,3 +33,35 @@ def patients_003_find(db):
     # Phones are stored E.164, so a number's last digits are the end of the text: callers
     # give "0148" or "555-0148", and the index on the last four finds the few candidates.
     db.execute("CREATE INDEX patients_phone_last4 ON patients (substr(phone, -4))")
+
+
+@migration
+def patients_004_representatives_language(db):
+    # Who else may be told about a patient (a parent, a caregiver the patient authorised),
+    # and the patient's language (BCP 47: es, pt-BR) with whether an interpreter is needed.
+    db.execute(
+        """
+        CREATE TABLE patient_contacts (
+            id INTEGER PRIMARY KEY,
+            patient_id INTEGER NOT NULL REFERENCES patients (id),
+            name TEXT NOT NULL,
+            relation TEXT NOT NULL,
+            phone TEXT NOT NULL,
+            may_discuss INTEGER NOT NULL CHECK (may_discuss IN (0, 1)),
+            added_at TEXT NOT NULL,
+            added_by TEXT NOT NULL
+        ) STRICT
+        """
+    )
+    db.execute("CREATE INDEX patient_contacts_patient ON patient_contacts (patient_id, id)")
+    db.execute("CREATE INDEX patient_contacts_phone_last4 ON patient_contacts (substr(phone, -4))")
+    # Language names are looked up once, when a code is first used (langcodes is slow to
+    # import), and read from here by every screen and list that shows them.
+    db.execute(
+        "CREATE TABLE languages (code TEXT PRIMARY KEY, name TEXT NOT NULL) STRICT, WITHOUT ROWID"
+    )
+    db.execute("ALTER TABLE patients ADD COLUMN language TEXT REFERENCES languages (code)")
+    db.execute(
+        "ALTER TABLE patients ADD COLUMN interpreter INTEGER NOT NULL DEFAULT 0"
+        " CHECK (interpreter IN (0, 1))"
+    )

@@ -54,7 +54,7 @@ def show(app, day, provider=None, fmt="table") -> None:
         click.echo(json.dumps(sheet, ensure_ascii=False, indent=2, default=str))
         return
     click.echo(f"{day:%A %Y-%m-%d} · {app.setting('clinic.name')}")
-    for section in (_appointments, _reminders, _calls, _supplies, _spending):
+    for section in (_appointments, _messages, _reminders, _calls, _supplies, _spending):
         click.echo("")
         click.echo(section(sheet))
 
@@ -79,6 +79,20 @@ def _appointments(sheet) -> str:
         booked = list(booked)
         parts.append(f"{provider} ({len(booked)})")
         parts.append(_table(booked, ["time", "mrn", "patient", "type", "status", "room", "flags"]))
+    return "\n".join(parts)
+
+
+def _messages(sheet) -> str:
+    rows = sheet["messages"]
+    if not rows:
+        return "Phone messages: none overdue."
+    parts = [f"Phone messages overdue ({len(rows)})"]
+    for person, owed in groupby(rows, key=lambda row: row["for"]):
+        owed = list(owed)
+        parts.append(f"For {person} ({len(owed)})")
+        parts.append(
+            _table(owed, ["id", "flag", "due", "mrn", "patient", "caller", "reason", "summary"])
+        )
     return "\n".join(parts)
 
 

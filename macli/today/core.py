@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from macli import audit
 from macli.expense import budgets
 from macli.patients import providers
+from macli.phone import core as phone
 from macli.remind.history import call_list
 from macli.stock import reports as stock_reports
 from macli.store import Store
@@ -157,6 +158,7 @@ def day_sheet(
         "appointments": appointments(store, day, provider_id, tz=tz),
         "reminders": reminders(store, day, tz=tz),
         "calls": call_list(store, day=day, tz=tz),
+        "messages": phone.overdue_by_person(store, provider_id=provider_id, now=now),
         "supplies": {
             "low": stock_reports.low(store, today=day),
             "expiring": stock_reports.expiring(store, today=day, within_days=EXPIRING_WITHIN_DAYS)[
@@ -169,11 +171,14 @@ def day_sheet(
             "budgets": budgets.report(store, start=month_start, end=day),
         },
     }
+    for row in sheet["messages"]:
+        row["due"] = local_text(row["due_at"], tz)
     audit.record(
         store,
         user=user,
         action="today.view",
         now=now,
-        detail=f"{day} appointments={len(sheet['appointments'])} calls={len(sheet['calls'])}",
+        detail=f"{day} appointments={len(sheet['appointments'])} calls={len(sheet['calls'])}"
+        f" messages={len(sheet['messages'])}",
     )
     return sheet
