@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.harness import NOW, OUT, env_for, macli_path  # noqa: E402
 from macli.patients.contact import fold  # noqa: E402
-from macli.patients.core import mrn_for  # noqa: E402
+from macli.patients.core import index_names, mrn_for  # noqa: E402
 from macli.store import Store  # noqa: E402
 from macli.when import parse_now, utc_text, zone  # noqa: E402
 
@@ -152,6 +152,7 @@ def build_large(path: Path = LARGE, *, seed: int = 1) -> Path:
             " VALUES (?, ?, 1, ?, 'registration', 'bench')",
             [(i, channel, stamp) for i in range(1, PATIENTS + 1) for channel in ("sms", "email")],
         )
+        index_names(store, 1, PATIENTS)  # inserted here without insert_rows
     for name in GENERATORS:
         started = time.perf_counter()
         module = importlib.import_module(name)

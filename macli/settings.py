@@ -88,6 +88,12 @@ def _duration(value: str) -> str:
     return duration_text(parse_duration(value.strip()))
 
 
+def _segments(value: str) -> str:
+    if not value.strip().isdigit() or not 1 <= int(value) <= 6:
+        raise Invalid("must be a whole number of segments from 1 to 6")
+    return str(int(value))
+
+
 def _phrases(value: str) -> str:
     phrases = [" ".join(part.split()) for part in value.split(",")]
     phrases = [phrase for phrase in phrases if phrase]
@@ -226,6 +232,13 @@ SETTINGS: dict[str, Setting] = {
             "remind.quiet_start", "No SMS or calls from this local time...", lambda: "20:00", _clock
         ),
         Setting("remind.quiet_end", "...until this local time.", lambda: "08:00", _clock),
+        Setting(
+            "remind.sms_segments",
+            "The most segments an SMS reminder may take (a segment: 160 characters, or 70"
+            " with accents outside GSM-7; each costs one message).",
+            lambda: "1",
+            _segments,
+        ),
         Setting(
             "phone.cutoff",
             "Messages taken before this local time are due by the end of the business day;"

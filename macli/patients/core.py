@@ -146,7 +146,18 @@ def insert_rows(store: Store, rows: list[dict], now: datetime) -> list[int]:
             for patient_id, row in zip(ids, rows, strict=True)
         ],
     )
+    index_names(store, first, first + len(rows) - 1)
     return ids
+
+
+def index_names(store: Store, first_id: int, last_id: int) -> None:
+    """Add patients `first_id..last_id` to the name index `patient_find` searches (inside
+    a write; a writer that inserts patients without insert_rows calls this after)."""
+    store.execute(
+        "INSERT INTO patient_names (rowid, search_name)"
+        " SELECT id, search_name FROM patients WHERE id BETWEEN ? AND ?",
+        [first_id, last_id],
+    )
 
 
 def keep_language(store: Store, row: dict) -> None:

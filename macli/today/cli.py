@@ -116,6 +116,8 @@ def _calls(sheet) -> str:
     if not calls:
         return "Call list: nobody to call."
     columns = ["id", "appointment_at", "mrn", "name", "phone", "provider", "status"]
+    if any(call.get("interpreter") for call in calls):
+        columns.append("interpreter")
     return f"Call list ({len(calls)})\n" + _table(calls, columns)
 
 

@@ -9,7 +9,7 @@ from macli import audit
 from macli.expense import budgets
 from macli.patients import providers
 from macli.phone import core as phone
-from macli.remind.history import call_list
+from macli.remind.history import INTERPRETER_SQL, call_list
 from macli.stock import reports as stock_reports
 from macli.store import Store
 from macli.when import day_bounds_text, day_start, local_text, utc_text
@@ -55,6 +55,7 @@ def appointments(store: Store, day: date, provider_id: int | None, *, tz: ZoneIn
         "   WHEN COUNT(*) > 0 THEN 'none known' ELSE 'not recorded' END"
         "   FROM chart_current e WHERE e.patient_id = a.patient_id"
         "   AND e.kind IN ('allergy', 'no-allergies')) AS allergies,"
+        f" {INTERPRETER_SQL} AS interpreter,"
         " (SELECT MAX(e.at) FROM chart_entries e WHERE e.patient_id = a.patient_id"
         "   AND e.kind = 'vitals' AND e.at >= ?1) AS last_vitals_at"
         " FROM appointments a JOIN patients p ON p.id = a.patient_id"
@@ -75,6 +76,7 @@ def appointments(store: Store, day: date, provider_id: int | None, *, tz: ZoneIn
                 ("new patient", row["new_patient"]),
                 ("allergies not recorded", row["allergies"] == "not recorded"),
                 ("vitals due", row["vitals_due"]),
+                (row["interpreter"], row["interpreter"]),
             )
             if on
         )

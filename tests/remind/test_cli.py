@@ -170,7 +170,7 @@ def test_templates_through_the_cli(run, clinic, tmp_path, db_path):
     path = tmp_path / "sms.txt"
     path.write_text("{first_name}, {clinic_name} visit {date} {time}. Reply STOP to opt out\n")
     assert run(f"remind template set sms --file {path}").stdout == (
-        "SMS template saved: at most 93 of 160 characters (GSM-7).\n"
+        "SMS template saved: at most 93 of 160 characters (GSM-7, 1 segment).\n"
     )
     assert run("remind template show sms").stdout == (
         "{first_name}, {clinic_name} visit {date} {time}. Reply STOP to opt out\n"
