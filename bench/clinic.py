@@ -41,6 +41,7 @@ GENERATORS: list[str] = [
     "bench.gen_expense",
     "bench.gen_remind",
     "bench.gen_stock",
+    "bench.gen_phone",
 ]
 
 FIRST = [

@@ -129,6 +129,10 @@ def take(
                 "taken_by": user,
             },
         )
+        store.insert(
+            "phone_open",
+            {"message_id": message_id, "due_at": utc_text(due_at), "for_provider_id": for_id},
+        )
         audit.record(
             store,
             user=user,
@@ -201,11 +205,11 @@ def messages(
     """Messages, overdue first, then open by due time, then closed (newest first). Notes
     are cut to their first words; the view is audited once per patient shown."""
     clauses, params = [], []
-    if open_only or overdue:
-        clauses.append("c.closed = 0")
     if overdue:
-        clauses.append("c.current_due_at < ?")
+        clauses.append("c.id IN (SELECT message_id FROM phone_open WHERE due_at < ?)")
         params.append(utc_text(now))
+    elif open_only:
+        clauses.append("c.id IN (SELECT message_id FROM phone_open)")
     if for_who is not None:
         provider_id = recipient(store, for_who)
         clauses.append("c.current_for_id IS ?")
@@ -325,6 +329,10 @@ def forward(
         to_id = recipient(store, to)
         if to_id == message["for_provider_id"]:
             raise Conflict(f"message {message_id} is already for {message['for']}")
+        store.execute(
+            "UPDATE phone_open SET for_provider_id = ? WHERE message_id = ?",
+            [to_id, message["id"]],
+        )
         return _event(
             store, message, "forward", user=user, now=now, detail="", to_provider_id=to_id,
             note=note,
@@ -336,6 +344,7 @@ def close(store: Store, message_id: int, resolution: str, *, user: str, now: dat
     resolution = _text(resolution, "the resolution")
     with store.write():
         message = _open_message(store, message_id, "close")
+        store.execute("DELETE FROM phone_open WHERE message_id = ?", [message["id"]])
         return _event(store, message, "close", user=user, now=now, detail="", note=resolution)
 
 
@@ -349,6 +358,14 @@ def reopen(
         if not message["closed"]:
             raise Conflict(f"message {message_id} is open")
         due_at = due.due_at(store, now=now, tz=tz, urgent=bool(message["urgent"]))
+        store.insert(
+            "phone_open",
+            {
+                "message_id": message["id"],
+                "due_at": utc_text(due_at),
+                "for_provider_id": message["for_provider_id"],
+            },
+        )
         return _event(
             store, message, "reopen", user=user, now=now, detail="", note=why,
             due_at=utc_text(due_at),
@@ -358,7 +375,7 @@ def reopen(
 def overdue_by_person(store: Store, *, provider_id: int | None, now: datetime) -> list[dict]:
     """Open messages past their callback time, for the day sheet (no notes: reasons and
     first words only). Only that provider's when `provider_id` is given."""
-    clauses = ["c.closed = 0", "c.current_due_at < ?"]
+    clauses = ["c.id IN (SELECT message_id FROM phone_open WHERE due_at < ?)"]
     params: list = [utc_text(now)]
     if provider_id is not None:
         clauses.append("c.current_for_id = ?")

@@ -69,6 +69,19 @@ def phone_001_messages(db):
     )
     db.execute("CREATE INDEX phone_events_message ON phone_events (message_id, kind, id)")
     append_only(db, "phone_events")
+    # The open messages, kept by phone.core beside each event (a cache of what the events
+    # say, like stock's on_hand): the day sheet asks for overdue ones on every view, and
+    # years of closed messages should not be read for it.
+    db.execute(
+        """
+        CREATE TABLE phone_open (
+            message_id INTEGER PRIMARY KEY REFERENCES phone_messages (id),
+            due_at TEXT NOT NULL,
+            for_provider_id INTEGER REFERENCES providers (id)
+        ) STRICT
+        """
+    )
+    db.execute("CREATE INDEX phone_open_due ON phone_open (due_at)")
     # The current state of each message, from its latest events.
     db.execute(
         """
