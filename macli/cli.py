@@ -64,7 +64,19 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "macli.today.cli:today",
         "The day sheet: appointments, reminders, calls, supplies and spending.",
     ),
+    "init": (
+        "macli.ops:init",
+        "Create a new, empty store (mode 0600), or bring an existing one up to date.",
+    ),
     "demo": ("macli.demo:demo", "Create a synthetic demo clinic to try macli on."),
+    "replicate": (
+        "macli.replicate.cli:replicate",
+        "Continuous off-site copies of the store with Litestream.",
+    ),
+    "restore": (
+        "macli.replicate.cli:restore",
+        "Restore the store from its replica into a new file, then check it.",
+    ),
     "export": (
         "macli.ops:export",
         "Export one table, or all of them, for scripts (streamed; files are 0600).",
@@ -197,7 +209,9 @@ def cli(ctx, db_path, user, now_text):
                 f"cannot read {now_text!r} as ISO 8601 (e.g. 2026-12-01T08:00)",
                 param_hint="--now",
             ) from None
-    ctx.obj = App(db_path or default_db_path(), user or login_name(), now_text)
+    ctx.obj = App(
+        db_path or default_db_path(), user or login_name(), now_text, create=db_path is None
+    )
 
 
 def main():

@@ -82,12 +82,6 @@ def _clock(value: str) -> str:
     return parse_time(value).strftime("%H:%M")
 
 
-def _duration(value: str) -> str:
-    from macli.when import duration_text, parse_duration
-
-    return duration_text(parse_duration(value.strip()))
-
-
 def _segments(value: str) -> str:
     if not value.strip().isdigit() or not 1 <= int(value) <= 6:
         raise Invalid("must be a whole number of segments from 1 to 6")
@@ -106,6 +100,18 @@ def _port(value: str) -> str:
     if not value.strip().isdigit() or not 0 < int(value) < 65536:
         raise Invalid("must be a TCP port number between 1 and 65535")
     return str(int(value))
+
+
+def _megabytes(value: str) -> str:
+    if not value.strip().isdigit() or not 1 <= int(value) <= 500:
+        raise Invalid("must be a whole number of megabytes from 1 to 500")
+    return str(int(value))
+
+
+def _duration(value: str) -> str:
+    from macli.when import duration_text, parse_duration
+
+    return duration_text(parse_duration(value.strip()))
 
 
 def _npi(value: str) -> str:
@@ -232,6 +238,18 @@ SETTINGS: dict[str, Setting] = {
             "remind.quiet_start", "No SMS or calls from this local time...", lambda: "20:00", _clock
         ),
         Setting("remind.quiet_end", "...until this local time.", lambda: "08:00", _clock),
+        Setting(
+            "documents.max_mb",
+            "Largest file `chart file` keeps, in MB.",
+            lambda: "20",
+            _megabytes,
+        ),
+        Setting(
+            "replicate.max_lag",
+            "How far the replica may fall behind before `replicate status` exits 1.",
+            lambda: "10m",
+            _duration,
+        ),
         Setting(
             "remind.sms_segments",
             "The most segments an SMS reminder may take (a segment: 160 characters, or 70"

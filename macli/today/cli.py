@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import date
 from itertools import groupby
@@ -9,7 +10,7 @@ from itertools import groupby
 import click
 
 from macli.cli import pass_app
-from macli.output import table_text
+from macli.output import format_option, write_rows
 from macli.today import core
 from macli.when import parse_date
 
@@ -17,13 +18,8 @@ from macli.when import parse_date
 @click.command()
 @click.option("--date", "day_text", help="The day to show (default: today), e.g. tomorrow.")
 @click.option("--provider", help="Only this provider's appointments.")
-@click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
+@format_option(
+    formats=("table", "json"),
     help="A sheet for people, or one JSON object with a key per section.",
 )
 @pass_app
@@ -33,7 +29,8 @@ def today(app, day_text, provider, fmt):
     Per provider, the day's appointments with flags (new patient, allergies
     not recorded, vitals due: none in the last 12 months); reminders sent,
     pending and failed since yesterday; the call list; supplies at or below
-    their reorder point and lots expiring within 30 days; month-to-date
+    their reorder point and lots expiring within 30 days; what the lab upkeep
+    asks for (macli qc due: checks, spore tests, excursions); month-to-date
     spending against budget. Sections with nothing to say take one line; on a
     day nobody works, the sheet says so and names the next open day.
 
@@ -54,13 +51,15 @@ def show(app, day, provider=None, fmt="table") -> None:
         click.echo(json.dumps(sheet, ensure_ascii=False, indent=2, default=str))
         return
     click.echo(f"{day:%A %Y-%m-%d} · {app.setting('clinic.name')}")
-    for section in (_appointments, _messages, _reminders, _calls, _supplies, _spending):
+    for section in (_appointments, _messages, _reminders, _calls, _supplies, _lab, _spending):
         click.echo("")
         click.echo(section(sheet))
 
 
 def _table(rows, columns) -> str:
-    return "\n".join("  " + line for line in table_text(rows, columns).splitlines())
+    sheet = io.StringIO()
+    write_rows(rows, "table", sheet, columns, paged=False)
+    return "\n".join("  " + line for line in sheet.getvalue().splitlines())
 
 
 def _appointments(sheet) -> str:
@@ -133,6 +132,13 @@ def _supplies(sheet) -> str:
         parts.append(f"Lots expired or expiring within 30 days ({len(expiring)})")
         parts.append(_table(expiring, ["sku", "name", "lot", "expires", "on_hand", "status"]))
     return "\n".join(parts)
+
+
+def _lab(sheet) -> str:
+    lines = sheet["lab"]
+    if not lines:
+        return "Lab upkeep: nothing due."
+    return f"Lab upkeep ({len(lines)})\n" + _table(lines, ["kind", "subject", "detail"])
 
 
 def _spending(sheet) -> str:
