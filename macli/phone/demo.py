@@ -72,9 +72,9 @@ def _languages(store, rng, now) -> list[dict]:
         rows = [
             row
             for row in store.query(
-                "SELECT p.id, p.name FROM patients p ORDER BY NOT EXISTS (SELECT 1 FROM"
-                " appointments a WHERE a.patient_id = p.id AND a.status = 'scheduled'"
-                " AND a.starts_at >= ? AND a.starts_at < ?), p.id",
+                "SELECT p.id, p.name, (SELECT MIN(a.starts_at) FROM appointments a"
+                " WHERE a.patient_id = p.id AND a.status = 'scheduled' AND a.starts_at >= ?"
+                " AND a.starts_at < ?) AS soon FROM patients p ORDER BY soon IS NULL, soon, p.id",
                 [utc_text(now - timedelta(hours=12)), utc_text(now + timedelta(days=3))],
             )
             if row["name"].split()[-1] in surnames
