@@ -26,7 +26,7 @@ from bench.harness import (  # noqa: E402
     verdict,
     write_section,
 )
-from macli.store import Store  # noqa: E402
+from macli.migrations import open_store  # noqa: E402
 
 ROUNDS = 15
 LIMIT_MS, RATIO = 150, 1.2
@@ -34,7 +34,7 @@ LIMIT_MS, RATIO = 150, 1.2
 
 def sample(db: Path) -> dict:
     """A patient with a phone and the most chart entries (the fullest phone screen)."""
-    store = Store(db)
+    store = open_store(db)
     try:
         return store.one(
             "SELECT p.mrn, p.name, p.dob, p.phone FROM patients p"

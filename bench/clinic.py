@@ -23,9 +23,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.harness import NOW, OUT, env_for, macli_path  # noqa: E402
-from macli.patients.contact import fold  # noqa: E402
-from macli.patients.core import index_names, mrn_for  # noqa: E402
-from macli.store import Store  # noqa: E402
+from macli.identifiers import fold, mrn_for  # noqa: E402
+from macli.migrations import open_store  # noqa: E402
+from macli.patients.core import index_names  # noqa: E402
+from macli.patients.demo import FIRST_NAMES as FIRST  # noqa: E402
+from macli.patients.demo import LAST_NAMES as LAST  # noqa: E402
 from macli.when import parse_now, utc_text, zone  # noqa: E402
 
 LARGE = OUT / "clinic-10y.db"
@@ -42,47 +44,6 @@ GENERATORS: list[str] = [
     "bench.gen_remind",
     "bench.gen_stock",
     "bench.gen_phone",
-]
-
-FIRST = [
-    "Ana",
-    "José",
-    "Maria",
-    "Liam",
-    "Olivia",
-    "Noah",
-    "Emma",
-    "Mateo",
-    "Sofía",
-    "Wei",
-    "Mei",
-    "Aarav",
-    "Priya",
-    "Kwame",
-    "Amara",
-    "Zoë",
-    "Jonas",
-    "Ingrid",
-    "Omar",
-    "Leila",
-]
-LAST = [
-    "García",
-    "Smith",
-    "Nguyen",
-    "Okafor",
-    "Müller",
-    "Rossi",
-    "Kowalski",
-    "Johnson",
-    "Martínez",
-    "Chen",
-    "Patel",
-    "Kim",
-    "O'Brien",
-    "Dubois",
-    "Hernández",
-    "Williams",
 ]
 
 
@@ -111,7 +72,7 @@ def build_large(path: Path = LARGE, *, seed: int = 1) -> Path:
     tz = zone(ZONE)
     now = parse_now(NOW, tz)
     today = now.astimezone(tz).date()
-    store = Store(path)
+    store = open_store(path)
     stamp = utc_text(now)
     with store.write():
         store.conn.executemany(

@@ -58,7 +58,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "phone": (
         "macli.phone.cli:phone",
-        "Phone messages and callbacks; the screen to answer a caller.",
+        "Phone messages and callbacks, and the screen to answer a caller.",
     ),
     "today": (
         "macli.today.cli:today",

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from macli.errors import Conflict
+from macli.migrations import open_store
 from macli.store import Store
 
 DEFAULT_PATH = "macli-demo.db"
@@ -34,6 +35,7 @@ AREAS = [
     "macli.remind.demo:populate",
     "macli.stock.demo:populate",
     "macli.documents.demo:populate",
+    "macli.qc.demo:populate",
     "macli.phone.demo:populate",
 ]
 
@@ -56,7 +58,7 @@ def build(path: Path, *, seed: int, now: datetime, zone_name: str) -> None:
     from macli.when import zone
 
     if path.exists():
-        existing = Store(path, migrate=False)
+        existing = Store(path)
         try:
             marked = existing.scalar(
                 "SELECT 1 FROM sqlite_master WHERE name = 'settings'"
@@ -68,7 +70,7 @@ def build(path: Path, *, seed: int, now: datetime, zone_name: str) -> None:
     # Built beside the target and renamed at the end, so a failed build leaves nothing.
     building = Path(str(path) + ".building")
     _remove_store_files(building)
-    store = Store(building)
+    store = open_store(building)
     try:
         tz = zone(zone_name)
         with store.write():
@@ -181,9 +183,9 @@ def demo(ctx, path, seed, zone_name):
 def sheet_day(app) -> date:
     """The day the front desk would look at now: today while the clinic is open, else
     the next day it opens (a demo built on Sunday or at night shows that day's sheet)."""
-    from macli.today import core
+    from macli.schedule import hours
 
-    closing = max((row["ends"] for row in core.hours(app.store, app.today)), default=None)
+    closing = max((row["ends"] for row in hours.working_on(app.store, app.today)), default=None)
     if closing is not None and app.now.astimezone(app.zone).strftime("%H:%M") < closing:
         return app.today
-    return core.next_open(app.store, app.today) or app.today
+    return hours.next_working_day(app.store, app.today) or app.today

@@ -73,7 +73,7 @@ def _region(value: str) -> str:
 
 
 def _clinic_phone(value: str) -> str:
-    from macli.patients.contact import phone_e164
+    from macli.identifiers import phone_e164
 
     return phone_e164(value, "US")
 
@@ -115,7 +115,7 @@ def _duration(value: str) -> str:
 
 
 def _npi(value: str) -> str:
-    from macli.patients.contact import check_npi
+    from macli.identifiers import check_npi
 
     return check_npi(value)
 
@@ -132,6 +132,13 @@ def _x12_id(value: str) -> str:
     if not re.fullmatch(r"[A-Za-z0-9]{2,15}", value):
         raise Invalid("must be 2 to 15 letters or digits (an X12 interchange id)")
     return value
+
+
+def _retention(value: str) -> str:
+    value = value.strip()
+    if not value.isdigit() or not 3 <= int(value) <= 100:
+        raise Invalid("must be a whole number of years, at least 3 (what inspectors ask for)")
+    return str(int(value))
 
 
 def _url(value: str) -> str:
@@ -238,6 +245,12 @@ SETTINGS: dict[str, Setting] = {
             "remind.quiet_start", "No SMS or calls from this local time...", lambda: "20:00", _clock
         ),
         Setting("remind.quiet_end", "...until this local time.", lambda: "08:00", _clock),
+        Setting(
+            "qc.retention_years",
+            "Years the temperature and sterilizer logs are kept (at least 3; never deleted).",
+            lambda: "3",
+            _retention,
+        ),
         Setting(
             "documents.max_mb",
             "Largest file `chart file` keeps, in MB.",

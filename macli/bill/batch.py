@@ -18,9 +18,10 @@ from zoneinfo import ZoneInfo
 from macli import audit, settings
 from macli.bill import claims, views, x12
 from macli.bill.address import split_address
+from macli.bill.status import transition
 from macli.errors import Conflict, Invalid, MacliError
 from macli.files import open_private
-from macli.patients.contact import check_npi
+from macli.identifiers import check_npi
 from macli.store import Store
 from macli.when import utc_text
 
@@ -97,11 +98,17 @@ def export(
     path: Path | str,
     *,
     claim_ids: list[int] | None = None,
+    all_or_nothing: bool = False,
     user: str,
     now: datetime,
     tz: ZoneInfo,
 ) -> dict:
-    """Write the 837P batch of ready claims to a new file and mark them submitted."""
+    """Write the 837P batch of ready claims to a new file and mark them submitted.
+
+    A claim that cannot be sent (not ready, or failing its checks) is held back and
+    listed in `held` with its reasons while the others go; with `all_or_nothing` any
+    such claim stops the whole batch. A problem with the clinic's own identifiers
+    stops it always: no claim could be sent."""
     path = Path(path)
     if path.exists():
         raise Conflict(f"{path} already exists; choose a new file name")
@@ -112,13 +119,21 @@ def export(
             if len(batch) > MAX_CLAIMS:
                 raise Invalid(f"{len(batch)} claims; send at most {MAX_CLAIMS} per file (--claims)")
             clinic, problems = clinic_problems(store)
-            for claim in batch:
-                if claim["status"] != "ready":
-                    problems.append(f"C{claim['id']} is {claim['status']}, not ready")
-                else:
-                    problems.extend(claims.claim_problems(store, claim))
             if problems:
                 raise Invalid("nothing was exported: " + "; ".join(problems))
+            held = []
+            for claim in batch:
+                if claim["status"] != "ready":
+                    reasons = [f"C{claim['id']} is {claim['status']}, not ready"]
+                else:
+                    reasons = claims.claim_problems(store, claim)
+                if reasons:
+                    held.append({"claim": f"C{claim['id']}", "problems": reasons})
+            if held and (all_or_nothing or len(held) == len(batch)):
+                reasons = [reason for claim in held for reason in claim["problems"]]
+                raise Invalid("nothing was exported: " + "; ".join(reasons))
+            kept = {claim["claim"] for claim in held}
+            batch = [claim for claim in batch if f"C{claim['id']}" not in kept]
             stamp = utc_text(now)
             # Taken under the write lock, so no other export can take the same number.
             number = 1 + (
@@ -137,17 +152,14 @@ def export(
                     "sha256": digest,
                 },
             )
-            ids = [claim["id"] for claim in batch]
-            marks = ", ".join("?" for _ in ids)
-            store.execute(
-                "UPDATE bill_claims SET status = 'submitted', status_at = ?, export_id = ?"
-                f" WHERE id IN ({marks})",
-                [stamp, number, *ids],
-            )
-            store.conn.executemany(
-                "INSERT INTO bill_claim_events (claim_id, status, at, user, note)"
-                " VALUES (?, 'submitted', ?, ?, ?)",
-                [(claim_id, stamp, user, f"interchange {number:09d}") for claim_id in ids],
+            transition(
+                store,
+                batch,
+                "submitted",
+                f"interchange {number:09d}",
+                user=user,
+                now=now,
+                changes={"export_id": number},
             )
             audit.record_many(
                 store,
@@ -174,4 +186,10 @@ def export(
         if created:
             path.unlink(missing_ok=True)
         raise
-    return {"interchange": number, "claims": len(batch), "path": str(path), "sha256": digest}
+    return {
+        "interchange": number,
+        "claims": len(batch),
+        "path": str(path),
+        "sha256": digest,
+        "held": held,
+    }

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from macli import audit
 from macli.bill import fees
+from macli.bill.status import transition
 from macli.errors import Conflict, Invalid, NotFound
 from macli.store import Store
 from macli.when import from_utc_text, utc_text
@@ -117,7 +118,7 @@ def split_codes(text: str) -> list[str]:
     return [part.strip() for part in re.split(r"[,\s]+", text or "") if part.strip()]
 
 
-def check_diagnoses(store: Store, codes: list[str], service_date: str) -> list[dict]:
+def check_diagnoses(store: Store, codes: list[str]) -> list[dict]:
     """Each code a billable ICD-10-CM code; at most 12, none twice. Returns code+description."""
     from macli.chart import icd
 
@@ -218,21 +219,23 @@ def code_visit(
                 f"claim C{claim['id']} for appointment {visit['id']} was denied: "
                 f"start its corrected version with `macli bill correct C{claim['id']}`"
             )
-        if claim and claim["status"] != "draft":
+        withdrawn = claim is not None and claim["status"] == "withdrawn"
+        if claim and claim["status"] != "draft" and not withdrawn:
             raise Conflict(
                 f"appointment {visit['id']} is already on claim C{claim['id']} "
                 f"({claim['status']}); a visit is billed once"
             )
-        diagnoses = check_diagnoses(store, diagnosis_codes, visit["service_date"])
+        diagnoses = check_diagnoses(store, diagnosis_codes)
         priced = [_price(store, line, len(diagnoses)) for line in lines]
         total = sum(line["charge_cents"] for line in priced)
         stamp = utc_text(now)
-        if claim is None:
+        if claim is None or withdrawn:
+            # After a withdrawal the visit is coded afresh, as the claim's next version.
             claim_id = store.insert(
                 "bill_claims",
                 {
                     "appointment_id": visit["id"],
-                    "version": 1,
+                    "version": claim["version"] + 1 if withdrawn else 1,
                     "patient_id": visit["patient_id"],
                     "provider_id": visit["provider_id"],
                     "service_date": visit["service_date"],
@@ -254,10 +257,7 @@ def code_visit(
             )
             note = "recoded"
         write_coding(store, claim_id, diagnoses, priced)
-        store.insert(
-            "bill_claim_events",
-            {"claim_id": claim_id, "status": "draft", "at": stamp, "user": user, "note": note},
-        )
+        transition(store, {"id": claim_id, "status": "draft"}, "draft", note, user=user, now=now)
         audit.record(
             store,
             user=user,

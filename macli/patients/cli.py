@@ -6,9 +6,10 @@ import click
 
 from macli.cli import pass_app
 from macli.files import open_private
+from macli.identifiers import phone_national
+from macli.options import option_stack
 from macli.output import format_option, render, render_record, write_rows
 from macli.patients import core, providers
-from macli.patients.contact import phone_display
 
 _DETAIL_OPTIONS = [
     click.option("--sex", help="female, male, other or unknown."),
@@ -32,10 +33,7 @@ _DETAIL_OPTIONS = [
 ]
 
 
-def detail_options(command):
-    for option in reversed(_DETAIL_OPTIONS):
-        command = option(command)
-    return command
+detail_options = option_stack(_DETAIL_OPTIONS)
 
 
 @click.group()
@@ -93,7 +91,7 @@ def patient_list(app, search, limit, fmt):
     rows = core.search_rows(app.store, search, user=app.user, now=app.now, limit=limit)
     if fmt == "table":
         phone = core.LIST_COLUMNS.index("phone")
-        rows = ((*row[:phone], phone_display(row[phone]), *row[phone + 1 :]) for row in rows)
+        rows = ((*row[:phone], phone_national(row[phone]), *row[phone + 1 :]) for row in rows)
     write_rows(rows, fmt, None, core.LIST_COLUMNS, empty="No patients found.", paged=not limit)
 
 
@@ -122,7 +120,7 @@ def patient_find(app, text, limit, fmt):
     )
     rows = found["rows"]
     if fmt == "table":
-        rows = [{**row, "phone": phone_display(row["phone"])} for row in rows]
+        rows = [{**row, "phone": phone_national(row["phone"])} for row in rows]
     render(rows, fmt, columns=core.FIND_COLUMNS, empty="No patient matches.")
     if fmt == "table" and (found["more"] or len(rows) > 1):
         more = f"more than {len(rows)}" if found["more"] else str(len(rows))
@@ -151,7 +149,7 @@ def patient_show(app, patient, fmt):
     if fmt != "table":
         render_record({**record, "consent_history": history}, "json" if fmt == "json" else fmt)
         return
-    record["phone"] = phone_display(record["phone"])
+    record["phone"] = phone_national(record["phone"])
     if record["language"]:
         record["language"] = f"{record['language_name']} ({record['language']})"
     record["interpreter"] = "needed" if record["interpreter"] else "no"
@@ -272,7 +270,7 @@ def patient_contact_list(app, patient, fmt):
     rows = representatives.listing(app.store, patient, user=app.user, now=app.now)
     if fmt == "table":
         rows = [
-            {**row, "phone": phone_display(row["phone"]), "may_discuss": _yes(row["may_discuss"])}
+            {**row, "phone": phone_national(row["phone"]), "may_discuss": _yes(row["may_discuss"])}
             for row in rows
         ]
     render(rows, fmt, columns=representatives.COLUMNS, empty="No representatives on file.")

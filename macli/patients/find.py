@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from macli.errors import Invalid
-from macli.patients.contact import fold
+from macli.identifiers import fold
 from macli.store import Store
 
 MONTHS = {

@@ -7,8 +7,9 @@ from datetime import datetime
 
 from macli import audit
 from macli.errors import Invalid
+from macli.identifiers import phone_e164
 from macli.patients import core
-from macli.patients.contact import person_name, phone_e164
+from macli.patients.contact import person_name
 from macli.store import Store
 from macli.when import utc_text
 

@@ -1,9 +1,83 @@
-"""Patient tables added after the foundation's (macli/migrations.py holds the first two)."""
+"""Patient and provider tables: who the clinic sees, how they consent to be reached, and
+who sees them. Every other area's tables point at these."""
 
-from macli.migrations import migration
+from macli.schema import append_only
 
 
-@migration
+def patients_001_patients(db):
+    db["patients"].create(
+        {
+            "id": int,
+            "mrn": str,
+            "name": str,
+            "first_name": str,
+            "search_name": str,
+            "dob": str,
+            "sex": str,
+            "phone": str,
+            "email": str,
+            "prefers": str,
+            "address": str,
+            "insurance": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={
+            "mrn",
+            "name",
+            "first_name",
+            "search_name",
+            "dob",
+            "sex",
+            "prefers",
+            "created_at",
+            "updated_at",
+        },
+        defaults={"sex": "unknown", "prefers": "none"},
+    )
+    db.execute("CREATE UNIQUE INDEX patients_mrn ON patients (mrn)")
+    db.execute("CREATE INDEX patients_search_name ON patients (search_name)")
+    db.execute("CREATE INDEX patients_dob ON patients (dob)")
+    db.execute("CREATE INDEX patients_phone ON patients (phone)")
+    db["patient_consents"].create(
+        {
+            "id": int,
+            "patient_id": int,
+            "channel": str,
+            "granted": int,
+            "at": str,
+            "source": str,
+            "user": str,
+        },
+        pk="id",
+        foreign_keys=[("patient_id", "patients", "id")],
+        not_null={"patient_id", "channel", "granted", "at", "source", "user"},
+    )
+    db.execute(
+        "CREATE INDEX patient_consents_patient ON patient_consents (patient_id, channel, id)"
+    )
+    append_only(db, "patient_consents")
+
+
+def patients_002_providers(db):
+    db["providers"].create(
+        {
+            "id": int,
+            "name": str,
+            "title": str,
+            "color": str,
+            "npi": str,
+            "active": int,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"name", "active", "created_at"},
+        defaults={"active": 1},
+    )
+    db.execute("CREATE UNIQUE INDEX providers_name ON providers (name)")
+
+
 def patients_003_find(db):
     # `patient find` and every PATIENT argument look callers up by name words, phone
     # and date of birth. A LIKE '%word%' over 60,000 names reads every row (~25 ms);
@@ -34,7 +108,6 @@ def patients_003_find(db):
     db.execute("CREATE INDEX patients_phone_last4 ON patients (substr(phone, -4))")
 
 
-@migration
 def patients_004_representatives_language(db):
     # Who else may be told about a patient (a parent, a caregiver the patient authorised),
     # and the patient's language (BCP 47: es, pt-BR) with whether an interpreter is needed.
@@ -66,3 +139,11 @@ def patients_004_representatives_language(db):
     )
     # Reminder runs look up the few patients with a language of their own.
     db.execute("CREATE INDEX patients_language ON patients (language) WHERE language IS NOT NULL")
+
+
+MIGRATIONS = [
+    patients_001_patients,
+    patients_002_providers,
+    patients_003_find,
+    patients_004_representatives_language,
+]

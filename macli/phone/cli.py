@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from macli.cli import pass_app
+from macli.identifiers import phone_national
 from macli.output import format_option, render, render_record
-from macli.patients.contact import phone_display
 from macli.phone import core
 from macli.phone.schema import OUTCOMES, REASONS, RELATIONS
 from macli.when import local_text
@@ -28,7 +28,7 @@ def _for_table(rows, tz):
         {
             **row,
             "due_at": local_text(row["due_at"], tz) if row["due_at"] else None,
-            "number": phone_display(row["number"]),
+            "number": phone_national(row["number"]),
         }
         for row in rows
     ]
@@ -151,7 +151,7 @@ def phone_show(app, message_id, fmt):
     if fmt != "table":
         render_record({**record, "history": history}, "json" if fmt == "json" else fmt)
         return
-    record["number"] = phone_display(record["number"])
+    record["number"] = phone_national(record["number"])
     for key in ("due_at", "taken_at"):
         record[key] = local_text(record[key], app.zone)
     render_record(record, fmt)

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 from macli import audit, settings
 from macli.errors import Conflict, Invalid, NotFound
+from macli.identifiers import fold, phone_e164
 from macli.patients import core as patients
 from macli.patients import providers
-from macli.patients.contact import fold, phone_e164
 from macli.phone import due
 from macli.phone.schema import OUTCOMES, REASONS, RELATIONS
 from macli.store import Store

@@ -2,8 +2,7 @@
 it after (a hand-over, a callback attempt, closing, reopening) is one more row of the
 append-only `phone_events`, so a closed message keeps its whole history."""
 
-from macli.migrations import migration
-from macli.store import append_only
+from macli.schema import append_only
 
 RELATIONS = ("self", "parent", "spouse", "caregiver", "pharmacy", "lab", "other")
 REASONS = (
@@ -24,7 +23,6 @@ def _among(column: str, values) -> str:
     return f"{column} IN ({', '.join(repr(value) for value in values)})"
 
 
-@migration
 def phone_001_messages(db):
     # for_provider_id NULL means the front desk. due_at is when the callback is due.
     db.execute(
@@ -103,3 +101,6 @@ def phone_001_messages(db):
         ) s
         """
     )
+
+
+MIGRATIONS = [phone_001_messages]

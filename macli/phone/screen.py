@@ -9,9 +9,9 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from macli import audit
+from macli.identifiers import fold
 from macli.patients import core as patients
 from macli.patients import representatives
-from macli.patients.contact import fold
 from macli.phone import core as phone
 from macli.store import Store
 from macli.when import utc_text

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from macli.identifiers import phone_national
 from macli.money import cents_text
 from macli.output import table_text
-from macli.patients.contact import phone_display
 from macli.when import local_text
 
 
@@ -47,7 +47,7 @@ def text(sheet: dict, tz: ZoneInfo) -> str:
         rows = [
             {
                 **row,
-                "phone": phone_display(row["phone"]),
+                "phone": phone_national(row["phone"]),
                 "may_discuss": "yes" if row["may_discuss"] else "no",
             }
             for row in contacts
@@ -99,6 +99,6 @@ def text(sheet: dict, tz: ZoneInfo) -> str:
     given = ", ".join(channel for channel, ok in consent.items() if ok) or "none"
     parts.append(
         f"Contact consent: {given} · prefers {sheet['prefers']}"
-        f" · phone {phone_display(sheet['phone']) or 'none'}"
+        f" · phone {phone_national(sheet['phone']) or 'none'}"
     )
     return "\n".join(parts)

@@ -5,8 +5,6 @@ the UNIQUE key is what makes a reminder go out once, and a new start (a reschedu
 is a new key, so the reminder is due again for the new time.
 """
 
-from macli.migrations import migration
-
 CHANNELS = ("email", "sms", "phone")
 
 # queued: claimed by a run, not tried yet. sending: handed to the server right now.
@@ -27,7 +25,6 @@ STATUSES = (
 )
 
 
-@migration
 def remind_001_reminders(db):
     db.execute(
         """
@@ -89,7 +86,6 @@ def remind_001_reminders(db):
     db.execute("CREATE INDEX reminders_patient ON reminders (patient_id, updated_at)")
 
 
-@migration
 def remind_002_language_templates(db):
     # A clinic's templates per language (BCP 47 code, as patients.language holds it); a
     # patient without a template in their language gets the clinic's default one.
@@ -106,3 +102,6 @@ def remind_002_language_templates(db):
         ) STRICT
         """
     )
+
+
+MIGRATIONS = [remind_001_reminders, remind_002_language_templates]
