@@ -123,6 +123,8 @@ class RootGroup(LazyGroup):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
+        except click.NoSuchOption as error:
+            raise _negative_number(error) from None
         except MacliError as error:
             raise _failure(error.message, error.exit_code) from None
         except Exception as error:
@@ -140,6 +142,19 @@ class RootGroup(LazyGroup):
         finally:
             if ctx.obj is not None:
                 ctx.obj.close()
+
+
+def _negative_number(error: click.NoSuchOption) -> click.UsageError:
+    """`stock use SKU -1` reaches click as an option named -1: say what is wrong."""
+    name = error.option_name
+    try:
+        float(name.replace(",", ""))
+    except ValueError:
+        return error
+    return click.UsageError(
+        f"{name} is a negative number: quantities, amounts and counts here must be positive",
+        ctx=error.ctx,
+    )
 
 
 def require_text(value: str, where: str = "an argument") -> None:

@@ -28,7 +28,29 @@ NAMES = {
     "referral": "A referral to a specialist",
     "could-not-reach": "We tried to call and could not reach you",
 }
-LANGUAGES = {"en": "English", "es": "Spanish"}
+LANGUAGES = {"en": "English", "es": "Spanish"}  # the languages templates ship in
+# Names for messages about languages the clinic may add its own versions in.
+_LANGUAGE_NAMES = {
+    **LANGUAGES,
+    "pt": "Portuguese",
+    "fr": "French",
+    "ht": "Haitian Creole",
+    "vi": "Vietnamese",
+    "zh": "Chinese",
+    "ko": "Korean",
+    "ru": "Russian",
+    "ar": "Arabic",
+    "tl": "Tagalog",
+    "pl": "Polish",
+    "it": "Italian",
+    "de": "German",
+}
+
+
+def language_name(code: str) -> str:
+    """`Spanish` for es; the code itself for a language without a name here."""
+    return _LANGUAGE_NAMES.get(code, code)
+
 
 # Every field a template may use, and what gives it.
 FIELDS = {
@@ -214,7 +236,7 @@ def show_template(store: Store, name: str, language: str | None = None) -> dict:
     name, language = _name(name), _language(language)
     found = template(store, name, language)
     if found is None:
-        raise NotFound(f"no {LANGUAGES.get(language, language)} version of {name}")
+        raise NotFound(f"no {language_name(language)} version of {name}")
     text, source = found
     return {
         "name": name,
@@ -258,11 +280,15 @@ def patient_language(store: Store, patient: dict) -> str:
     return _language(patient.get("language")) if patient.get("language") else "en"
 
 
-def _results(store: Store, patient: dict, result_ids: list[int], language: str, tz) -> tuple:
+def _results(
+    store: Store, patient: dict, result_ids: list[int], language: str, tz, given=None
+) -> tuple:
     from macli.chart import findings
 
-    rows = findings.results(store, patient["id"], tz=tz)
-    if result_ids:
+    rows = given if given is not None else findings.results(store, patient["id"], tz=tz)
+    if given is not None:
+        chosen = list(given)
+    elif result_ids:
         by_id = {row["id"]: row for row in rows}
         chosen = []
         for result_id in result_ids:
@@ -277,11 +303,13 @@ def _results(store: Store, patient: dict, result_ids: list[int], language: str, 
             return [], None, []
         last_day = max(from_utc_text(row["at"]).astimezone(tz).date() for row in rows)
         chosen = [row for row in rows if from_utc_text(row["at"]).astimezone(tz).date() == last_day]
+    if not chosen:
+        return [], None, []
     words = _WORDS.get(language, _WORDS["en"])
     lines = []
     for row in chosen:
         unit = f" {row['unit']}" if row["unit"] else ""
-        state = words["out"] if row["flag"] else words["in"]
+        state = words["out"] if _out_of_range(row) else words["in"]
         if not row["range"]:
             state = ""
         shown = f"{row['value']}{unit}"
@@ -289,8 +317,13 @@ def _results(store: Store, patient: dict, result_ids: list[int], language: str, 
         label = plain.plain_name(row["test"], row["loinc"], language)
         lines.append(f"- {label}: {shown}{ranged}" + (f", {state}" if state else ""))
     day = max(from_utc_text(row["at"]).astimezone(tz).date() for row in chosen)
-    flagged = [row for row in chosen if row["flag"]]
+    flagged = [row for row in chosen if _out_of_range(row)]
     return lines, day, flagged
+
+
+def _out_of_range(row: dict) -> bool:
+    # H/L from the chart; HL7's H, L, HH, LL, A (abnormal) from the lab; N is normal.
+    return bool(row.get("flag")) and row["flag"] != "N"
 
 
 def fields(
@@ -306,6 +339,7 @@ def fields(
     today: date,
     tz,
     wanted: set[str],
+    results: list[dict] | None = None,
 ) -> dict:
     """The values of the fields a template uses, or Invalid naming the missing option."""
     from macli import settings
@@ -321,11 +355,11 @@ def fields(
         "visit_date": date_words(today, language),
     }
     if wanted & {"results", "results_date"}:
-        lines, day, flagged = _results(store, patient, result_ids, language, tz)
+        lines, day, flagged = _results(store, patient, result_ids, language, tz, results)
         if flagged and "normal" in wanted:
             row = flagged[0]
             raise Invalid(
-                f"{row['test']} {row['value']} (entry {row['id']}) is not in the normal range "
+                f"{row['test']} {row['value']} (entry {row.get('id')}) is not in the normal range "
                 f"({row['range']}): write --template follow-up-results instead"
             )
         if not lines:
@@ -399,12 +433,16 @@ def write(
     reason: str | None = None,
     until: str | None = None,
     language: str | None = None,
+    results: list[dict] | None = None,
     user: str,
     now: datetime,
     today: date,
     tz,
 ) -> dict:
     """Write a letter from a template and file it on the chart (kind `letter`).
+
+    `results` lets another area (the lab) give the tests to report, each a dict with
+    test, loinc, value, unit, range ("70-99"), flag ("" when in range) and at (UTC text).
 
     Returns the document row, the PDF bytes, and the language it was written in (with a
     note when the patient's language has no version of this template).
@@ -421,7 +459,7 @@ def write(
         used_language = "en"
         found = template(store, name, "en")
         notice = (
-            f"there is no {LANGUAGES.get(wanted_language, wanted_language)} version of {name}; "
+            f"there is no {language_name(wanted_language)} version of {name}; "
             f"written in English (add one with `macli chart letter template set {name} "
             f"--language {wanted_language} --file FILE`)"
         )
@@ -440,6 +478,7 @@ def write(
         today=today,
         tz=tz,
         wanted=set(_FIELD.findall(text)) | ({"normal"} if name == "normal-results" else set()),
+        results=results,
     )
     filled_title = _FIELD.sub(lambda m: values.get(m[1], ""), title)
     filled = _FIELD.sub(lambda m: values.get(m[1], ""), body)
@@ -453,7 +492,7 @@ def write(
             kind="letter",
             source=values["clinic_name"] or None,
             note=NAMES[name]
-            + ("" if used_language == "en" else f" ({LANGUAGES.get(used_language)})"),
+            + ("" if used_language == "en" else f" ({language_name(used_language)})"),
             user=user,
             now=now,
             today=today,

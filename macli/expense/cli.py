@@ -415,9 +415,9 @@ def expense_export(app, as_ledger, as_beancount, month, year, start, end, fmt, o
     handle = open_private(output) if output else sys.stdout
     try:
         if as_ledger or as_beancount:
-            from macli.expense import ledger
+            from macli.expense import journal
 
-            count = ledger.write(
+            count = journal.write(
                 app.store,
                 handle,
                 kind="ledger" if as_ledger else "beancount",

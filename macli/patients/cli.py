@@ -296,7 +296,7 @@ def patient_import(app, file):
     """
     count = core.import_csv(
         app.store,
-        file.read(),
+        file,
         region=app.setting("clinic.region"),
         user=app.user,
         now=app.now,

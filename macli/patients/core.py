@@ -389,10 +389,12 @@ def set_consent(
     return row
 
 
-def import_csv(
-    store: Store, data: bytes, *, region: str, user: str, now: datetime, today: date
-) -> int:
-    """Import patients from CSV bytes, all or nothing; returns how many were added."""
+def import_csv(store: Store, data, *, region: str, user: str, now: datetime, today: date) -> int:
+    """Import patients from CSV (bytes, or a binary file read as it goes), all or nothing;
+    returns how many were added. Rows go from the file through validation into the one
+    transaction a batch at a time, so memory stays flat however long the file."""
+    from itertools import islice
+
     seen: set[tuple[str, str]] = set()
     phone_cache: dict[str, str] = {}
 
@@ -413,25 +415,32 @@ def import_csv(
         seen.add(key)
         return row, channel_list(consent) if consent.strip() else []
 
-    parsed = csvfile.parse_rows(data, columns=IMPORT_COLUMNS, required=("name", "dob"), parse=parse)
-    rows = [row for row, _ in parsed]
+    parsed = csvfile.iter_rows(data, columns=IMPORT_COLUMNS, required=("name", "dob"), parse=parse)
+    count = 0
+    # The file is read inside the write: a bad row anywhere rolls every batch back.
     with store.write():
-        existing = _already_registered(store, seen)
-        if existing:
-            name, dob = existing
-            raise Conflict(f"{name}, born {dob}, is already registered; nothing was imported")
-        ids = insert_rows(store, rows, now)
-        for patient_id, (_, channels) in zip(ids, parsed, strict=True):
-            if channels:
-                record_consent(store, patient_id, channels, True, "import", user, now)
-        audit.record_many(
-            store,
-            user=user,
-            action="patient.import",
-            now=now,
-            entries=[(patient_id, None) for patient_id in ids],
-        )
-    return len(rows)
+        while batch := list(islice(parsed, IMPORT_BATCH)):
+            keys = {(row["search_name"], row["dob"]) for row, _ in batch}
+            existing = _already_registered(store, keys)
+            if existing:
+                name, dob = existing
+                raise Conflict(f"{name}, born {dob}, is already registered; nothing was imported")
+            ids = insert_rows(store, [row for row, _ in batch], now)
+            for patient_id, (_, channels) in zip(ids, batch, strict=True):
+                if channels:
+                    record_consent(store, patient_id, channels, True, "import", user, now)
+            audit.record_many(
+                store,
+                user=user,
+                action="patient.import",
+                now=now,
+                entries=[(patient_id, None) for patient_id in ids],
+            )
+            count += len(batch)
+    return count
+
+
+IMPORT_BATCH = 2000
 
 
 def _already_registered(store: Store, keys: set[tuple[str, str]]) -> tuple[str, str] | None:

@@ -89,7 +89,7 @@ def screen(
     now: datetime,
 ) -> dict:
     """Every section of the phone screen for one patient; the view is audited."""
-    from macli.bill import ledger
+    from macli.bill import payments
     from macli.chart import core as chart
     from macli.chart import findings
 
@@ -98,7 +98,7 @@ def screen(
         patient = patients.resolve(store, patient_ref, today=today)
         pid = patient["id"]
         contacts = representatives.of_patient(store, pid)
-        balance = ledger.patient_balance(store, pid, as_of=today)
+        balance = payments.patient_balance(store, pid, as_of=today)
         sheet = {
             "confirm": {
                 "name": patient["name"],

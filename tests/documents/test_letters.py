@@ -129,7 +129,14 @@ def test_a_spanish_letter_for_a_spanish_speaking_patient(run, clinic, tmp_path, 
     assert 'colesterol "malo" (LDL): 162 mg/dL' in text and "fuera del rango normal" in text
     assert "26 de noviembre de 2026" in text
     assert store.scalar("SELECT language FROM document_letters") == "es"
-    # No Spanish referral yet: written in English, and the user is told how to add one.
+    # Every letter ships in Spanish, the referral too.
+    out = tmp_path / "referencia.pdf"
+    args = ["--to", "Dra. Kim", "--reason", "revisar su corazón", "-o", str(out)]
+    run(["chart", "letter", "P000001", "--template", "referral", "--language", "es", *args])
+    text = _text(out.read_bytes())
+    assert "Su médico quiere que vea a un especialista: Dra. Kim." in text
+    assert "El motivo: revisar su corazón." in text
+    # No Portuguese version: written in English, and the user is told how to add one.
     result = run(
         [
             "chart",
@@ -138,14 +145,15 @@ def test_a_spanish_letter_for_a_spanish_speaking_patient(run, clinic, tmp_path, 
             "--template",
             "referral",
             "--language",
-            "es",
+            "pt-BR",
             "--to",
             "Dr Kim",
             "--reason",
             "your heart",
         ]
     )
-    assert "no Spanish version of referral; written in English" in result.stderr
+    assert "no Portuguese version of referral; written in English" in result.stderr
+    assert "template set referral --language pt --file FILE" in result.stderr
 
 
 def test_the_patients_own_language_picks_the_version(store, clinic):
@@ -262,3 +270,51 @@ def test_writing_a_letter_is_audited(run, clinic, store):
         )
         == 1
     )
+
+
+def test_another_area_can_give_the_results_to_report(store, clinic):
+    """The lab's results (HL7 flags: N normal, H high) reach a letter the same way."""
+    given = [
+        {
+            "test": "TSH",
+            "loinc": "3016-3",
+            "value": "2.1",
+            "unit": "mIU/L",
+            "range": "0.4-4.0",
+            "flag": "N",
+            "at": "2026-11-20T15:00:00Z",
+        },
+        {
+            "test": "Potassium",
+            "loinc": "2823-3",
+            "value": "5.9",
+            "unit": "mmol/L",
+            "range": "3.5-5.1",
+            "flag": "H",
+            "at": "2026-11-20T15:00:00Z",
+        },
+    ]
+    with pytest.raises(Exception, match="Potassium 5.9"):
+        letters.write(
+            store,
+            "P000001",
+            "normal-results",
+            results=given,
+            user="tester",
+            now=NOW,
+            today=NOW.date(),
+            tz=UTC,
+        )
+    written = letters.write(
+        store,
+        "P000001",
+        "follow-up-results",
+        results=given,
+        user="tester",
+        now=NOW,
+        today=NOW.date(),
+        tz=UTC,
+    )
+    text = _text(written["data"])
+    assert "thyroid test (TSH): 2.1 mIU/L" in text and "November 20, 2026" in text
+    assert "potassium (a body salt) (Potassium): 5.9 mmol/L" in text

@@ -88,7 +88,7 @@ def test_add_prints_the_id_and_a_series_prints_every_id(run, clinic, store):
         ),
         (
             "{cy} --provider chen --at '2026-12-01 11:00'",
-            1,
+            2,  # a usage mistake (issue 21 item 16)
             "Error: give --duration MINUTES or --type TYPE",
         ),
         (
@@ -317,3 +317,9 @@ def test_every_command_has_an_example():
         subcommands = command.commands.values() if isinstance(command, click.Group) else [command]
         for sub in subcommands:
             assert "Example:" in sub.help, f"schedule {name} {sub.name}"
+
+
+def test_free_without_a_length_is_a_usage_mistake(run, clinic):
+    # issue 21 item 16: exit 2, as click's own usage errors.
+    result = run("schedule free --provider chen --date mon", expect=2)
+    assert "Error: give --duration MINUTES or --type TYPE" in result.stderr
