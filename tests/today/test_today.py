@@ -24,6 +24,7 @@ def test_empty_store_collapses_every_section_to_one_line(run):
     assert [line for line in lines[1:] if line] == [
         "Appointments: none.",
         "Phone messages: none overdue.",
+        "Lab results: nothing to review, tell, chase or send.",
         "Reminders since 2026-11-25 00:00: 0 sent, 0 pending, 0 failed.",
         "Call list: nobody to call.",
         "Supplies: nothing low, nothing expiring within 30 days.",
@@ -43,6 +44,7 @@ def test_the_demo_day_sheet_has_content_in_every_section(demo, run):
         "calls",
         "messages",
         "supplies",
+        "results",
         "lab",
         "spending",
     }
