@@ -141,6 +141,13 @@ def _retention(value: str) -> str:
     return str(int(value))
 
 
+def _quantity_limit(value: str) -> str:
+    value = value.strip().replace(",", "")
+    if not value.isdigit() or not 1 <= int(value) <= 1_000_000:
+        raise Invalid("must be a whole number of units from 1 to 1,000,000")
+    return str(int(value))
+
+
 def _url(value: str) -> str:
     value = value.strip()
     if not re.match(r"^https?://[^\s/]+", value):
@@ -265,6 +272,12 @@ SETTINGS: dict[str, Setting] = {
             "Years the temperature and sterilizer logs are kept (at least 3; never deleted).",
             lambda: "3",
             _retention,
+        ),
+        Setting(
+            "stock.max_quantity",
+            "The most units one stock command may receive, use, count or discard.",
+            lambda: "10000",
+            _quantity_limit,
         ),
         Setting(
             "documents.max_mb",

@@ -7,7 +7,7 @@ import click
 from macli.cli import pass_app
 from macli.files import open_private
 from macli.identifiers import phone_national
-from macli.options import option_stack
+from macli.options import MAX_LIMIT, limit_type, option_stack
 from macli.output import format_option, render, render_record, write_rows
 from macli.patients import core, providers
 
@@ -77,7 +77,9 @@ def patient_add(app, name, dob, consent, allow_duplicate, **details):
 @click.option(
     "--search", "-s", help="Part of a name (any case, accents optional), MRN, phone or e-mail."
 )
-@click.option("--limit", type=click.IntRange(min=0), default=0, help="Show at most N patients.")
+@click.option(
+    "--limit", type=limit_type(), default=0, help=f"Show at most N patients (up to {MAX_LIMIT:,})."
+)
 @format_option
 @pass_app
 def patient_list(app, search, limit, fmt):
