@@ -26,8 +26,9 @@ from macli.when import parse_date
 def today(app, day_text, provider, fmt):
     """The day sheet: appointments, reminders, calls, supplies and spending.
 
-    Per provider, the day's appointments with flags (new patient, allergies
-    not recorded, vitals due: none in the last 12 months); reminders sent,
+    Per provider, the day's appointments with flags (late N min, then not
+    arrived 30 minutes after the start without a check-in; new patient,
+    allergies not recorded, vitals due: none in the last 12 months); reminders sent,
     pending and failed since yesterday; the call list; supplies at or below
     their reorder point and lots expiring within 30 days; what the lab upkeep
     asks for (macli qc due: checks, spore tests, excursions); month-to-date

@@ -14,6 +14,7 @@ from macli.qc import due as qc_due
 from macli.remind import history as remind_history
 from macli.remind.history import INTERPRETER_SQL
 from macli.schedule import hours as schedule_hours
+from macli.schedule import sheets as schedule_sheets
 from macli.stock import reports as stock_reports
 from macli.store import Store
 from macli.when import day_bounds_text, day_start, local_text, utc_text
@@ -23,9 +24,11 @@ VITALS_DUE_AFTER = timedelta(days=365)
 EXPIRING_WITHIN_DAYS = 30
 
 
-def appointments(store: Store, day: date, provider_id: int | None, *, tz: ZoneInfo) -> list[dict]:
+def appointments(
+    store: Store, day: date, provider_id: int | None, *, tz: ZoneInfo, now: datetime
+) -> list[dict]:
     """The day's appointments (not cancelled) per provider with the flags the desk needs:
-    new patient, allergies not recorded, vitals due."""
+    late or not arrived (by `now`), new patient, allergies not recorded, vitals due."""
     start, end = day_bounds_text(day, tz)
     vitals_since = utc_text(datetime.fromisoformat(end.replace("Z", "+00:00")) - VITALS_DUE_AFTER)
     # ?1 is the vitals cut-off used in the select list; the filters are numbered after it.
@@ -54,6 +57,7 @@ def appointments(store: Store, day: date, provider_id: int | None, *, tz: ZoneIn
         params,
     )
     for row in rows:
+        row["arrival"] = schedule_sheets.arrival(row["status"], row["starts_at"], now)
         row["time"] = local_text(row.pop("starts_at"), tz)[11:]
         row["ends"] = local_text(row.pop("ends_at"), tz)[11:]
         row["new_patient"] = bool(row["new_patient"])
@@ -61,6 +65,7 @@ def appointments(store: Store, day: date, provider_id: int | None, *, tz: ZoneIn
         row["flags"] = ", ".join(
             flag
             for flag, on in (
+                (row["arrival"], row["arrival"] is not None),
                 ("new patient", row["new_patient"]),
                 ("allergies not recorded", row["allergies"] == "not recorded"),
                 ("vitals due", row["vitals_due"]),
@@ -94,7 +99,7 @@ def day_sheet(
         "date": day.isoformat(),
         "hours": working,
         "next_open": following.isoformat() if following else None,
-        "appointments": appointments(store, day, provider_id, tz=tz),
+        "appointments": appointments(store, day, provider_id, tz=tz, now=now),
         "reminders": remind_history.outcomes_since_yesterday(store, day, tz=tz),
         "calls": remind_history.call_list(store, day=day, tz=tz),
         "messages": phone.overdue_by_person(store, provider_id=provider_id, now=now),

@@ -202,3 +202,28 @@ def day_heading(day):
     from datetime import date
 
     return f"{date.fromisoformat(day):%A} {day}"
+
+
+def test_the_day_sheet_flags_late_and_missing_patients(run):
+    run("provider add 'Dr. Ana Chen'")
+    run("schedule hours chen --set 'mon-fri 08:00-17:00'")
+    run("patient add 'Ana García' --dob 1984-03-02")
+    run("patient add 'Bo Li' --dob 1990-01-01")
+    run(
+        "--now 2026-11-26T07:00 schedule add P000001 --provider chen --at '2026-11-26 08:30' --duration 20"
+    )
+    run(
+        "--now 2026-11-26T07:00 schedule add P000002 --provider chen --at '2026-11-26 09:15' --duration 20"
+    )
+
+    def flags(now):
+        sheet = json.loads(run(f"--now {now} today -f json").stdout)
+        return [(row["patient"], row["arrival"]) for row in sheet["appointments"]]
+
+    assert flags("2026-11-26T08:00") == [("Ana García", None), ("Bo Li", None)]
+    assert flags("2026-11-26T08:55") == [("Ana García", "late 25 min"), ("Bo Li", None)]
+    assert flags("2026-11-26T17:40") == [("Ana García", "not arrived"), ("Bo Li", "not arrived")]
+    run("--now 2026-11-26T09:20 schedule status 2 arrived")
+    assert flags("2026-11-26T17:40") == [("Ana García", "not arrived"), ("Bo Li", None)]
+    text = run("--now 2026-11-26T08:55 today").stdout
+    assert "late 25 min, new patient" in text
