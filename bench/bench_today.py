@@ -149,7 +149,9 @@ def in_process(demo: Path, large: Path) -> str:
             sheet = median_call(
                 lambda: core.day_sheet(app.store, day, None, tz=zone, user="bench", now=clock)  # noqa: B023
             )
-            appointments = median_call(lambda: core.appointments(app.store, day, None, tz=zone))  # noqa: B023
+            appointments = median_call(
+                lambda: core.appointments(app.store, day, None, tz=zone, now=clock)  # noqa: B023
+            )
             printed = median_call(lambda: _quietly(lambda: today_cli.show(app, day)))  # noqa: B023
         finally:
             app.close()
