@@ -13,14 +13,8 @@ from macli.options import limit_type
 from macli.output import format_option, render, render_record
 
 # A record with sections: a table for people or one JSON document for scripts.
-record_format_option = click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=click.Choice(("table", "json")),
-    default="table",
-    show_default=True,
-    help="Output format: sections for people, or one JSON document.",
+record_format_option = format_option(
+    formats=("table", "json"), help="Output format: sections for people, or one JSON document."
 )
 
 

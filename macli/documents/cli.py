@@ -123,15 +123,7 @@ def file_add(app, patient, paths, kind, dated, source, note):
     type=click.Path(dir_okay=False, allow_dash=True),
     help="Write the original file here (mode 0600); `-` writes it to standard output.",
 )
-@click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=click.Choice(("table", "json")),
-    default="table",
-    show_default=True,
-    help="How the description is shown (without -o).",
-)
+@format_option(formats=("table", "json"), help="How the description is shown (without -o).")
 @pass_app
 def file_show(app, document_id, output, fmt):
     """Describe a document, or write out its original bytes with -o.

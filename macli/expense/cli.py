@@ -386,13 +386,9 @@ def expense_import(
 @click.option("--ledger", "as_ledger", is_flag=True, help="A journal for ledger and hledger.")
 @click.option("--beancount", "as_beancount", is_flag=True, help="A beancount file.")
 @period_options
-@click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=click.Choice([f for f in FORMATS if f != "table"]),
+@format_option(
+    formats=tuple(f for f in FORMATS if f != "table"),
     default="csv",
-    show_default=True,
     help="Rows for scripts and spreadsheets (without --ledger/--beancount).",
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE (mode 0600).")

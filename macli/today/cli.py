@@ -26,8 +26,9 @@ from macli.when import parse_date
 def today(app, day_text, provider, fmt):
     """The day sheet: appointments, reminders, calls, supplies and spending.
 
-    Per provider, the day's appointments with flags (new patient, allergies
-    not recorded, vitals due: none in the last 12 months); reminders sent,
+    Per provider, the day's appointments with flags (late N min, then not
+    arrived 30 minutes after the start without a check-in; new patient,
+    allergies not recorded, vitals due: none in the last 12 months); reminders sent,
     pending and failed since yesterday; the call list; supplies at or below
     their reorder point and lots expiring within 30 days; what the lab upkeep
     asks for (macli qc due: checks, spore tests, excursions); month-to-date
@@ -54,7 +55,16 @@ def show(app, day, provider=None, fmt="table") -> None:
     if sheet["results"]["critical"]:
         click.echo("")
         click.echo(_critical(sheet))
-    for section in (_appointments, _results, _reminders, _calls, _supplies, _lab, _spending):
+    for section in (
+        _appointments,
+        _messages,
+        _results,
+        _reminders,
+        _calls,
+        _supplies,
+        _lab,
+        _spending,
+    ):
         click.echo("")
         click.echo(section(sheet))
 
@@ -81,6 +91,20 @@ def _appointments(sheet) -> str:
         booked = list(booked)
         parts.append(f"{provider} ({len(booked)})")
         parts.append(_table(booked, ["time", "mrn", "patient", "type", "status", "room", "flags"]))
+    return "\n".join(parts)
+
+
+def _messages(sheet) -> str:
+    rows = sheet["messages"]
+    if not rows:
+        return "Phone messages: none overdue."
+    parts = [f"Phone messages overdue ({len(rows)})"]
+    for person, owed in groupby(rows, key=lambda row: row["for"]):
+        owed = list(owed)
+        parts.append(f"For {person} ({len(owed)})")
+        parts.append(
+            _table(owed, ["id", "flag", "due", "mrn", "patient", "caller", "reason", "summary"])
+        )
     return "\n".join(parts)
 
 
@@ -132,6 +156,8 @@ def _calls(sheet) -> str:
 
     columns = ["id", "appointment_at", "mrn", "name", "phone", "provider", "status"]
     calls = [{**call, "phone": phone_national(call["phone"])} for call in calls]
+    if any(call.get("interpreter") for call in calls):
+        columns.append("interpreter")
     return f"Call list ({len(calls)})\n" + _table(calls, columns)
 
 

@@ -186,3 +186,40 @@ def test_a_critical_potassium_heads_today_until_reviewed(run, tmp_path):
     assert json.loads(run("today -f json").stdout)["results"]["critical"][0]["result"] == 1
     run("lab review 1 --by chen --comment 'called patient to ED'")
     assert "CRITICAL" not in run("today").stdout
+
+
+def test_a_cancelled_order_leaves_the_worklist_and_one_with_a_result_cannot_be(
+    run, tmp_path, db_path
+):
+    setup_clinic(run)
+    run("lab order P000001 --test HbA1c --provider chen")
+    run("lab order P000001 --test 'Basic metabolic panel' --provider chen")
+    run("lab cancel LO000001 --reason 'patient declined the draw'")
+    assert [r["order"] for r in json.loads(run("lab pending -f json").stdout)] == ["LO000002"]
+    assert "lab.cancel" in [r["action"] for r in json.loads(run("audit list -f json").stdout)]
+    run("lab collect LO000002")
+    path = tmp_path / "r.hl7"
+    path.write_text(oru("C1", "LO000002"), newline="")
+    run(f"lab import {path}")
+    before = dump(db_path)
+    err = run("lab cancel LO000002 --reason 'oops'", expect=1).stderr
+    assert err.startswith("Error: ") and err.count("\n") == 1
+    assert dump(db_path) == before
+
+
+def test_the_courier_manifest_as_pdf_names_every_specimen_and_a_failed_write_sends_none(
+    run, tmp_path, db_path
+):
+    setup_clinic(run)
+    run("lab order P000001 --test 'Basic metabolic panel' --test HbA1c --provider chen")
+    run("lab collect LO000001 --at 'today 8:10'")
+    before = dump(db_path)
+    err = run(f"lab send -o {tmp_path / 'no-such-folder' / 'manifest.pdf'}", expect=1).stderr
+    assert err.startswith("Error: ") and err.count("\n") == 1
+    assert dump(db_path) == before
+    manifest = tmp_path / "manifest.pdf"
+    run(f"lab send --lab Quest -o {manifest}")
+    text = page_text(manifest)
+    for expected in ("Quest", "SP000001", "SP000002", "LO000001", "Ana Lima", "P000001"):
+        assert expected in text, expected
+    assert {r["state"] for r in json.loads(run("lab pending -f json").stdout)} == {"sent"}
