@@ -59,7 +59,16 @@ def show(app, day, provider=None, fmt="table") -> None:
     if sheet["results"]["critical"]:
         click.echo("")
         click.echo(_critical(sheet))
-    for section in (_appointments, _results, _reminders, _calls, _supplies, _lab, _spending):
+    for section in (
+        _appointments,
+        _messages,
+        _results,
+        _reminders,
+        _calls,
+        _supplies,
+        _lab,
+        _spending,
+    ):
         click.echo("")
         click.echo(section(sheet))
 
@@ -92,6 +101,20 @@ def _appointments(sheet) -> str:
         booked = list(booked)
         parts.append(f"{provider} ({len(booked)})")
         parts.append(_table(booked, ["time", "mrn", "patient", "type", "status", "room", "flags"]))
+    return "\n".join(parts)
+
+
+def _messages(sheet) -> str:
+    rows = sheet["messages"]
+    if not rows:
+        return "Phone messages: none overdue."
+    parts = [f"Phone messages overdue ({len(rows)})"]
+    for person, owed in groupby(rows, key=lambda row: row["for"]):
+        owed = list(owed)
+        parts.append(f"For {person} ({len(owed)})")
+        parts.append(
+            _table(owed, ["id", "flag", "due", "mrn", "patient", "caller", "reason", "summary"])
+        )
     return "\n".join(parts)
 
 
@@ -143,6 +166,8 @@ def _calls(sheet) -> str:
 
     columns = ["id", "appointment_at", "mrn", "name", "phone", "provider", "status"]
     calls = [{**call, "phone": phone_national(call["phone"])} for call in calls]
+    if any(call.get("interpreter") for call in calls):
+        columns.append("interpreter")
     return f"Call list ({len(calls)})\n" + _table(calls, columns)
 
 

@@ -9,8 +9,10 @@ from macli import audit
 from macli.expense import budgets
 from macli.lab import results as lab_results
 from macli.patients import providers
+from macli.phone import core as phone
 from macli.qc import due as qc_due
 from macli.remind import history as remind_history
+from macli.remind.history import INTERPRETER_SQL
 from macli.schedule import hours as schedule_hours
 from macli.schedule import sheets as schedule_sheets
 from macli.stock import reports as stock_reports
@@ -44,6 +46,7 @@ def appointments(
         "   WHEN COUNT(*) > 0 THEN 'none known' ELSE 'not recorded' END"
         "   FROM chart_current e WHERE e.patient_id = a.patient_id"
         "   AND e.kind IN ('allergy', 'no-allergies')) AS allergies,"
+        f" {INTERPRETER_SQL} AS interpreter,"
         " (SELECT MAX(e.at) FROM chart_entries e WHERE e.patient_id = a.patient_id"
         "   AND e.kind = 'vitals' AND e.at >= ?1) AS last_vitals_at"
         " FROM appointments a JOIN patients p ON p.id = a.patient_id"
@@ -66,6 +69,7 @@ def appointments(
                 ("new patient", row["new_patient"]),
                 ("allergies not recorded", row["allergies"] == "not recorded"),
                 ("vitals due", row["vitals_due"]),
+                (row["interpreter"], row["interpreter"]),
             )
             if on
         )
@@ -100,6 +104,7 @@ def day_sheet(
         "appointments": appointments(store, day, provider_id, tz=tz, now=now),
         "reminders": remind_history.outcomes_since_yesterday(store, day, tz=tz),
         "calls": remind_history.call_list(store, day=day, tz=tz, provider_id=provider_id),
+        "messages": phone.overdue_by_person(store, provider_id=provider_id, now=now),
         "supplies": {
             "low": stock_reports.low(store, today=day),
             "expiring": stock_reports.expiring(store, today=day, within_days=EXPIRING_WITHIN_DAYS)[
@@ -114,11 +119,14 @@ def day_sheet(
             "budgets": budgets.report(store, start=month_start, end=day),
         },
     }
+    for row in sheet["messages"]:
+        row["due"] = local_text(row["due_at"], tz)
     audit.record(
         store,
         user=user,
         action="today.view",
         now=now,
-        detail=f"{day} appointments={len(sheet['appointments'])} calls={len(sheet['calls'])}",
+        detail=f"{day} appointments={len(sheet['appointments'])} calls={len(sheet['calls'])}"
+        f" messages={len(sheet['messages'])}",
     )
     return sheet

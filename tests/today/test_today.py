@@ -23,6 +23,7 @@ def test_empty_store_collapses_every_section_to_one_line(run):
     assert lines[0] == "Thursday 2026-11-26 · Our Clinic"
     assert [line for line in lines[1:] if line] == [
         "Appointments: none.",
+        "Phone messages: none overdue.",
         "Lab results: nothing to review, tell, chase or send.",
         "Reminders since 2026-11-25 00:00: 0 sent, 0 pending, 0 failed.",
         "Call list: nobody to call.",
@@ -42,6 +43,7 @@ def test_the_demo_day_sheet_has_content_in_every_section(demo, run):
         "appointments",
         "reminders",
         "calls",
+        "messages",
         "supplies",
         "results",
         "lab",
@@ -54,13 +56,14 @@ def test_the_demo_day_sheet_has_content_in_every_section(demo, run):
         "Priya Natarajan",
     }
     assert sheet["date"] == DAY
-    assert sheet["appointments"] and sheet["calls"]
+    assert sheet["appointments"] and sheet["calls"] and sheet["messages"]
     assert sheet["reminders"]["sent"] > 0
     assert sheet["supplies"]["low"] and sheet["supplies"]["expiring"]
     assert len(sheet["spending"]["budgets"]) > 1
     text = run("today").stdout
     for heading in (
         "Appointments (",
+        "Phone messages overdue (",
         "Reminders since",
         "Call list (",
         "Supplies at or below",
