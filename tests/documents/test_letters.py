@@ -156,22 +156,16 @@ def test_a_spanish_letter_for_a_spanish_speaking_patient(run, clinic, tmp_path, 
     assert "template set referral --language pt --file FILE" in result.stderr
 
 
-def test_the_patients_own_language_picks_the_version(store, clinic):
-    columns = {row["name"] for row in store.query("PRAGMA table_info(patients)")}
-    if "language" not in columns:
-        pytest.skip("patients have no language on this branch yet")
-    with store.write():
-        store.execute("UPDATE patients SET language = 'es' WHERE id = 1")
-    written = letters.write(
-        store,
-        "P000001",
-        "could-not-reach",
-        user="tester",
-        now=NOW,
-        today=NOW.date(),
-        tz=UTC,
-    )
-    assert written["language"] == "es" and "Le llamamos" in _text(written["data"])
+def test_the_patients_own_language_picks_the_version(run, clinic, tmp_path):
+    run("patient edit P000001 --language es")
+    out = tmp_path / "carta.pdf"
+    result = run(["chart", "letter", "P000001", "--template", "could-not-reach", "-o", str(out)])
+    assert 'Filed the letter "Tratamos de hablar con usted"' in result.stdout
+    assert "Le llamamos" in _text(out.read_bytes())
+    # A language with regional tags (pt-BR) and no version: English, and how to add one.
+    run("patient edit P000001 --language pt-BR")
+    result = run("chart letter P000001 --template could-not-reach")
+    assert "no Portuguese version of could-not-reach; written in English" in result.stderr
 
 
 def test_a_normal_results_letter_refuses_a_result_out_of_range(run, clinic):

@@ -223,3 +223,27 @@ def test_the_courier_manifest_as_pdf_names_every_specimen_and_a_failed_write_sen
     for expected in ("Quest", "SP000001", "SP000002", "LO000001", "Ana Lima", "P000001"):
         assert expected in text, expected
     assert {r["state"] for r in json.loads(run("lab pending -f json").stdout)} == {"sent"}
+
+
+def test_a_batch_file_and_mllp_framing_are_read_and_a_cut_off_batch_is_refused(
+    run, tmp_path, db_path
+):
+    setup_clinic(run)
+    run("lab order P000001 --test 'Basic metabolic panel' --provider chen")
+    run("lab order P000001 --test 'Basic metabolic panel' --provider chen")
+    run("lab collect LO000001")
+    run("lab collect LO000002")
+    envelope = "FHS|^~\\&|QUESTLAB|QUEST|MACLI|CLINIC|20261126083000\rBHS|^~\\&|QUESTLAB\r"
+    two = oru("B1", "LO000001") + oru("B2", "LO000002")
+    cut = tmp_path / "cut.hl7"
+    cut.write_text(envelope + two + "BTS|3\rFTS|1\r", newline="")
+    before = dump(db_path)
+    err = run(f"lab import {cut}", expect=1).stderr
+    assert "cut.hl7: the batch trailer (BTS-1) says 3 messages but the batch holds 2" in err
+    assert dump(db_path) == before
+    batch = tmp_path / "batch.hl7"
+    batch.write_text(envelope + two + "BTS|2\rFTS|1\r", newline="")
+    assert "2 attached (2 results)" in run(f"lab import {batch}").stdout
+    framed = tmp_path / "framed.hl7"
+    framed.write_text("\x0b" + oru("B3", "LO000001", status="C") + "\x1c\r", newline="")
+    assert "1 attached (1 results)" in run(f"lab import {framed}").stdout
