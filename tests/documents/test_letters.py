@@ -432,3 +432,25 @@ def test_the_measures_match_counts_made_by_hand():
     spanish = readability.measure("Sus resultados son normales.", "es")
     assert (spanish["words"], spanish["sentences"], spanish["syllables"]) == (4, 1, 9)
     assert spanish["ease"] == 46.3
+
+
+def test_a_pdf_that_cannot_be_written_is_refused_before_anything_is_filed(
+    run, clinic, tmp_path, db_path
+):
+    from tests.conftest import dump
+
+    before = dump(db_path)
+    target = tmp_path / "no-such-folder" / "letter.pdf"
+    result = run(
+        ["chart", "letter", "P000001", "--template", "could-not-reach", "-o", str(target)],
+        expect=1,
+    )
+    assert result.stderr == (
+        f"Error: cannot write {target}: the folder {target.parent} does not exist\n"
+    )
+    # A folder given as the file is a usage error (exit 2).
+    run(
+        ["chart", "letter", "P000001", "--template", "could-not-reach", "-o", str(tmp_path)],
+        expect=2,
+    )
+    assert dump(db_path) == before
