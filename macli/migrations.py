@@ -34,6 +34,7 @@ AREAS = (
     "macli.stock.schema",
     "macli.qc.schema",
     "macli.documents.schema",
+    "macli.lab.schema",
 )
 
 # How many migrations `history()` holds. A store records it in PRAGMA user_version once

@@ -123,6 +123,12 @@ def _url(value: str) -> str:
     return value
 
 
+def _critical_limits(value: str) -> str:
+    from macli.lab.critical import limits_text, parse_limits
+
+    return limits_text(parse_limits(value))
+
+
 SETTINGS: dict[str, Setting] = {
     s.key: s
     for s in [
@@ -212,6 +218,15 @@ SETTINGS: dict[str, Setting] = {
         Setting("sms.from", "Sending number for SMS, E.164.", lambda: None, _clinic_phone),
         Setting(
             "remind.quiet_start", "No SMS or calls from this local time...", lambda: "20:00", _clock
+        ),
+        Setting(
+            "lab.critical_limits",
+            "Critical values per LOINC, e.g. '2823-3>6.0, 2823-3<2.8, 2345-7<50' (lab results).",
+            lambda: (
+                "2823-3<2.8, 2823-3>6.0, 2345-7<50, 2345-7>450, 2951-2<120, 2951-2>160,"
+                " 718-7<7, 777-3<20, 6301-6>5, 34714-6>5, 41653-7<50, 41653-7>450"
+            ),
+            _critical_limits,
         ),
         Setting("remind.quiet_end", "...until this local time.", lambda: "08:00", _clock),
         Setting(

@@ -92,6 +92,18 @@ def chart_show(app, patient, fmt):
         ("id", "taken", "test", "value", "unit", "range", "flag"),
         "None recorded.",
     )
+    _section(
+        "Lab results",
+        record["lab"]["recent"],
+        ("result", "test", "status", "flags", "reported", "waiting_for"),
+        "None.",
+    )
+    _section(
+        "Lab tests pending",
+        record["lab"]["pending"],
+        ("order", "test", "ordered", "due", "state"),
+        "None.",
+    )
     notes = [{**n, "text": _first_line(n["text"])} for n in record["notes"]]
     _section("Recent notes", notes, ("id", "written", "by", "text"), "None written.")
 

@@ -295,6 +295,13 @@ def letter_group():
 )
 @click.option("--to", metavar="TEXT", help="Referral: who the patient is referred to.")
 @click.option("--reason", metavar="TEXT", help="Referral: why, in plain words.")
+@click.option(
+    "--problem",
+    "problem_id",
+    type=int,
+    metavar="ID",
+    help="A problem on the chart to name in plain words (the referral's reason by default).",
+)
 @click.option("--until", metavar="DATE", help="Work or school note: the day they may go back.")
 @click.option("--language", metavar="CODE", help="Write in this language (default: the patient's).")
 @click.option(
@@ -302,7 +309,7 @@ def letter_group():
 )
 @pass_app
 def letter_write(
-    app, patient, name, result_ids, appointment_id, to, reason, until, language, output
+    app, patient, name, result_ids, appointment_id, to, reason, problem_id, until, language, output
 ):
     """Write a letter from a template and file it on the chart as kind `letter`.
 
@@ -317,6 +324,7 @@ def letter_write(
         macli chart letter P000042 --template missed-appointment --appointment 311
         macli chart letter P000042 --template referral --to "Dr Kim, Bayside Cardiology" \\
             --reason "a closer look at your heart rhythm"
+        macli chart letter P000042 --template referral --to "Dr Kim" --problem 1240
     """
     from macli.documents import letters
 
@@ -328,6 +336,7 @@ def letter_write(
         appointment_id=appointment_id,
         to=to,
         reason=reason,
+        problem_id=problem_id,
         until=until,
         language=language,
         user=app.user,

@@ -68,7 +68,8 @@ FIELDS = {
     "appointment_time": "--appointment: its time",
     "visit_date": "--appointment's date, or today",
     "to": "--to: the specialist",
-    "reason": "--reason",
+    "reason": "--reason, else --problem's plain words",
+    "problem": "--problem ID: a problem on the chart, in plain words",
     "until": "--until: a date",
 }
 # What each field needs from the command line when a template uses it.
@@ -79,7 +80,8 @@ NEEDS = {
     "appointment_date": "--appointment ID",
     "appointment_time": "--appointment ID",
     "to": "--to TEXT (who the patient is referred to)",
-    "reason": "--reason TEXT",
+    "reason": "--reason TEXT (or --problem ID)",
+    "problem": "--problem ID (see `macli chart problem list`)",
     "until": "--until DATE",
 }
 _FIELD = re.compile(r"\{([a-z_]+)\}")
@@ -190,6 +192,7 @@ def sample_text(text: str) -> str:
         "visit_date": "May 4",
         "to": "Dr Kim",
         "reason": "a check of your heart",
+        "problem": "high blood pressure",
         "until": "May 6",
     }
     lines = [line for line in text.splitlines() if line.strip() != "{results}"]
@@ -337,6 +340,7 @@ def fields(
     reason: str | None,
     until: date | None,
     today: date,
+    problem_id: int | None = None,
     tz,
     wanted: set[str],
     results: list[dict] | None = None,
@@ -385,14 +389,30 @@ def fields(
         values["visit_date"] = values["appointment_date"]
     if to:
         values["to"] = " ".join(to.split())
+    if problem_id is not None:
+        values["problem"] = _problem(store, patient, problem_id, language, tz)
     if reason:
         values["reason"] = " ".join(reason.split()).rstrip(".")
+    elif values.get("problem"):
+        values["reason"] = values["problem"]
     if until:
         values["until"] = date_words(until, language)
     for field in sorted(wanted):
         if not values.get(field) and field in NEEDS:
             raise Invalid(f"this letter needs {NEEDS[field]}")
     return values
+
+
+def _problem(store: Store, patient: dict, problem_id: int, language: str, tz) -> str:
+    """A problem on the patient's list (any version's id), in the words a patient reads."""
+    from macli.chart import core as chart
+
+    for row in chart.problems(store, patient["id"], include_resolved=True, tz=tz):
+        if problem_id in (row["id"], row["thread_id"]):
+            return plain.plain_problem(row["code"], row["description"], language)
+    raise NotFound(
+        f"no problem {problem_id} on {patient['name']}'s chart (see `macli chart problem list`)"
+    )
 
 
 def _phone(value: str | None) -> str:
@@ -432,6 +452,7 @@ def write(
     to: str | None = None,
     reason: str | None = None,
     until: str | None = None,
+    problem_id: int | None = None,
     language: str | None = None,
     results: list[dict] | None = None,
     user: str,
@@ -475,6 +496,7 @@ def write(
         to=to,
         reason=reason,
         until=until_day,
+        problem_id=problem_id,
         today=today,
         tz=tz,
         wanted=set(_FIELD.findall(text)) | ({"normal"} if name == "normal-results" else set()),

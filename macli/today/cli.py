@@ -51,7 +51,10 @@ def show(app, day, provider=None, fmt="table") -> None:
         click.echo(json.dumps(sheet, ensure_ascii=False, indent=2, default=str))
         return
     click.echo(f"{day:%A %Y-%m-%d} · {app.setting('clinic.name')}")
-    for section in (_appointments, _reminders, _calls, _supplies, _lab, _spending):
+    if sheet["results"]["critical"]:
+        click.echo("")
+        click.echo(_critical(sheet))
+    for section in (_appointments, _results, _reminders, _calls, _supplies, _lab, _spending):
         click.echo("")
         click.echo(section(sheet))
 
@@ -79,6 +82,31 @@ def _appointments(sheet) -> str:
         parts.append(f"{provider} ({len(booked)})")
         parts.append(_table(booked, ["time", "mrn", "patient", "type", "status", "room", "flags"]))
     return "\n".join(parts)
+
+
+def _critical(sheet) -> str:
+    rows = sheet["results"]["critical"]
+    return (
+        f"CRITICAL RESULTS ({len(rows)}): tell the provider now, then macli lab review RESULT\n"
+        + _table(rows, ["result", "mrn", "patient", "test", "flags", "reported", "provider"])
+    )
+
+
+def _results(sheet) -> str:
+    lab = sheet["results"]
+    if not any(lab[key] for key in ("to_review", "to_tell", "overdue", "specimens_to_send")):
+        return "Lab results: nothing to review, tell, chase or send."
+
+    def count(number, one, many):
+        return f"{number} {one if number == 1 else many}"
+
+    parts = [
+        count(lab["to_review"], "result", "results") + " waiting for review (macli lab inbox)",
+        count(lab["to_tell"], "patient", "patients") + " to tell (macli lab open)",
+        count(lab["overdue"], "test", "tests") + " overdue (macli lab pending --overdue)",
+        count(lab["specimens_to_send"], "specimen", "specimens") + " to send (macli lab send)",
+    ]
+    return "Lab results: " + "; ".join(parts) + "."
 
 
 def _reminders(sheet) -> str:

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from macli import audit
 from macli.expense import budgets
+from macli.lab import results as lab_results
 from macli.patients import providers
 from macli.qc import due as qc_due
 from macli.remind import history as remind_history
@@ -98,6 +99,7 @@ def day_sheet(
                 "rows"
             ],
         },
+        "results": lab_results.day_summary(store, now=now, tz=tz),
         "lab": qc_due.due(store, now=_sheet_now(day, now, tz), tz=tz),
         "spending": {
             "from": month_start.isoformat(),

@@ -318,3 +318,44 @@ def test_another_area_can_give_the_results_to_report(store, clinic):
     text = _text(written["data"])
     assert "thyroid test (TSH): 2.1 mIU/L" in text and "November 20, 2026" in text
     assert "potassium (a body salt) (Potassium): 5.9 mmol/L" in text
+
+
+def test_a_problem_on_the_chart_is_named_in_plain_words(run, clinic, tmp_path):
+    run("chart problem add P000001 --icd I10 --onset 2020-01-01")
+    problem = json.loads(run("chart problem list P000001 -f json").stdout)[0]["id"]
+    out = tmp_path / "referral.pdf"
+    args = ["--template", "referral", "--to", "Dr Kim", "--problem", str(problem), "-o", str(out)]
+    run(["chart", "letter", "P000001", *args])
+    text = _text(out.read_bytes())
+    assert "The reason: high blood pressure." in text
+    assert "hypertension" not in text.lower()
+    run(["chart", "letter", "P000001", *args, "--language", "es"])
+    assert "El motivo: presión alta." in _text(out.read_bytes())
+    # --reason, when given, is the reason; a problem not on this chart is refused.
+    run(["chart", "letter", "P000001", *args, "--reason", "your heart and blood pressure"])
+    assert "The reason: your heart and blood pressure." in _text(out.read_bytes())
+    result = run(
+        [
+            "chart",
+            "letter",
+            "P000001",
+            "--template",
+            "referral",
+            "--to",
+            "Dr Kim",
+            "--problem",
+            "999",
+        ],
+        expect=1,
+    )
+    assert "no problem 999 on Ana García's chart" in result.stderr
+
+
+def test_problems_not_in_the_table_keep_their_description():
+    from macli.documents import plain
+
+    assert plain.plain_problem("E11.65") == "type 2 diabetes"
+    assert plain.plain_problem("M54.50", language="es") == "dolor de la parte baja de la espalda"
+    assert plain.plain_problem("Q99.9", "Chromosomal abnormality, unspecified") == (
+        "Chromosomal abnormality, unspecified"
+    )
