@@ -60,6 +60,10 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "macli.qc.cli:qc",
         "Lab upkeep: fridge temperatures, excursions, sterilizers, spore tests.",
     ),
+    "phone": (
+        "macli.phone.cli:phone",
+        "Phone messages and callbacks, and the screen to answer a caller.",
+    ),
     "today": (
         "macli.today.cli:today",
         "The day sheet: appointments, reminders, calls, supplies and spending.",

@@ -37,6 +37,7 @@ AREAS = [
     "macli.lab.demo:populate",
     "macli.documents.demo:populate",
     "macli.qc.demo:populate",
+    "macli.phone.demo:populate",
 ]
 
 

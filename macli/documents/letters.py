@@ -89,23 +89,25 @@ _FIELD = re.compile(r"\{([a-z_]+)\}")
 _MONTHS = {
     "en": "January February March April May June July August September October November December",
     "es": "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre",
+    "pt": "janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro dezembro",
 }
 _WORDS = {
     "en": {"in": "in the normal range", "out": "not in the normal range", "range": "normal"},
     "es": {"in": "en el rango normal", "out": "fuera del rango normal", "range": "normal"},
+    "pt": {"in": "dentro do normal", "out": "fora do normal", "range": "normal"},
 }
 
 
 def date_words(day: date, language: str) -> str:
     """`December 4, 2026` / `4 de diciembre de 2026`."""
     month = _MONTHS.get(language, _MONTHS["en"]).split()[day.month - 1]
-    if language == "es":
+    if language in ("es", "pt"):
         return f"{day.day} de {month} de {day.year}"
     return f"{month} {day.day}, {day.year}"
 
 
 def time_words(moment: datetime, language: str) -> str:
-    if language == "es":
+    if language != "en":
         return moment.strftime("%H:%M")
     return moment.strftime("%I:%M %p").lstrip("0")
 
@@ -133,6 +135,11 @@ def shipped(name: str, language: str) -> str | None:
     return path.read_text(encoding="utf-8") if path.is_file() else None
 
 
+# A row with an empty body is a reset: from then on the shipped text is used again (a
+# template set by the clinic is never empty, `check` refuses that).
+RESET = ""
+
+
 def template(store: Store, name: str, language: str) -> tuple[str, str] | None:
     """(text, source) of the template used for `name` in `language`: the clinic's newest
     version, else the shipped one; None if there is neither."""
@@ -140,7 +147,7 @@ def template(store: Store, name: str, language: str) -> tuple[str, str] | None:
         "SELECT body FROM letter_templates WHERE name = ? AND language = ? ORDER BY id DESC LIMIT 1",
         [name, language],
     )
-    if row is not None:
+    if row is not None and row["body"] != RESET:
         return row["body"], "clinic"
     text = shipped(name, language)
     return (text, "shipped") if text is not None else None
@@ -208,7 +215,12 @@ def list_templates(store: Store) -> list[dict]:
     """Every template name in every language that has one, with its source and level."""
     clinic = {
         (row["name"], row["language"])
-        for row in store.query("SELECT DISTINCT name, language FROM letter_templates")
+        for row in store.query(
+            "SELECT name, language FROM letter_templates t WHERE body <> ? AND id ="
+            " (SELECT max(id) FROM letter_templates l"
+            "  WHERE l.name = t.name AND l.language = t.language)",
+            [RESET],
+        )
     }
     rows = []
     for name, about in NAMES.items():
@@ -273,6 +285,34 @@ def set_template(
             store, user=user, action="letter.template.set", now=now, detail=f"{name} {language}"
         )
     return {"name": name, "language": language, **level, "warning": readability.too_hard(level)}
+
+
+def reset_template(
+    store: Store, name: str, *, language: str | None = None, user: str, now: datetime
+) -> dict:
+    """Go back to the shipped text of a template (the clinic's versions stay on record)."""
+    name, language = _name(name), _language(language)
+    with store.write():
+        current = template(store, name, language)
+        if current is None or current[1] != "clinic":
+            raise Invalid(
+                f"{name} ({language}) has no version of the clinic's own; nothing to reset"
+            )
+        store.insert(
+            "letter_templates",
+            {
+                "name": name,
+                "language": language,
+                "body": RESET,
+                "set_at": utc_text(now),
+                "set_by": user,
+            },
+        )
+        audit.record(
+            store, user=user, action="letter.template.reset", now=now, detail=f"{name} {language}"
+        )
+    back = template(store, name, language)
+    return {"name": name, "language": language, "source": back[1] if back else None}
 
 
 # -- writing a letter -------------------------------------------------------------------
@@ -363,7 +403,8 @@ def fields(
         if flagged and "normal" in wanted:
             row = flagged[0]
             raise Invalid(
-                f"{row['test']} {row['value']} (entry {row.get('id')}) is not in the normal range "
+                f"{row['test']} {row['value']} ({row.get('where') or 'entry ' + str(row.get('id'))})"
+                " is not in the normal range "
                 f"({row['range']}): write --template follow-up-results instead"
             )
         if not lines:
@@ -463,7 +504,8 @@ def write(
     """Write a letter from a template and file it on the chart (kind `letter`).
 
     `results` lets another area (the lab) give the tests to report, each a dict with
-    test, loinc, value, unit, range ("70-99"), flag ("" when in range) and at (UTC text).
+    test, loinc, value, unit, range ("70-99"), flag ("" or "N" when in range), at (UTC
+    text) and, optionally, where (how an error names it: "lab result 12").
 
     Returns the document row, the PDF bytes, and the language it was written in (with a
     note when the patient's language has no version of this template).

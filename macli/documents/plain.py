@@ -94,7 +94,8 @@ def _key(name: str) -> str:
 def plain_name(test: str, loinc: str | None = None, language: str = "en") -> str:
     """`HbA1c` -> `average blood sugar over 3 months (HbA1c)`; unknown tests keep their name."""
     code = loinc if loinc in BY_LOINC else BY_NAME.get(_key(test or ""))
-    if code is None:
+    if code is None or language not in ("en", "es"):
+        # No plain words in this language: the test's own name beats English words.
         return test
     words = BY_LOINC[code][1 if language == "es" else 0]
     if _key(words) == _key(test):
@@ -181,6 +182,8 @@ BY_ICD: dict[str, tuple[str, str]] = {
 def plain_problem(code: str, description: str | None = None, language: str = "en") -> str:
     """`I10` -> `high blood pressure`; a code not in the table keeps its description."""
     key = (code or "").upper().replace(".", "")
+    if language not in ("en", "es"):
+        return description or code
     for length in range(len(key), 2, -1):
         words = _ICD_KEYS.get(key[:length])
         if words:

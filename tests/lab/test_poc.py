@@ -92,3 +92,28 @@ def test_an_ekg_keeps_its_tracing_in_the_store(run, tmp_path):
     assert out.read_bytes() == tracing.read_bytes()
     assert oct(out.stat().st_mode & 0o777) == "0o600"
     run("check")
+
+
+def test_a_tracing_is_in_the_backup_and_a_damaged_one_fails_check(run, tmp_path, store):
+    run("patient add 'Ana Lima' --dob 1990-01-01")
+    run("lab test add '12-lead EKG' --loinc 34534-8 --specimen other --poc --value-type text")
+    tracing = tmp_path / "ekg.png"
+    tracing.write_bytes(b"\x89PNG\r\n\x1a\n twelve leads")
+    row = json.loads(
+        run(
+            f"lab poc P000001 --test '12-lead EKG' --result 'sinus' --attach {tracing} -f json"
+        ).stdout
+    )
+    copy = tmp_path / "backup.db"
+    run(f"backup {copy}")
+    back = tmp_path / "from-backup.png"
+    run(f"--db {copy} lab attachment {row['result']} -o {back}")
+    assert back.read_bytes() == tracing.read_bytes()
+    # What a disk fault would do to the kept tracing, past the append-only guard.
+    store.conn.execute("DROP TRIGGER blobs_no_update")
+    store.conn.execute(
+        "UPDATE blobs SET data = CAST('twelve leeds!!!!!!!!!' AS BLOB) WHERE sha256 = ?",
+        [row["attachment"]],
+    )
+    err = run("check", expect=1).stderr
+    assert f"the file kept as {row['attachment'][:12]}... does not match its digest" in err
