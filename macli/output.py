@@ -261,7 +261,10 @@ def _widths(cells: list[list[str]], columns: list[str], width) -> list[int]:
 def _layout(cells, columns, widths, width) -> str:
     """tabulate's "simple" format, left-aligned, for column widths already known."""
     lines = [_line(columns, widths, width), "  ".join("-" * w for w in widths)]
-    lines.extend(_line(row, widths, width) for row in cells)
+    if width is len:  # lengths are widths: str.ljust pads as tabulate does
+        lines.extend("  ".join(map(str.ljust, row, widths)).rstrip() for row in cells)
+    else:
+        lines.extend(_line(row, widths, width) for row in cells)
     return "\n".join(lines)
 
 
@@ -299,6 +302,16 @@ def _write_table(rows: Iterable, columns: list[str], output, page) -> int:
         count += len(batch.rows)
         if count > TABLE_IN_MEMORY:
             break
+    if count <= TABLE_IN_MEMORY and first and all(batch.narrow for batch in first):
+        # The batches already measured every column: lay the table out from their widths.
+        if _narrow(columns):
+            widths = [len(name) + 2 for name in columns]  # tabulate pads headers by two
+            for batch in first:
+                widths = list(map(max, widths, batch.widths))
+            output.write(
+                _layout([row for batch in first for row in batch.rows], columns, widths, len) + "\n"
+            )
+            return count
     if count <= TABLE_IN_MEMORY or any(batch.multiline for batch in first):
         # A multi-line cell is tabulate's own layout: such a table is held whole.
         held = [row for batch in chain(first, batches) for row in batch.rows]
