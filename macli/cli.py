@@ -52,9 +52,17 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "macli.stock.cli:stock",
         "Supplies by lot and expiry: receive, use, count, discard, reorder.",
     ),
+    "lab": (
+        "macli.lab.cli:lab",
+        "Lab tests: orders, specimens, HL7 results, review, telling the patient.",
+    ),
     "qc": (
         "macli.qc.cli:qc",
         "Lab upkeep: fridge temperatures, excursions, sterilizers, spore tests.",
+    ),
+    "phone": (
+        "macli.phone.cli:phone",
+        "Phone messages and callbacks, and the screen to answer a caller.",
     ),
     "today": (
         "macli.today.cli:today",

@@ -18,7 +18,39 @@ def decode(data: bytes, what: str = "the file") -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise Invalid(f"{what} is not UTF-8 text (byte {error.start} cannot be read)") from error
+        raise Invalid(_not_utf8(data, error, what)) from error
+
+
+def _not_utf8(data: bytes, error: UnicodeDecodeError, what: str, line: int = 1) -> str:
+    """Where the first unreadable byte is, what it probably meant, and how to fix the file:
+    most such files are spreadsheets saved as Windows-1252 (Latin-1). `line` is the line
+    `data` starts on."""
+    line += data.count(b"\n", 0, error.start)
+    byte = data[error.start]
+    meant = bytes([byte]).decode("cp1252", "replace")
+    guess = f", probably {meant!r} saved as Windows-1252/Latin-1" if meant.isprintable() else ""
+    if line == 1 and data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        guess = ": it was saved as UTF-16"
+    return (
+        f"{what} is not UTF-8 text: line {line} has the byte 0x{byte:02X}{guess}. "
+        "Save it as UTF-8 (Excel: Save As, 'CSV UTF-8'; LibreOffice: Save As, character "
+        "set 'Unicode (UTF-8)') and try again"
+    )
+
+
+class _NotUtf8(Invalid):
+    """A file's byte that is not UTF-8, reported with its line."""
+
+
+def _text_lines(source: BinaryIO) -> Iterator[str]:
+    """The lines of a binary file as text, decoded one at a time so that a byte that is
+    not UTF-8 is reported on its own line, however large the file."""
+    for number, raw in enumerate(source, start=1):
+        try:
+            yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as error:
+            message = _not_utf8(raw, error, "the file", number)
+            raise _NotUtf8(f"{message}; nothing was imported") from error
 
 
 def reader(text: str):
@@ -57,40 +89,35 @@ def iter_rows(
     import csv
 
     if isinstance(source, bytes | bytearray):
-        text = io.StringIO(decode(bytes(source)), newline="")
-    else:
-        text = io.TextIOWrapper(source, encoding="utf-8-sig", newline="")
-    rows = csv.reader(text)
+        source = io.BytesIO(source)
+    rows = csv.reader(_text_lines(source))
+    header = [column.strip().lower() for column in next(rows, None) or []]
+    if not header:
+        raise Invalid(f"the file is empty: expected a header row ({','.join(columns)})")
+    unknown = [column for column in header if column not in columns]
+    if unknown:
+        raise Invalid(
+            f"line 1: unknown column(s) {', '.join(unknown)}; known: {', '.join(columns)}"
+        )
+    missing = [column for column in required if column not in header]
+    if missing:
+        raise Invalid(f"line 1: the column(s) {', '.join(missing)} are required")
+    if len(set(header)) != len(header):
+        raise Invalid("line 1: a column is named twice")
     line = 1
     try:
-        header = [column.strip().lower() for column in next(rows, None) or []]
-        if not header:
-            raise Invalid(f"the file is empty: expected a header row ({','.join(columns)})")
-        unknown = [column for column in header if column not in columns]
-        if unknown:
-            raise Invalid(
-                f"line 1: unknown column(s) {', '.join(unknown)}; known: {', '.join(columns)}"
-            )
-        missing = [column for column in required if column not in header]
-        if missing:
-            raise Invalid(f"line 1: the column(s) {', '.join(missing)} are required")
-        if len(set(header)) != len(header):
-            raise Invalid("line 1: a column is named twice")
-        try:
-            # `line` outlives the loop on purpose: the error names the row that failed.
-            for line, record in enumerate(rows, start=2):  # noqa: B007
-                if not any(cell.strip() for cell in record):
-                    continue
-                if len(record) != len(header):
-                    raise Invalid(f"has {len(record)} fields, the header has {len(header)}")
-                row = parse(dict(zip(header, record, strict=True)))
-                if row is not None:
-                    yield row
-        except Invalid as error:
-            raise Invalid(f"line {line}: {error.message}; nothing was imported") from error
-        except csv.Error as error:
-            raise Invalid(f"line {line}: {error}; nothing was imported") from error
-    except UnicodeDecodeError as error:
-        raise Invalid(
-            f"the file is not UTF-8 text (near line {line + 1}); nothing was imported"
-        ) from error
+        # `line` outlives the loop on purpose: the error names the row that failed.
+        for line, record in enumerate(rows, start=2):  # noqa: B007
+            if not any(cell.strip() for cell in record):
+                continue
+            if len(record) != len(header):
+                raise Invalid(f"has {len(record)} fields, the header has {len(header)}")
+            row = parse(dict(zip(header, record, strict=True)))
+            if row is not None:
+                yield row
+    except _NotUtf8:
+        raise  # names its own (physical) line already
+    except Invalid as error:
+        raise Invalid(f"line {line}: {error.message}; nothing was imported") from error
+    except csv.Error as error:
+        raise Invalid(f"line {line}: {error}; nothing was imported") from error

@@ -77,8 +77,18 @@ def write_rows(
     written to a terminal that would run past TERMINAL_ROWS shows one page and says how
     many more rows there are, unless `paged` is false (the user asked for a --limit).
     """
-    output = output or sys.stdout
     iterator = iter(rows)
+    try:
+        return _write_rows(iterator, fmt, output or sys.stdout, columns, empty, paged)
+    finally:
+        # A write that fails part-way (a full disk) leaves a generator of the caller's
+        # half read: close it now, while the store it reads is still open.
+        close = getattr(iterator, "close", None)
+        if close is not None:
+            close()
+
+
+def _write_rows(iterator, fmt, output, columns, empty, paged) -> int:
     first = next(iterator, None)
     if first is None:
         tuples: Iterator = iter(())

@@ -9,7 +9,7 @@ import math
 from datetime import date, datetime, time, timedelta
 
 from macli.qc import excursions, sterilizers, units
-from macli.when import localize, utc_text
+from macli.when import day_start, localize, utc_text
 
 DAYS = 91
 UNITS = [
@@ -45,7 +45,7 @@ def populate(context) -> None:
     for index, (name, _, _, usual, swing) in enumerate(UNITS):
         unit = units.get(store, name)
         readings = []
-        moment = localize(datetime.combine(first, time(0, 0)), tz)
+        moment = day_start(first, tz)
         while moment <= context.now:
             hours = moment.timestamp() / 3600
             value = usual + round(swing * math.sin(hours / 24 * 2 * math.pi + index))

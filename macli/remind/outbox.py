@@ -76,6 +76,7 @@ class Job:
     values: dict[str, str]
     transport_id: str | None = None  # e-mail: the Message-ID, fixed at the claim
     text: str | None = None  # SMS: rendered at the claim, where its fit is checked
+    language: str | None = None  # the patient's (BCP 47), choosing the template
 
 
 @dataclass
@@ -229,7 +230,9 @@ def _claim(store, decisions, *, now, tz, user) -> tuple[list[Job], list[Outcome]
         "clinic_name": settings.get(store, "clinic.name") or "",
         "clinic_phone": phone_national(settings.get(store, "clinic.phone")) or "",
     }
-    sms_template = templates.get(store, "sms")
+    sms_template = templates.for_patients(store, "sms")
+    max_segments = int(settings.get(store, "remind.sms_segments"))
+    languages = patient_languages(store)
     domain = parseaddr(settings.get(store, "smtp.from") or "")[1].rpartition("@")[2]
     jobs, outcomes = [], []
     for decision in decisions:
@@ -247,20 +250,25 @@ def _claim(store, decisions, *, now, tz, user) -> tuple[list[Job], list[Outcome]
             reminder_id = record_claim(store, decision, "to-call", stamp, user)
             outcomes.append(Outcome(reminder_id, "phone", "to-call"))
             continue
+        language = languages.get(decision.patient_id)
         values = {
             "first_name": decision.first_name,
             "provider": decision.provider,
-            **_date_fields(decision.starts_at, tz),
+            **_date_fields(decision.starts_at, tz, language),
             **clinic,
         }
         job = Job(0, decision.patient_id, decision.channel, decision.recipient, values)
+        job.language = language
         if decision.channel == "sms":
-            job.text = templates.render_sms(sms_template, values)
+            job.text = templates.render_sms(sms_template(language), values, max_segments)
             if job.text is None:
-                failed = record_claim(
-                    store, decision, "failed", stamp, user, error="does not fit one SMS"
+                too_long = (
+                    "does not fit one SMS"
+                    if max_segments == 1
+                    else (f"does not fit {max_segments} SMS segments")
                 )
-                outcomes.append(Outcome(failed, "sms", "failed", "does not fit one SMS"))
+                failed = record_claim(store, decision, "failed", stamp, user, error=too_long)
+                outcomes.append(Outcome(failed, "sms", "failed", too_long))
                 continue
         else:
             # Made once, here, and kept: an e-mail sent again after a crash carries the
@@ -325,8 +333,37 @@ def record_claim(
     )
 
 
-def _date_fields(starts_at: str, tz: ZoneInfo) -> dict[str, str]:
+# Short weekday and month names for the languages the demo clinic's patients speak;
+# other languages read the English ones (a template may avoid {date} and say it its way).
+_DATE_NAMES = {
+    "es": (
+        ("lun", "mar", "mié", "jue", "vie", "sáb", "dom"),
+        ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic"),
+    ),
+    "pt": (
+        ("seg", "ter", "qua", "qui", "sex", "sáb", "dom"),
+        ("jan", "fev", "mar", "abr", "mai", "jun", "jul", "ago", "set", "out", "nov", "dez"),
+    ),
+}
+
+
+def patient_languages(store: Store) -> dict[int, str]:
+    """Patient id -> language, for the patients who have one (an index holds just those)."""
+    return {
+        row["id"]: row["language"]
+        for row in store.query("SELECT id, language FROM patients WHERE language IS NOT NULL")
+    }
+
+
+def _date_fields(starts_at: str, tz: ZoneInfo, language: str | None = None) -> dict[str, str]:
     local = from_utc_text(starts_at).astimezone(tz)
+    names = _DATE_NAMES.get((language or "").split("-")[0])
+    if names:
+        weekdays, months = names
+        return {
+            "date": f"{weekdays[local.weekday()]} {local.day} {months[local.month - 1]}",
+            "time": f"{local:%H:%M}",
+        }
     return {
         "date": f"{local:%a %b} {local.day}",
         "time": f"{local.hour % 12 or 12}:{local:%M %p}",
@@ -335,14 +372,14 @@ def _date_fields(starts_at: str, tz: ZoneInfo) -> dict[str, str]:
 
 def _mail_composer(store: Store, now: datetime, tz: ZoneInfo):
     """A function building each reminder's e-mail; what all share is read once."""
-    template = templates.get(store, "email")
+    template = templates.for_patients(store, "email")
     name, address = parseaddr(settings.get(store, "smtp.from"))
     date = format_datetime(now.astimezone(tz))
 
     plain = plain_composer(name, address, date)
 
     def compose(job: Job) -> Message | transports.Prepared:
-        subject, body = templates.render_email(template, job.values)
+        subject, body = templates.render_email(template(job.language), job.values)
         prepared = plain(job, subject, body)
         if prepared is not None:
             return prepared

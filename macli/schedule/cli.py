@@ -206,7 +206,11 @@ def day_command(app, day, provider_ref, fmt):
         if number:
             click.echo()
         click.echo(f"{section['provider']} · {on:%a %Y-%m-%d} · {section['hours']}")
-        render(section["rows"], fmt, columns=sheets.DAY_COLUMNS, empty="Nothing booked.")
+        shown = [
+            {**row, "status": f"{row['status']}, {row['arrival']}"} if row.get("arrival") else row
+            for row in section["rows"]
+        ]
+        render(shown, fmt, columns=sheets.DAY_COLUMNS, empty="Nothing booked.")
 
 
 @schedule.command("week")
