@@ -78,6 +78,38 @@ def test_add(app, name, lab_name, fmt, **options):
     render_record(row, fmt)
 
 
+@test_group.command("edit")
+@click.argument("name")
+@click.option("--container", help="The tube or cup ('' clears it).")
+@click.option("--lab", "lab_name", help="The reference lab that runs it.")
+@click.option("--turnaround", help="e.g. 24h, 3d; new orders get it ('' clears it).")
+@click.option("--kit", help="Stock SKU of the kit a point-of-care test uses up.")
+@click.option("--unit", help="UCUM unit of a single-value result.")
+@click.option("--range", "reference_range", help="Reference range, e.g. 70-99 or <200.")
+@click.option("--qc-levels", help="Control levels a POC test needs ('' drops the rule).")
+@click.option(
+    "--qc-every", type=click.Choice(["lot", "daily", "weekly"]), help="When controls are due."
+)
+@format_option
+@pass_app
+def test_edit(app, name, lab_name, fmt, **options):
+    """Change a test in the catalogue: its container, lab, turnaround, kit, range, controls.
+
+    Orders already placed keep the turnaround they were given. The name, LOINC code and
+    specimen do not change: a test that differs in those is another test (add it).
+    The change is audited.
+
+    \b
+    Example:
+        macli lab test edit "Lipid panel" --lab "LabCorp" --turnaround 2d
+        macli lab test edit "Glucose meter" --qc-levels low,high --qc-every daily
+    """
+    from macli.lab import catalogue
+
+    row = catalogue.edit(app.store, name, lab=lab_name, user=app.user, now=app.now, **options)
+    render_record(row, fmt)
+
+
 @test_group.command("list")
 @click.option(
     "--poc/--sent-out", "poc", default=None, help="Only in-office, or only sent-out tests."
@@ -503,6 +535,10 @@ def notify(app, result_id, how, note, template, output):
 
     if output and how != "letter":
         raise click.UsageError("-o goes with --how letter")
+    if output:
+        from macli.files import check_writable
+
+        check_writable(output)  # before the letter is filed and the patient marked told
     row = results.notify(
         app.store,
         result_id,

@@ -1,6 +1,7 @@
 """`phone screen`: one audited read of what the desk needs to answer a caller, in the
 order the call goes: confirm who it is, the language, who else may be told, then the
-appointments, medications, results, open messages, balance and consent."""
+appointments, medications, results (the chart's, and the lab's with their review
+state), open messages, balance and consent."""
 
 from __future__ import annotations
 
@@ -92,6 +93,7 @@ def screen(
     from macli.bill import payments
     from macli.chart import core as chart
     from macli.chart import findings
+    from macli.lab import results as lab_results
 
     today = now.astimezone(tz).date()
     with store.write():
@@ -118,6 +120,9 @@ def screen(
             "appointments": appointments(store, pid, now),
             "medications": chart.medications(store, pid, tz=tz),
             "results": findings.results(store, pid, tz=tz, last=RECENT_RESULTS),
+            # Results from the lab with their review state, and the tests still out:
+            # "did my results come back?" is answered from here.
+            "lab": lab_results.for_patient(store, pid, tz=tz, last=RECENT_RESULTS),
             # Audited with the screen itself, below.
             "messages": phone.messages(
                 store, open_only=True, patient_id=pid, user=user, now=now, record_view=False

@@ -247,3 +247,25 @@ def test_a_batch_file_and_mllp_framing_are_read_and_a_cut_off_batch_is_refused(
     framed = tmp_path / "framed.hl7"
     framed.write_text("\x0b" + oru("B3", "LO000001", status="C") + "\x1c\r", newline="")
     assert "1 attached (1 results)" in run(f"lab import {framed}").stdout
+
+
+def test_a_catalogue_edit_changes_new_orders_only_and_is_audited(run, db_path):
+    setup_clinic(run)
+    run("lab order P000001 --test HbA1c")
+    run("lab collect LO000001 --at '2026-11-23 09:00'")
+    before = dump(db_path)
+    assert "say what to change" in run("lab test edit HbA1c", expect=1).stderr
+    assert "point-of-care" in run("lab test edit HbA1c --qc-levels positive", expect=1).stderr
+    assert "no test 'A1c'" in run("lab test edit A1c --lab LabCorp", expect=1).stderr
+    assert dump(db_path) == before
+    row = json.loads(run("lab test edit hba1c --lab LabCorp --turnaround 5d -f json").stdout)
+    assert (row["lab"], row["turnaround"]) == ("LabCorp", "5d")
+    # The order placed before keeps its 2-day turnaround: 1 day overdue on the 26th.
+    assert json.loads(run("lab pending --overdue -f json").stdout)[0]["overdue_by"] == "1d 0h"
+    audit = [
+        r for r in json.loads(run("audit list -f json").stdout) if r["action"] == "lab.test.edit"
+    ]
+    assert len(audit) == 1 and "LabCorp" in audit[0]["detail"]
+    run("lab test edit HbA1c --container ''")
+    listed = {r["name"]: r for r in json.loads(run("lab test list -f json").stdout)}
+    assert listed["HbA1c"]["container"] is None and listed["HbA1c"]["lab"] == "LabCorp"
