@@ -535,6 +535,10 @@ def notify(app, result_id, how, note, template, output):
 
     if output and how != "letter":
         raise click.UsageError("-o goes with --how letter")
+    if output:
+        from macli.files import check_writable
+
+        check_writable(output)  # before the letter is filed and the patient marked told
     row = results.notify(
         app.store,
         result_id,

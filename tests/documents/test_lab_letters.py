@@ -94,3 +94,11 @@ def test_a_template_or_a_pdf_needs_how_letter(run, tmp_path):
         "goes with --how letter"
         in run(f"lab notify 1 --how phone -o {tmp_path}/x.pdf", expect=2).stderr
     )
+
+
+def test_a_letter_that_cannot_be_written_records_nothing(run, tmp_path, store):
+    _clinic_with_results(run, tmp_path)
+    result = run(f"lab notify 1 --how letter -o {tmp_path}/missing/letter.pdf", expect=1)
+    assert "the folder" in result.stderr and "does not exist" in result.stderr
+    assert store.scalar("SELECT count(*) FROM lab_notifications") == 0
+    assert store.scalar("SELECT count(*) FROM documents") == 0

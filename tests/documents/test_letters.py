@@ -417,3 +417,40 @@ def test_a_clinics_own_language_gets_its_dates_and_words(run, clinic, tmp_path):
     assert [(r["name"], r["source"], r["grade"], r["ease"]) for r in pt] == [
         ("follow-up-results", "clinic", None, None)
     ]
+
+
+def test_the_measures_match_counts_made_by_hand():
+    # 14 words, 2 sentences, 17 syllables (su-gar, lit-tle, vis-it):
+    # 0.39 * 14/2 + 11.8 * 17/14 - 15.59 = 1.47
+    english = readability.measure(
+        "Your blood sugar is a little high. Please call us to book a visit."
+    )
+    assert (english["words"], english["sentences"], english["syllables"]) == (14, 2, 17)
+    assert english["grade"] == 1.5
+    # 4 words, 1 sentence, 9 syllables (re-sul-ta-dos, nor-ma-les):
+    # 206.84 - 0.60 * 225 - 1.02 * 25 = 46.34
+    spanish = readability.measure("Sus resultados son normales.", "es")
+    assert (spanish["words"], spanish["sentences"], spanish["syllables"]) == (4, 1, 9)
+    assert spanish["ease"] == 46.3
+
+
+def test_a_pdf_that_cannot_be_written_is_refused_before_anything_is_filed(
+    run, clinic, tmp_path, db_path
+):
+    from tests.conftest import dump
+
+    before = dump(db_path)
+    target = tmp_path / "no-such-folder" / "letter.pdf"
+    result = run(
+        ["chart", "letter", "P000001", "--template", "could-not-reach", "-o", str(target)],
+        expect=1,
+    )
+    assert result.stderr == (
+        f"Error: cannot write {target}: the folder {target.parent} does not exist\n"
+    )
+    # A folder given as the file is a usage error (exit 2).
+    run(
+        ["chart", "letter", "P000001", "--template", "could-not-reach", "-o", str(tmp_path)],
+        expect=2,
+    )
+    assert dump(db_path) == before
