@@ -367,7 +367,7 @@ def import_file(
     **options,
 ) -> dict:
     """Import a logger file into a unit's readings, idempotently; opens excursions."""
-    from macli.qc import excursions
+    from macli.qc import excursions, runs
 
     unit = units.get(store, unit_name)
     readings = parse(data, tz=tz, band=(unit["low_c100"], unit["high_c100"]), **options)
@@ -408,7 +408,7 @@ def import_file(
                     "user": user,
                 },
             )
-            opened = excursions.from_readings(store, unit, first, last, user=user, now=now, tz=tz)
+            opened = runs.from_readings(store, unit, first, last, user=user, now=now, tz=tz)
     return {
         "unit": unit["name"],
         "label": units.label(unit),
