@@ -9,6 +9,7 @@ import click
 from macli.chart import core, findings
 from macli.chart import icd as icd_codes
 from macli.cli import pass_app
+from macli.errors import Invalid
 from macli.options import limit_type
 from macli.output import format_option, render, render_record
 
@@ -352,9 +353,16 @@ def note_add(app, patient, text, path, template):
         from macli.patients.core import resolve
 
         person = resolve(app.store, patient)
-        text = transcription.edit(
-            transcription.NOTE_TEMPLATES.get(template, ""), f"{person['name']} ({person['mrn']})"
-        )
+        initial = transcription.NOTE_TEMPLATES.get(template, "")
+        seeded = transcription.editor_text(initial, f"{person['name']} ({person['mrn']})")
+        try:
+            written = click.edit(seeded, extension=".txt", require_save=True)
+        except click.ClickException as error:
+            raise Invalid(
+                f"the editor could not be started ({error.format_message()}); "
+                "set EDITOR, or give --text or --file"
+            ) from None
+        text = transcription.written_note(written, initial)
     elif text is None:
         from macli.csvfile import decode
 
