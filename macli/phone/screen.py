@@ -79,6 +79,16 @@ def caller_check(
     return {"on_file": False, "as": caller or number, "may_discuss": False}
 
 
+def lab_for_desk(store: Store, lab: dict) -> dict:
+    """The lab section with what the reviewing provider wrote (what the desk may say)."""
+    for row in lab["recent"]:
+        row["provider_says"] = store.scalar(
+            "SELECT comment FROM lab_reviews WHERE result_id = ? ORDER BY id DESC LIMIT 1",
+            [row["result"]],
+        )
+    return lab
+
+
 def screen(
     store: Store,
     patient_ref: str,
@@ -122,7 +132,9 @@ def screen(
             "results": findings.results(store, pid, tz=tz, last=RECENT_RESULTS),
             # Results from the lab with their review state, and the tests still out:
             # "did my results come back?" is answered from here.
-            "lab": lab_results.for_patient(store, pid, tz=tz, last=RECENT_RESULTS),
+            "lab": lab_for_desk(
+                store, lab_results.for_patient(store, pid, tz=tz, last=RECENT_RESULTS)
+            ),
             # Audited with the screen itself, below.
             "messages": phone.messages(
                 store, open_only=True, patient_id=pid, user=user, now=now, record_view=False

@@ -35,7 +35,10 @@ def lab_text(lab: dict) -> str:
             for row in lab["recent"]
         ]
         parts.append(f"\nLab results ({len(rows)})")
-        parts.append(_table(rows, ["result", "reported", "test", "status", "flags", "state"]))
+        columns = ["result", "reported", "test", "status", "flags", "state"]
+        if any(row.get("provider_says") for row in rows):
+            columns.append("provider_says")
+        parts.append(_table(rows, columns))
         if any(row["waiting_for"] == "review" for row in rows):
             parts.append(
                 "  Not reviewed yet: the provider reviews a result before the patient is told."

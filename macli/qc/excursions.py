@@ -30,6 +30,14 @@ LIST_COLUMNS = (
     "actions",
 )
 
+# The steps each excursion should show, in the CDC toolkit's order; `qc due` and the
+# inspector's sheet name those not yet recorded.
+STEPS = {
+    "notified": "person in charge notified",
+    "documented": "event documented",
+    "contacted": "manufacturer or program contacted",
+}
+
 _STATUS_SQL = """
     CASE
         WHEN e.ended_at IS NULL THEN 'ongoing'
@@ -345,14 +353,53 @@ def show(store: Store, excursion_id: int, *, tz: ZoneInfo) -> dict:
         }
         for hold in _holds(store, excursion_id)
     ]
+    actions = store.query(
+        "SELECT * FROM qc_excursion_actions WHERE excursion_id = ? ORDER BY id", [excursion_id]
+    )
+    record["steps"] = steps(actions, tz)
     record["log"] = [
-        {"at": local_text(action["at"], tz), "by": action["user"], "note": action["note"]}
-        for action in store.query(
-            "SELECT * FROM qc_excursion_actions WHERE excursion_id = ? ORDER BY id",
-            [excursion_id],
-        )
+        {
+            "at": local_text(action["at"], tz),
+            "by": action["user"],
+            "step": action["step"],
+            "reference": action["reference"],
+            "note": action["note"],
+        }
+        for action in actions
     ]
     return record
+
+
+def steps(actions: list[dict], tz: ZoneInfo) -> list[dict]:
+    """Each of STEPS with when and by whom it was first recorded (None: still to do)."""
+    first = {}
+    for action in actions:
+        if action["step"] and action["step"] not in first:
+            first[action["step"]] = action
+    return [
+        {
+            "step": step,
+            "what": what,
+            "done": f"{local_text(first[step]['at'], tz)} by {first[step]['user']}"
+            + (f", ref {first[step]['reference']}" if first[step]["reference"] else "")
+            if step in first
+            else None,
+        }
+        for step, what in STEPS.items()
+    ]
+
+
+def missing_steps(store: Store, excursion_id: int) -> list[str]:
+    """The STEPS not yet recorded on an excursion, in order."""
+    done = {
+        row["step"]
+        for row in store.query(
+            "SELECT DISTINCT step FROM qc_excursion_actions WHERE excursion_id = ?"
+            " AND step IS NOT NULL",
+            [excursion_id],
+        )
+    }
+    return [step for step in STEPS if step not in done]
 
 
 def _holds(store: Store, excursion_id: int) -> list[dict]:
@@ -364,9 +411,29 @@ def _holds(store: Store, excursion_id: int) -> list[dict]:
     )
 
 
-def act(store: Store, excursion_id: int, *, note: str, user: str, now: datetime) -> dict:
-    """Record a step taken (notified, documented, manufacturer contacted, reference...)."""
-    note = units.clean_text(note, "the note (--note)", longest=1000)
+def act(
+    store: Store,
+    excursion_id: int,
+    *,
+    note: str | None = None,
+    step: str | None = None,
+    reference: str | None = None,
+    user: str,
+    now: datetime,
+) -> dict:
+    """Record a step taken: one of STEPS (`contacted` with the reference given), or a note."""
+    if step is not None:
+        step = step.strip().lower()
+        if step not in STEPS:
+            raise Invalid(f"the step is one of: {', '.join(STEPS)}")
+    note = units.clean_text(note, "the note (--note)", required=step is None, longest=1000)
+    reference = units.clean_text(reference, "the reference", required=False, longest=80)
+    if step == "contacted" and reference is None:
+        raise Invalid(
+            "give the case or reference number the manufacturer or program gave (--reference)"
+        )
+    if reference is not None and step != "contacted":
+        raise Invalid("--reference goes with --step contacted")
     with store.write():
         _get(store, excursion_id)
         action_id = store.insert(
@@ -375,11 +442,17 @@ def act(store: Store, excursion_id: int, *, note: str, user: str, now: datetime)
                 "excursion_id": excursion_id,
                 "at": utc_text(now),
                 "kind": "note",
-                "note": note,
+                "note": note or STEPS[step],
+                "step": step,
+                "reference": reference,
                 "user": user,
             },
         )
-    return {"id": action_id, "excursion": excursion_id}
+    return {
+        "id": action_id,
+        "excursion": excursion_id,
+        "missing_steps": missing_steps(store, excursion_id),
+    }
 
 
 def _held_lot(store: Store, excursion_id: int, lot: str, sku: str | None) -> dict:

@@ -126,10 +126,14 @@ def test_lab_results_show_what_each_waits_for(run, caller, store):
         "Lipid",
         "panel",
     ]
-    run(f"lab review {result} --by chen")
+    run(f"lab review {result} --by chen --comment 'recheck in 3 months'")
     data = json.loads(run(f"phone screen {mrn} -f json").stdout)
     mine = next(row for row in data["lab"]["recent"] if row["result"] == result)
     assert mine["waiting_for"] == "telling the patient"
+    assert mine["provider_says"] == "recheck in 3 months"
+    text = run(f"phone screen {mrn}").stdout
+    row = next(line for line in text.splitlines() if line.split()[:1] == [str(result)])
+    assert row.rstrip().endswith("waiting for telling the patient  recheck in 3 months")
     assert [row["test"] for row in data["lab"]["pending"]] == ["Lipid panel"]
     positions = [text.index(heading) for heading in ("Recent results", "Lab results (", "Open")]
     assert positions == sorted(positions)
