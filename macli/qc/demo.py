@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from datetime import date, datetime, time, timedelta
 
-from macli.qc import excursions, sterilizers, units
+from macli.qc import excursions, runs, sterilizers, units
 from macli.when import day_start, localize, utc_text
 
 DAYS = 91
@@ -78,9 +78,7 @@ def _log(context, unit, readings, split_after) -> None:
             [(unit["id"], at, value) for at, value in batch],
         )
         found = datetime.fromisoformat(batch[-1][0].replace("Z", "+00:00"))
-        excursions.from_readings(
-            store, unit, batch[0][0], batch[-1][0], user="maria", now=found, tz=tz
-        )
+        runs.from_readings(store, unit, batch[0][0], batch[-1][0], user="maria", now=found, tz=tz)
 
 
 def _checks(context, unit, readings, first: date, *, skip: bool) -> None:
