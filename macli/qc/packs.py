@@ -6,8 +6,8 @@ This is what another area calls (the procedure area records the packs it opens):
 - `pack(store, code)` finds a pack by the code on its label (`S1-0042-03`) and returns
   its load (sterilizer, load number, when it ran, the chemical indicator) and its
   `status`: `usable`, `used`, `awaiting spore test`, `failed load`, `recalled` or
-  `reprocessed`, with `usable`
-  (True only for `usable`) and `why_not` (a sentence for the user, None when usable).
+  `reprocessed`, with `usable` (True only for `usable`) and `why_not` (a sentence for
+  the user, None when usable).
 - `require_usable_pack(store, code)` returns the same record or raises Conflict with
   "DO NOT USE pack ...: why".
 - `use_pack(store, code, patient_id=..., reference=..., user=, now=)` checks and records
