@@ -304,6 +304,17 @@ def test_the_demo_ends_with_a_full_sheet_whatever_the_day(tmp_path, run, clock, 
     closed = run(f"--db {path} --now {clock} today --date 2026-11-29").stdout
     assert "Appointments: none. Closed on Sundays: no working hours." in closed
     assert "Next open: Monday 2026-11-30 (macli today --date 2026-11-30)." in closed
+    # The README's tour shows something whatever day the demo was built on.
+    tour = json.loads(
+        run(f"--db {path} --now {clock} today --date tue --provider chen -f json").stdout
+    )
+    assert tour["appointments"] and {row["provider"] for row in tour["appointments"]} == {
+        "Dr. Maya Chen"
+    }
+    free = run(
+        f"--db {path} --now {clock} schedule free --provider chen --date tue --type follow-up"
+    )
+    assert "Dr. Maya Chen" in free.stdout
 
 
 @pytest.mark.parametrize(

@@ -136,6 +136,9 @@ def file_show(app, document_id, output, fmt):
         macli chart file show 12 -o ~/print/lopez-referral.pdf
     """
     if output:
+        from macli.files import check_writable
+
+        check_writable(output)  # a copy that cannot be written is not audited as given out
         kept = filing.original(app.store, document_id, user=app.user, now=app.now)
         if output == "-":
             sys.stdout.buffer.write(kept["data"])
@@ -319,7 +322,10 @@ def letter_write(
         macli chart letter P000042 --template referral --to "Dr Kim" --problem 1240
     """
     from macli.documents import letters
+    from macli.files import check_writable
 
+    if output:
+        check_writable(output)  # before the letter is filed, not after
     written = letters.write(
         app.store,
         patient,

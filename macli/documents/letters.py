@@ -403,7 +403,8 @@ def fields(
         if flagged and "normal" in wanted:
             row = flagged[0]
             raise Invalid(
-                f"{row['test']} {row['value']} (entry {row.get('id')}) is not in the normal range "
+                f"{row['test']} {row['value']} ({row.get('where') or 'entry ' + str(row.get('id'))})"
+                " is not in the normal range "
                 f"({row['range']}): write --template follow-up-results instead"
             )
         if not lines:
@@ -503,7 +504,8 @@ def write(
     """Write a letter from a template and file it on the chart (kind `letter`).
 
     `results` lets another area (the lab) give the tests to report, each a dict with
-    test, loinc, value, unit, range ("70-99"), flag ("" when in range) and at (UTC text).
+    test, loinc, value, unit, range ("70-99"), flag ("" or "N" when in range), at (UTC
+    text) and, optionally, where (how an error names it: "lab result 12").
 
     Returns the document row, the PDF bytes, and the language it was written in (with a
     note when the patient's language has no version of this template).
