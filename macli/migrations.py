@@ -36,6 +36,7 @@ AREAS = (
     "macli.documents.schema",
     "macli.lab.schema",
     "macli.phone.schema",
+    "macli.procedure.schema",
 )
 
 # How many migrations `history()` holds. A store records it in PRAGMA user_version once
