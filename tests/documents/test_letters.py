@@ -454,3 +454,80 @@ def test_a_pdf_that_cannot_be_written_is_refused_before_anything_is_filed(
         expect=2,
     )
     assert dump(db_path) == before
+
+
+def test_the_clinic_gives_a_test_its_own_plain_words(run, clinic, tmp_path, store):
+    run("chart result add P000001 --test MCV --value 101 --unit fL --range 80-100")
+    out = tmp_path / "r.pdf"
+    run(["chart", "letter", "P000001", "--template", "follow-up-results", "-o", str(out)])
+    assert "- MCV: 101 fL" in _text(out.read_bytes())  # no words shipped: its own name
+    run(["chart", "letter", "plain", "set", "mcv", "size of the red blood cells"])
+    run(["chart", "letter", "plain", "set", "13457-7", "cholesterol that clogs arteries"])
+    run(
+        [
+            "chart",
+            "letter",
+            "plain",
+            "set",
+            "MCV",
+            "tamaño de los glóbulos rojos",
+            "--language",
+            "es",
+        ]
+    )
+    run(["chart", "letter", "P000001", "--template", "follow-up-results", "-o", str(out)])
+    text = _text(out.read_bytes())
+    assert "- size of the red blood cells (MCV): 101 fL" in text
+    # LDL was recorded without its LOINC code: its name gives the code the words are under.
+    assert "- cholesterol that clogs arteries (LDL): 162 mg/dL" in text
+    run(
+        [
+            "chart",
+            "letter",
+            "P000001",
+            "--template",
+            "follow-up-results",
+            "--language",
+            "es",
+            "-o",
+            str(out),
+        ]
+    )
+    assert "- tamaño de los glóbulos rojos (MCV): 101 fL" in _text(out.read_bytes())
+    rows = json.loads(run("chart letter plain list -f json").stdout)
+    assert [(r["test"], r["source"]) for r in rows[:2]] == [
+        ("13457-7", "clinic"),
+        ("mcv", "clinic"),
+    ]
+    assert any(r["source"] == "shipped" and r["test"] == "4548-4" for r in rows)
+    assert (
+        "not a LOINC code: its check digit is wrong"
+        in run(["chart", "letter", "plain", "set", "13457-8", "x"], expect=1).stderr
+    )
+    assert store.scalar("SELECT count(*) FROM audit WHERE action = 'letter.plain.set'") == 3
+
+
+def test_lab_results_use_the_clinics_words_by_loinc(store, clinic):
+    letters.set_plain_name(store, "2823-3", "potassium level", user="tester", now=NOW)
+    given = [
+        {
+            "test": "Potassium",
+            "loinc": "2823-3",
+            "value": "5.9",
+            "unit": "mmol/L",
+            "range": "3.5-5.1",
+            "flag": "H",
+            "at": "2026-11-20T15:00:00Z",
+        }
+    ]
+    written = letters.write(
+        store,
+        "P000001",
+        "follow-up-results",
+        results=given,
+        user="tester",
+        now=NOW,
+        today=NOW.date(),
+        tz=UTC,
+    )
+    assert "- potassium level (Potassium): 5.9 mmol/L" in _text(written["data"])
