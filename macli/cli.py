@@ -60,6 +60,10 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "macli.qc.cli:qc",
         "Lab upkeep: fridge temperatures, excursions, sterilizers, spore tests.",
     ),
+    "procedure": (
+        "macli.procedure.cli:procedure",
+        "Minor procedures: prep sheets, the safety checklist, trays, packs, specimens.",
+    ),
     "phone": (
         "macli.phone.cli:phone",
         "Phone messages and callbacks, and the screen to answer a caller.",

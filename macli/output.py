@@ -176,14 +176,17 @@ def _write_delimited(rows: Iterable, columns: list[str], output, delimiter: str)
     # right after a delimiter, a line break or an opening quote (or at the very start).
     # Only a batch where one of those pairs occurs is written again cell by cell; most
     # batches (dates and names, whose "-" never starts a cell) pass untouched.
-    starts = tuple(before + risky for before in (delimiter, "\n", '"') for risky in _FORMULA_START)
+    starts = {
+        risky: tuple(before + risky for before in (delimiter, "\n", '"'))
+        for risky in _FORMULA_START
+    }
     count = 0
     for batch in _batches(rows):
         buffer.seek(0)
         buffer.truncate()
         writer.writerows(batch)
         text = buffer.getvalue()
-        if text.startswith(_FORMULA_START) or text.startswith(starts) or _contains(text, starts):
+        if text.startswith(_FORMULA_START) or _contains(text, starts):
             buffer.seek(0)
             buffer.truncate()
             writer.writerows([neutralise(value) for value in row] for row in batch)
@@ -193,8 +196,12 @@ def _write_delimited(rows: Iterable, columns: list[str], output, delimiter: str)
     return count
 
 
-def _contains(text: str, needles: tuple[str, ...]) -> bool:
-    return any(needle in text for needle in needles)
+def _contains(text: str, starts: dict[str, tuple[str, ...]]) -> bool:
+    # One scan for each risky character, and the pairs only for one that occurs at all:
+    # five of the six never do in most exports, and "-" mostly sits inside dates.
+    return any(
+        risky in text and any(pair in text for pair in pairs) for risky, pairs in starts.items()
+    )
 
 
 def _write_json(rows: Iterable, columns: list[str] | None, output, array: bool) -> int:

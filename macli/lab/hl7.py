@@ -27,6 +27,7 @@ _SEGMENT = re.compile(r"^[A-Z][A-Z0-9]{2}$")
 _NUMBER = re.compile(r"^[<>]?=?\s*[-+]?(\d+(\.\d*)?|\.\d+)$")
 
 
+_PLAIN_ID = re.compile(r"^[A-Za-z0-9._-]{1,199}$")
 _ENVELOPE = ("FHS", "BHS", "BTS", "FTS")
 
 
@@ -77,6 +78,17 @@ def _check_batch_count(segment: str, found: int, where: str) -> None:
             f"{where}: the batch trailer (BTS-1) says {stated} messages but the batch holds"
             f" {found}: the file looks cut off or joined; ask the lab to send it again"
         )
+
+
+def control_id(message: str) -> str | None:
+    """MSH-10 read straight from the text (no parse), or None when it is not plain."""
+    header = message.split("\r", 1)[0]
+    if len(header) < 4 or not header.startswith("MSH"):
+        return None
+    fields = header.split(header[3])
+    value = fields[9].strip() if len(fields) > 9 else ""
+    # Anything but a plain id (escapes, components, repeats) is left to the full parse.
+    return value if _PLAIN_ID.match(value) else None
 
 
 def _field(segment, number: int, component: int = 1, repetition: int = 1) -> str:

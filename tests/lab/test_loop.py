@@ -269,3 +269,28 @@ def test_a_catalogue_edit_changes_new_orders_only_and_is_audited(run, db_path):
     run("lab test edit HbA1c --container ''")
     listed = {r["name"]: r for r in json.loads(run("lab test list -f json").stdout)}
     assert listed["HbA1c"]["container"] is None and listed["HbA1c"]["lab"] == "LabCorp"
+
+
+def test_a_redelivered_message_is_known_by_its_text_not_only_its_control_id(run, tmp_path, db_path):
+    setup_clinic(run)
+    run("lab order P000001 --test 'Basic metabolic panel' --provider chen")
+    run("lab collect LO000001")
+    first = tmp_path / "first.hl7"
+    first.write_text(oru("R1", "LO000001"), newline="")
+    run(f"lab import {first}")
+    again = tmp_path / "again.hl7"
+    again.write_text(oru("R1", "LO000001") + oru("R2", "LO000001", status="C"), newline="")
+    assert (
+        "1 attached (1 results), 0 quarantined, 1 already imported"
+        in run(f"lab import {again}").stdout
+    )
+    # The same control id over a damaged body is still read, and refused.
+    damaged = tmp_path / "damaged.hl7"
+    damaged.write_text(
+        oru("R1", "LO000001", observations=["OBX|1|NM|2823-3^K^LN||high|mmol/L||||F"]),
+        newline="",
+    )
+    before = dump(db_path)
+    err = run(f"lab import {damaged}", expect=1).stderr
+    assert "damaged.hl7, message 1, OBX 1: value 'high' is not a number" in err
+    assert dump(db_path) == before
