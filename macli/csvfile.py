@@ -14,11 +14,18 @@ Row = TypeVar("Row")
 
 
 def decode(data: bytes, what: str = "the file") -> str:
-    """The text of an uploaded file, or a clear error when it is not UTF-8."""
+    """The text of a file handed to macli, or a clear error when it is not UTF-8 text
+    (a NUL byte is refused with its line: every file reader comes through here)."""
+    from macli.text import refuse_nul
+
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise Invalid(f"{what} is not UTF-8 text (byte {error.start} cannot be read)") from error
+        line = data.count(b"\n", 0, error.start) + 1
+        raise Invalid(
+            f"{what} is not UTF-8 text (line {line}, byte {error.start} cannot be read)"
+        ) from error
+    return refuse_nul(text, what)
 
 
 def reader(text: str):
@@ -34,14 +41,19 @@ def parse_rows(
     columns: Sequence[str],
     required: Sequence[str],
     parse: Callable[[dict[str, str]], Row | None],
+    multiline: Sequence[str] = (),
 ) -> list[Row]:
     """Every row of a CSV file with a header naming some of `columns`, through `parse`.
 
     Blank rows are skipped; `parse` returns the row to keep (or None to leave it out)
-    and raises Invalid for a bad one. The first problem stops the whole file with its
-    line number and "nothing was imported".
+    and raises Invalid for a bad one. Every cell is held to the one rule for text
+    (macli/text.py): one line, no control characters, except in the `multiline`
+    columns. The first problem stops the whole file with the line its row starts on
+    and "nothing was imported".
     """
     import csv
+
+    from macli.text import clean
 
     rows = reader(decode(data))
     header = [column.strip().lower() for column in next(rows, None) or []]
@@ -60,13 +72,22 @@ def parse_rows(
     kept: list[Row] = []
     line = 1
     try:
-        # `line` outlives the loop on purpose: the error names the row that failed.
-        for line, record in enumerate(rows, start=2):  # noqa: B007
+        while True:
+            # The physical line the next row starts on (a quoted cell may span lines,
+            # and a cell too large to read fails before the row is complete).
+            line = rows.line_num + 1
+            record = next(rows, None)
+            if record is None:
+                break
             if not any(cell.strip() for cell in record):
                 continue
             if len(record) != len(header):
                 raise Invalid(f"has {len(record)} fields, the header has {len(header)}")
-            row = parse(dict(zip(header, record, strict=True)))
+            cells = {
+                column: clean(cell, f"the {column} column", multiline=column in multiline)
+                for column, cell in zip(header, record, strict=True)
+            }
+            row = parse(cells)
             if row is not None:
                 kept.append(row)
     except Invalid as error:

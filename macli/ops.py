@@ -8,7 +8,7 @@ import sys
 import click
 
 from macli import audit, exports, settings
-from macli.cli import pass_app
+from macli.cli import MULTILINE, pass_app
 from macli.errors import Invalid, MacliError
 from macli.output import format_option, open_private, render
 from macli.store import open_readonly
@@ -160,7 +160,7 @@ def check(app):
 
 
 @click.command()
-@click.argument("query")
+@click.argument("query", type=MULTILINE)
 @format_option
 @pass_app
 def sql(app, query, fmt):

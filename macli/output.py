@@ -74,9 +74,11 @@ def render(
 
 
 def table_text(rows: Sequence[dict], columns: Sequence[str]) -> str:
-    """A plain text table (tabulate), None shown as blank."""
+    """A plain text table (tabulate), None shown as blank, control characters escaped."""
+    from macli.text import escape
+
     tabulate = _tabulate()
-    body = [["" if row.get(c) is None else row.get(c) for c in columns] for row in rows]
+    body = [["" if row.get(c) is None else escape(row.get(c)) for c in columns] for row in rows]
     return tabulate(body, headers=list(columns), tablefmt="simple", disable_numparse=True)
 
 

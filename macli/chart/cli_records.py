@@ -8,7 +8,7 @@ import click
 
 from macli.chart import core, findings
 from macli.chart import icd as icd_codes
-from macli.cli import pass_app
+from macli.cli import MULTILINE, pass_app
 from macli.output import format_option, render, render_record
 
 # A record with sections: a table for people or one JSON document for scripts.
@@ -318,7 +318,7 @@ def note():
 
 @note.command("add")
 @click.argument("patient")
-@click.option("--text", help="The note.")
+@click.option("--text", type=MULTILINE, help="The note.")
 @click.option("--file", "path", type=click.File("rb"), help="Read the note from FILE.")
 @pass_app
 def note_add(app, patient, text, path):

@@ -21,8 +21,12 @@ SEVERITIES = ("mild", "moderate", "severe")
 
 
 def clean_text(value: str | None, what: str, required: bool = False) -> str | None:
-    """Text with its whitespace collapsed; None when empty (Invalid if required)."""
-    value = " ".join(value.split()) if value is not None else None
+    """Text with its whitespace collapsed; None when empty (Invalid if required).
+
+    Control characters are refused (macli/text.py); line breaks and tabs collapse."""
+    from macli.text import clean
+
+    value = " ".join(clean(value, what, multiline=True).split()) if value is not None else None
     if required and not value:
         raise Invalid(f"{what} may not be empty")
     return value or None

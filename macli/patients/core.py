@@ -15,6 +15,7 @@ from macli.patients.contact import (
     phone_e164,
 )
 from macli.store import Store
+from macli.text import clean as clean_input
 from macli.when import parse_date, utc_text
 
 SEXES = ("female", "male", "other", "unknown")
@@ -65,7 +66,7 @@ def clean(values: dict, *, region: str, today: date) -> dict:
                 )
             out["prefers"] = prefers
         elif key in ("address", "insurance"):
-            out[key] = value or None
+            out[key] = clean_input(value, f"the {key}") or None
         else:
             raise Invalid(f"unknown patient field {key!r}")
     return out

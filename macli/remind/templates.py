@@ -173,7 +173,9 @@ def text_of(template: Template) -> str:
 def parse(channel: str, text: str) -> Template:
     """Read and check a template; an SMS template must fit one segment in the worst case."""
     _check_channel(channel)
-    text = text.replace("\r\n", "\n")
+    from macli.text import clean
+
+    text = clean(text, "the template", multiline=True)
     if channel == "email":
         head, _, body = text.partition("\n")
         if not head.lower().startswith("subject:"):
