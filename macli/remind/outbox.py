@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.errors import MessageError
 from email.header import Header
 from email.message import Message
 from email.mime.text import MIMEText
@@ -33,6 +34,7 @@ from macli.patients.core import set_consent
 from macli.remind import templates, transports
 from macli.remind.planner import Decision, plan
 from macli.store import Store, create_private_file
+from macli.text import clean
 from macli.when import from_utc_text, utc_text
 
 EXIT_OK = 0
@@ -340,10 +342,20 @@ def _mail_composer(store: Store, now: datetime, tz: ZoneInfo):
 
     def compose(job: Job) -> Message:
         subject, body = templates.render_email(template, job.values)
+        sender = name or job.values["clinic_name"]
+        # A header holding a line break is refused by the mail library only when the
+        # message is sent; checked here, the reminder fails with the reason instead.
+        for what, value in (
+            ("its subject", subject),
+            ("the sender's name (clinic.name or smtp.from)", sender),
+            ("the sender's address (smtp.from)", address),
+            ("the recipient's address", job.recipient),
+        ):
+            clean(value, what)
         # The classic (compat32) message class: the modern EmailMessage parses every
         # header it is given and costs several times as much for a plain text reminder.
         message = MIMEText(body, "plain", "us-ascii" if body.isascii() else "utf-8")
-        message["From"] = formataddr((name or job.values["clinic_name"], address), "utf-8")
+        message["From"] = formataddr((sender, address), "utf-8")
         message["To"] = job.recipient
         message["Subject"] = subject if subject.isascii() else Header(subject, "utf-8").encode()
         message["Date"] = date
@@ -397,6 +409,15 @@ def _dispatch(
         with transport, store.fast_commits() if email else nullcontext():
             while pending:
                 job = pending.pop(0)
+                try:
+                    message = compose(job)
+                except (Invalid, ValueError, MessageError) as error:
+                    # A setting or template this reminder needs cannot make a message:
+                    # it fails with the reason (`remind log`), and the run goes on.
+                    reason = error.message if isinstance(error, Invalid) else str(error)
+                    failure = transports.PermanentFailure(f"cannot be built: {reason}")
+                    outcomes.append(_fail(store, job, failure, now, user))
+                    continue
                 if not email:
                     with store.write():
                         store.execute(
@@ -405,7 +426,7 @@ def _dispatch(
                             [stamp, user, job.reminder_id],
                         )
                 try:
-                    transport_id = transport.send(job.recipient, compose(job))
+                    transport_id = transport.send(job.recipient, message)
                 except transports.TemporaryFailure as failure:
                     outcomes.append(_defer(store, job, failure, stamp, user))
                     if failure.stop:
