@@ -68,12 +68,16 @@ def add_entry(store, patient_ref, kind, *, action, at, detail, user, now) -> dic
 
 def problem_fields(store: Store, values: dict, today: date) -> dict:
     out = {}
+    # Everything that needs no code set is checked first, the code's form included:
+    # loading ICD-10-CM on first use commits on its own, so a refusal must come before.
     if values.get("icd") is not None:
-        out.update(icd.check_billable(store, values["icd"]))
+        icd.normalise(values["icd"])
     if "onset" in values:
         out["onset"] = past_date(values["onset"], "onset", today)
     if "note" in values:
         out["note"] = clean_text(values["note"], "note")
+    if values.get("icd") is not None:
+        out = {**icd.check_billable(store, values["icd"]), **out}
     return out
 
 

@@ -90,9 +90,7 @@ def test_a_note_from_a_file_or_stdin_is_held_to_the_rule(run, demo_db, tmp_path,
     assert where in result.stderr
     watcher = sqlite3.connect(demo_db)
     version = watcher.execute("PRAGMA data_version").fetchone()
-    result = run(
-        ["chart", "note", "add", "P000001"], input=f"Seen.\n{value}".encode(), expect=1
-    )
+    result = run(["chart", "note", "add", "P000001"], input=f"Seen.\n{value}".encode(), expect=1)
     assert watcher.execute("PRAGMA data_version").fetchone() == version
     watcher.close()
 
@@ -133,12 +131,14 @@ PATIENTS = "name,dob,address\nAna Lima,1984-03-02,1 Main St\n{}\n"
     ("row", "line", "said"),
     [
         ("Bo Test,1990-01-01,2 Main St\x1b[2J", 3, "control characters"),
-        ("Bo Test,1990-01-01,\"2 Main St\nApt 3\"", 3, "must be one line"),
+        ('Bo Test,1990-01-01,"2 Main St\nApt 3"', 3, "must be one line"),
         ("Bo\x00 Test,1990-01-01,2 Main St", 3, "NUL byte on line 3"),
         ("Bo Test,1990-01-01," + "x" * 10_000_000, 3, "field larger"),
     ],
 )
-def test_a_patient_import_names_the_line_and_writes_nothing(run, demo_db, tmp_path, row, line, said):
+def test_a_patient_import_names_the_line_and_writes_nothing(
+    run, demo_db, tmp_path, row, line, said
+):
     path = tmp_path / "patients.csv"
     path.write_text(PATIENTS.format(row), encoding="utf-8")
     result = judge(run, demo_db, ["patient", "import", str(path)])
