@@ -117,3 +117,47 @@ def _visible(match: re.Match) -> str:
     character = match.group()
     code = ord(character)
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def redact(text: str | None, secrets: list[str | None]) -> str | None:
+    """`text` (a server's reply, an error) with every secret in it replaced by `[secret]`.
+
+    A secret is found written plainly, URL-encoded, or in base64 at any alignment and in
+    either alphabet (so `Basic base64(account:token)` echoed back, or an AUTH PLAIN
+    string, is caught through the token inside it). Whatever a transport stores or
+    prints from a reply goes through here first."""
+    if not text:
+        return text
+    for form in sorted(_secret_forms(secrets), key=len, reverse=True):
+        text = text.replace(form, "[secret]")
+    return text
+
+
+_SHORTEST_FORM = 6  # a shorter piece of base64 could be anything
+
+
+def _secret_forms(secrets) -> set[str]:
+    import base64
+    from urllib.parse import quote, quote_plus
+
+    forms: set[str] = set()
+    for secret in secrets:
+        if not secret:
+            continue
+        raw = secret.encode("utf-8")
+        encoded_forms = {quote(secret, safe=""), quote_plus(secret)}
+        encoded_forms |= {
+            re.sub("%[0-9A-F]{2}", lambda m: m.group().lower(), f) for f in encoded_forms
+        }
+        encoded_forms |= {form.replace("%", "%25") for form in encoded_forms}
+        forms |= {secret, *encoded_forms}
+        for lead in range(3):
+            # The characters of base64(prefix + secret) that depend only on the secret's
+            # bytes: after the prefix's share, before the share of what follows.
+            encoded = base64.b64encode(b"\0" * lead + raw).decode("ascii")
+            start = -(-8 * lead // 6)
+            end = 8 * (lead + len(raw)) // 6
+            core = encoded[start:end]
+            if len(core) >= _SHORTEST_FORM:
+                forms.update({core, core.replace("+", "-").replace("/", "_")})
+    return {form for form in forms if len(form) >= 4}
