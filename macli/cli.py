@@ -52,6 +52,10 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "macli.stock.cli:stock",
         "Supplies by lot and expiry: receive, use, count, discard, reorder.",
     ),
+    "qc": (
+        "macli.qc.cli:qc",
+        "Lab upkeep: fridge temperatures, excursions, sterilizers, spore tests.",
+    ),
     "today": (
         "macli.today.cli:today",
         "The day sheet: appointments, reminders, calls, supplies and spending.",

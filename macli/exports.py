@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from macli import audit
 from macli.errors import Invalid
 from macli.money import sql_cents_text
 from macli.store import Store
-from macli.when import localize, utc_text
+from macli.when import day_start, utc_text
 
 
 @dataclass(frozen=True)
@@ -150,11 +150,7 @@ def rows(
         if spec.since is None:
             raise Invalid(f"{table} has no dates to filter on; export it without --since")
         where = f"WHERE {spec.since} >= ?"
-        params.append(
-            since.isoformat()
-            if spec.since_is_date
-            else utc_text(localize(datetime.combine(since, time()), tz))
-        )
+        params.append(since.isoformat() if spec.since_is_date else utc_text(day_start(since, tz)))
     sql = spec.sql.format(where=where) + f" ORDER BY {spec.order}"
     if not spec.patient_data:
         return store.iterate(sql, params)

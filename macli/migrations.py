@@ -14,7 +14,8 @@ import importlib
 from collections.abc import Callable
 from pathlib import Path
 
-from macli.store import Store, append_only, create_private_file, refuse_replace
+from macli.files import create_private_file
+from macli.store import Store, append_only, refuse_replace
 
 SET_NAME = "macli"
 MIGRATIONS: list[tuple[str, Callable]] = []
@@ -183,6 +184,14 @@ def patients_002_providers(db):
     db.execute("CREATE UNIQUE INDEX providers_name ON providers (name)")
 
 
+@migration
+def blobs_001_blobs(db):
+    # Files kept once per content for every area (macli/blobs.py).
+    from macli import blobs
+
+    blobs.create_table(db)
+
+
 # -- areas, in the order they build on each other -------------------------------------
 # Imported by name (not `import` lines) so that tools sorting imports cannot reorder them.
 AREA_SCHEMAS = [
@@ -192,6 +201,7 @@ AREA_SCHEMAS = [
     "macli.bill.schema",
     "macli.remind.schema",
     "macli.stock.schema",
+    "macli.qc.schema",
 ]
 for _module in AREA_SCHEMAS:
     importlib.import_module(_module)

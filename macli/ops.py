@@ -10,7 +10,8 @@ import click
 from macli import audit, exports, settings
 from macli.cli import MULTILINE, pass_app
 from macli.errors import Invalid, MacliError
-from macli.output import format_option, open_private, render
+from macli.files import open_private
+from macli.output import format_option, render
 from macli.store import open_readonly
 from macli.when import local_text, parse_date, utc_text
 
@@ -84,16 +85,14 @@ def audit_list(app, patient, since, fmt):
     Example:
         macli audit list --patient P000042 --since 2026-11-01
     """
-    from datetime import datetime, time
-
     from macli.patients.core import resolve
-    from macli.when import localize
+    from macli.when import day_start
 
     patient_id = resolve(app.store, patient)["id"] if patient else None
     since_text = None
     if since:
         day = parse_date(since, app.today)
-        since_text = utc_text(localize(datetime.combine(day, time()), app.zone))
+        since_text = utc_text(day_start(day, app.zone))
     rows = audit.entries(app.store, patient_id=patient_id, since=since_text)
     if fmt == "table":
         rows = [{**row, "at": local_text(row["at"], app.zone, seconds=True)} for row in rows]

@@ -147,19 +147,6 @@ def _tabulate():
     return tabulate.tabulate
 
 
-def open_private(path) -> object:
-    """Open `path` for writing text with mode 0600 (exports, reports, calendars)."""
-    import os
-    import stat
-
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    # An earlier file readable by others becomes private; a device or pipe (/dev/null,
-    # /dev/stdout) is not ours to change: as root, chmod would lock everyone out of it.
-    if stat.S_ISREG(os.fstat(fd).st_mode):
-        os.fchmod(fd, 0o600)
-    return open(fd, "w", encoding="utf-8", newline="")
-
-
 def render_record(record: dict, fmt: str, out=None) -> None:
     """One record: `field  value` lines for people, one object for scripts."""
     out = out or sys.stdout

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from macli.errors import Conflict, Invalid, MacliError
+from macli.files import create_private_file
 
 BUSY_TIMEOUT_SECONDS = 30
 
@@ -17,13 +18,6 @@ BUSY_TIMEOUT_SECONDS = 30
 def _bind(params: Iterable | dict):
     """Query parameters: a dict for :named ones, else a sequence for ? ones."""
     return params if isinstance(params, dict) else tuple(params)
-
-
-def create_private_file(path: Path) -> None:
-    """Create `path` (and its folder) with mode 0600 if it does not exist yet."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
-    os.close(fd)
 
 
 class Store:
@@ -160,10 +154,14 @@ class Store:
         os.chmod(destination, 0o600)
 
     def check(self) -> list[str]:
-        """Problems found by integrity_check and foreign_key_check (empty when sound)."""
+        """Problems found by integrity_check, foreign_key_check and the kept files' digests."""
         problems = [row[0] for row in self.conn.execute("PRAGMA integrity_check") if row[0] != "ok"]
         for table, rowid, parent, _ in self.conn.execute("PRAGMA foreign_key_check"):
             problems.append(f"{table} row {rowid} points at a missing {parent} row")
+        if self.scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'blobs'"):
+            from macli import blobs
+
+            problems.extend(blobs.problems(self))
         return problems
 
 

@@ -87,6 +87,44 @@ def local_text(instant: datetime | str, tz: ZoneInfo, seconds: bool = False) -> 
     return instant.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
+# -- days: the one way a local date becomes its instants, and an instant its date --------
+# A day need not start at 00:00 (America/Santiago, America/Havana and others spring
+# forward at midnight, so their day starts at 01:00) nor last 24 hours (23 or 25 on the
+# days the clocks change). Bounds are therefore never built with `localize`, which
+# rightly refuses a wall time that does not exist: they are found from the zone itself.
+
+
+def wall_instant(day: date, clock: time, tz: ZoneInfo) -> datetime:
+    """The UTC instant a wall-clock time on `day` names, never refusing: a time in a gap
+    is read as if the clocks had not moved yet (so it lands just after the gap), and a
+    time that happens twice is its first occurrence. For bounds and working hours, not
+    for bookings (those go through `localize`, which asks the person)."""
+    return datetime.combine(day, clock, tzinfo=tz).astimezone(UTC)
+
+
+def day_start(day: date, tz: ZoneInfo) -> datetime:
+    """The first instant (aware, UTC) of the local date `day` in `tz`."""
+    return wall_instant(day, time(), tz)
+
+
+def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """The UTC instants where local date `day` begins and where the next day begins."""
+    return day_start(day, tz), day_start(day + timedelta(days=1), tz)
+
+
+def day_bounds_text(day: date, tz: ZoneInfo) -> tuple[str, str]:
+    """`day_bounds` as stored UTC text, for SQL ranges `at >= ? AND at < ?`."""
+    start, end = day_bounds(day, tz)
+    return utc_text(start), utc_text(end)
+
+
+def local_date(instant: datetime | str, tz: ZoneInfo) -> date:
+    """The clinic's local date at `instant` (aware datetime or stored UTC text)."""
+    if isinstance(instant, str):
+        instant = from_utc_text(instant)
+    return instant.astimezone(tz).date()
+
+
 def localize(naive: datetime, tz: ZoneInfo) -> datetime:
     """Attach the clinic zone to a wall-clock time, refusing gaps and ambiguous folds."""
     first = naive.replace(tzinfo=tz, fold=0)

@@ -4,12 +4,17 @@ import pytest
 
 from macli.errors import Invalid
 from macli.when import (
+    day_bounds,
+    day_bounds_text,
     duration_text,
+    local_date,
     local_text,
     parse_date,
     parse_datetime,
     parse_duration,
     parse_now,
+    utc_text,
+    wall_instant,
     zone,
 )
 
@@ -87,3 +92,52 @@ def test_duration_text_round_trips():
 def test_now_naive_is_local_and_aware_is_kept():
     assert parse_now("2026-11-26T09:00", NY) == NOW
     assert parse_now("2026-11-26T14:00:00Z", NY) == NOW
+
+
+# -- a day's bounds: one way, tolerant of days that start at 01:00 or last 23/25 hours ---
+
+SANTIAGO = zone("America/Santiago")  # springs forward at midnight: 2026-09-06 starts at 01:00
+
+
+@pytest.mark.parametrize(
+    "day, start, hours",
+    [
+        (date(2026, 9, 5), "2026-09-05T04:00:00Z", 24),
+        (date(2026, 9, 6), "2026-09-06T04:00:00Z", 23),  # 00:00 never happens
+        (date(2026, 9, 7), "2026-09-07T03:00:00Z", 24),
+        (date(2026, 4, 4), "2026-04-04T03:00:00Z", 25),  # 23:00-24:00 happens twice
+        (date(2026, 4, 5), "2026-04-05T04:00:00Z", 24),
+    ],
+)
+def test_day_bounds_in_a_zone_whose_clocks_change_at_midnight(day, start, hours):
+    begin, end = day_bounds(day, SANTIAGO)
+    assert utc_text(begin) == start
+    assert end - begin == timedelta(hours=hours)
+    assert day_bounds_text(day, SANTIAGO) == (utc_text(begin), utc_text(end))
+    assert local_date(begin, SANTIAGO) == day
+    assert local_date(begin - timedelta(seconds=1), SANTIAGO) == day - timedelta(days=1)
+    assert local_date(utc_text(end), SANTIAGO) == day + timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    "name", ["America/Santiago", "America/Havana", "America/Asuncion", "Asia/Beirut", NY.key]
+)
+def test_every_day_start_is_the_first_instant_of_its_local_date(name):
+    tz = zone(name)
+    day = date(2025, 1, 1)
+    while day < date(2028, 1, 1):
+        begin, end = day_bounds(day, tz)
+        assert local_date(begin, tz) == day
+        assert local_date(begin - timedelta(seconds=1), tz) < day
+        assert timedelta(hours=23) <= end - begin <= timedelta(hours=25)
+        day += timedelta(days=1)
+
+
+def test_a_wall_time_in_a_gap_lands_after_it_and_a_fold_takes_its_first_occurrence():
+    from datetime import time
+
+    assert local_text(wall_instant(date(2026, 9, 6), time(0, 30), SANTIAGO), SANTIAGO) == (
+        "2026-09-06 01:30"
+    )
+    first = wall_instant(date(2026, 11, 1), time(1, 30), NY)  # New York falls back at 02:00
+    assert utc_text(first) == "2026-11-01T05:30:00Z"

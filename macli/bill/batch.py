@@ -19,6 +19,7 @@ from macli import audit, settings
 from macli.bill import claims, views, x12
 from macli.bill.address import split_address
 from macli.errors import Conflict, Invalid, MacliError
+from macli.files import open_private
 from macli.patients.contact import check_npi
 from macli.store import Store
 from macli.when import utc_text
@@ -156,9 +157,9 @@ def export(
                 entries=[(claim["patient_id"], f"claim C{claim['id']}") for claim in batch],
             )
             try:
-                descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+                handle = open_private(path, "x", encoding="ascii")
                 created = True
-                with open(descriptor, "w", encoding="ascii", newline="") as handle:
+                with handle:
                     handle.write(content)
                     handle.flush()
                     os.fsync(handle.fileno())

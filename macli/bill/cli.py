@@ -8,8 +8,9 @@ from macli.bill import claims, coverage, fees, ledger, superbill, views
 from macli.bill.schema import RELATIONS, STATUSES
 from macli.cli import pass_app
 from macli.errors import MacliError
+from macli.files import open_private
 from macli.money import cents_text
-from macli.output import format_option, open_private, render, render_record
+from macli.output import format_option, render, render_record
 
 
 @click.group()

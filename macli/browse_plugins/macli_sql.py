@@ -5,10 +5,12 @@ The zone comes from MACLI_BROWSE_TZ, set by `macli browse`.
 """
 
 import os
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from datasette import hookimpl
+
+from macli import when
 
 
 def _zone() -> ZoneInfo:
@@ -32,10 +34,9 @@ def local_date(instant):
 
 
 def day_start_utc(day):
-    """UTC text of the clinic's midnight starting `day` (today when empty)."""
+    """UTC text of the first instant of the clinic's `day` (today when empty)."""
     start = date.fromisoformat(day) if day else datetime.now(_zone()).date()
-    midnight = datetime.combine(start, time(), tzinfo=_zone())
-    return midnight.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return when.utc_text(when.day_start(start, _zone()))
 
 
 def local_today():

@@ -329,7 +329,7 @@ def chart_export(app, patient, fhir, output):
     import json
 
     from macli.chart import fhir as fhir_export
-    from macli.output import open_private
+    from macli.files import open_private
 
     document = fhir_export.bundle(app.store, patient, user=app.user, now=app.now, tz=app.zone)
     text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"

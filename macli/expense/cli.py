@@ -12,8 +12,9 @@ from macli.cli import pass_app
 from macli.errors import Invalid
 from macli.expense import budgets, categories, core
 from macli.expense.schema import METHODS
+from macli.files import open_private
 from macli.money import parse_amount
-from macli.output import FORMATS, format_option, open_private, render, render_record
+from macli.output import FORMATS, format_option, render, render_record
 from macli.when import parse_date
 
 # AMOUNT may be negative (a refund): `-3.00` must reach the argument, not the parser.

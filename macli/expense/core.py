@@ -3,12 +3,12 @@ rows, receipts by content hash, budgets, and the entry point other areas book th
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterator
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from macli import blobs
 from macli.errors import Conflict, Invalid, NotFound
 from macli.expense import categories
 from macli.expense.schema import METHODS
@@ -205,21 +205,8 @@ def _insert(store: Store, *, amount_cents: int, spent_on: date, user: str, now, 
 
 
 def _keep_receipt(store: Store, data: bytes) -> str:
-    """Store receipt bytes once per content; returns the SHA-256 it is known by."""
-    if not data:
-        raise Invalid("the receipt file is empty")
-    if len(data) > MAX_RECEIPT_BYTES:
-        raise Invalid(
-            f"the receipt file is {len(data) // (1024 * 1024)} MB; "
-            f"receipts are limited to {MAX_RECEIPT_BYTES // (1024 * 1024)} MB"
-        )
-    sha256 = hashlib.sha256(data).hexdigest()
-    store.execute(
-        "INSERT INTO expense_receipts (sha256, data, size) VALUES (?, ?, ?) "
-        "ON CONFLICT (sha256) DO NOTHING",
-        [sha256, data, len(data)],
-    )
-    return sha256
+    """Keep receipt bytes (once per content, in the store's blobs); returns the SHA-256."""
+    return blobs.keep(store, data, limit=MAX_RECEIPT_BYTES, what="the receipt file")
 
 
 def attach_receipt(store: Store, expense_id: int, data: bytes, name: str) -> dict:
@@ -241,11 +228,9 @@ def receipt(store: Store, expense_id: int) -> dict:
     row = get(store, expense_id)
     if not row["receipt_sha256"]:
         raise NotFound(f"expense {expense_id} has no receipt")
-    kept = store.one(
-        "SELECT sha256, size, data FROM expense_receipts WHERE sha256 = ?",
-        [row["receipt_sha256"]],
-    )
-    return {"name": row["receipt_name"], **kept}
+    sha256 = row["receipt_sha256"]
+    data = blobs.read(store, sha256)
+    return {"name": row["receipt_name"], "sha256": sha256, "size": len(data), "data": data}
 
 
 def get(store: Store, expense_id: int) -> dict:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from macli.cli import pass_app
-from macli.output import format_option, open_private, render, render_record
+from macli.files import open_private
+from macli.output import format_option, render, render_record
 from macli.patients import core, providers
 from macli.patients.contact import phone_display
 

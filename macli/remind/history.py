@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from macli import audit
@@ -12,7 +12,7 @@ from macli.patients.core import resolve
 from macli.remind.rules import before_text
 from macli.remind.schema import STATUSES
 from macli.store import Store
-from macli.when import local_text, localize, utc_text
+from macli.when import day_bounds_text, local_text, utc_text
 
 LOG_COLUMNS = (
     "id",
@@ -33,13 +33,6 @@ CALL_OUTCOMES = ("reached", "voicemail", "no-answer", "wrong-number")
 OPEN_CALLS = ("to-call", "no-answer")
 
 
-def day_range(day: date, tz: ZoneInfo) -> tuple[str, str]:
-    """The UTC instants where a local day starts and the next one starts."""
-    start = localize(datetime.combine(day, time()), tz)
-    end = localize(datetime.combine(day + timedelta(days=1), time()), tz)
-    return utc_text(start), utc_text(end)
-
-
 def log(
     store: Store,
     *,
@@ -56,7 +49,7 @@ def log(
     patient_id = None
     if day is not None:
         clauses.append("r.updated_at >= ? AND r.updated_at < ?")
-        params += day_range(day, tz)
+        params += day_bounds_text(day, tz)
     if patient:
         patient_id = resolve(store, patient)["id"]
         clauses.append("r.patient_id = ?")
@@ -101,7 +94,7 @@ def calls(store: Store, *, day: date, tz: ZoneInfo, user: str, now: datetime) ->
 
 def call_list(store: Store, *, day: date, tz: ZoneInfo) -> list[dict]:
     """The call list itself, for callers that audit the view they are part of."""
-    start, end = day_range(day, tz)
+    start, end = day_bounds_text(day, tz)
     rows = store.query(
         "SELECT r.id, r.starts_at, p.mrn, p.name, r.recipient AS phone, v.name AS provider,"
         " r.status, CASE WHEN r.status = 'to-call' THEN NULL ELSE r.updated_by END AS marked_by"

@@ -29,11 +29,12 @@ from zoneinfo import ZoneInfo
 
 from macli import audit, settings
 from macli.errors import Invalid, MacliError
+from macli.files import create_private_file
 from macli.patients.contact import phone_display
 from macli.patients.core import set_consent
 from macli.remind import templates, transports
 from macli.remind.planner import Decision, plan
-from macli.store import Store, create_private_file
+from macli.store import Store
 from macli.text import clean
 from macli.when import from_utc_text, utc_text
 

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from macli.errors import Invalid, NotFound
 from macli.patients import providers
 from macli.store import Store
-from macli.when import WEEKDAYS, local_text, parse_date, parse_datetime, parse_time, utc_text
+from macli.when import (
+    WEEKDAYS,
+    day_bounds,
+    local_text,
+    parse_date,
+    parse_datetime,
+    parse_time,
+    utc_text,
+    wall_instant,
+)
 
 Hours = dict[int, list[tuple[time, time]]]
 
@@ -166,27 +175,14 @@ def within_hours(hours: Hours, starts_at: str, ends_at: str, tz: ZoneInfo) -> bo
 def working_intervals(hours: Hours, day: date, tz: ZoneInfo) -> list[tuple[datetime, datetime]]:
     """The working intervals of one local day as aware UTC datetimes."""
     return [
-        (wall_to_utc(datetime.combine(day, start), tz), wall_to_utc(datetime.combine(day, end), tz))
+        (wall_instant(day, start, tz), wall_instant(day, end, tz))
         for start, end in hours.get(day.weekday(), [])
     ]
-
-
-def wall_to_utc(naive: datetime, tz: ZoneInfo) -> datetime:
-    """A local wall time as UTC without refusing DST edges (working hours, day bounds)."""
-    return naive.replace(tzinfo=tz).astimezone(UTC)
 
 
 def earliest_start(instant: datetime) -> str:
     """The earliest start (UTC text) of an appointment still running at `instant`."""
     return utc_text(instant - timedelta(minutes=MAX_MINUTES))
-
-
-def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    """The UTC instants where a local day begins and the next one begins."""
-    return (
-        wall_to_utc(datetime.combine(day, time()), tz),
-        wall_to_utc(datetime.combine(day + timedelta(days=1), time()), tz),
-    )
 
 
 # -- blocks ----------------------------------------------------------------------------

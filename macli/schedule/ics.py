@@ -9,11 +9,10 @@ from zoneinfo import ZoneInfo
 
 from macli import audit
 from macli.errors import Invalid
-from macli.output import open_private
+from macli.files import open_private
 from macli.patients import providers
-from macli.schedule.hours import day_bounds
 from macli.store import Store
-from macli.when import utc_text
+from macli.when import day_start, utc_text
 
 _STATUS_TEXT = {
     "scheduled": "scheduled",
@@ -46,7 +45,10 @@ def export(
     if last < first:
         raise Invalid(f"--to {last} is before --from {first}")
     clauses = ["a.starts_at >= ?", "a.starts_at < ?", "a.status != 'cancelled'"]
-    params: list = [utc_text(day_bounds(first, tz)[0]), utc_text(day_bounds(last, tz)[1])]
+    params: list = [
+        utc_text(day_start(first, tz)),
+        utc_text(day_start(last + timedelta(days=1), tz)),
+    ]
     if provider_ref:
         clauses.append("a.provider_id = ?")
         params.append(providers.resolve(store, provider_ref)["id"])

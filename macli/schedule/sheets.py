@@ -15,13 +15,12 @@ from macli.patients import providers
 from macli.schedule import catalog
 from macli.schedule.hours import (
     MAX_MINUTES,
-    day_bounds,
     get_hours,
     hours_text,
     working_intervals,
 )
 from macli.store import Store
-from macli.when import WEEKDAYS, utc_text
+from macli.when import WEEKDAYS, day_bounds, day_start, utc_text
 
 LIST_COLUMNS = (
     "id",
@@ -97,10 +96,10 @@ def appointments(
     clauses, params = [], []
     if first is not None:
         clauses.append("a.starts_at >= ?")
-        params.append(utc_text(day_bounds(first, tz)[0]))
+        params.append(utc_text(day_start(first, tz)))
     if last is not None:
         clauses.append("a.starts_at < ?")
-        params.append(utc_text(day_bounds(last, tz)[1]))
+        params.append(utc_text(day_start(last + timedelta(days=1), tz)))
     if first is not None and last is not None and last < first:
         raise Invalid(f"--to {last} is before --from {first}")
     if provider_ref:
@@ -166,8 +165,7 @@ def _provider_days(
 ) -> list[ProviderDay]:
     """`days` consecutive ProviderDays from `first`, with two queries for the whole span."""
     hours = get_hours(store, provider["id"])
-    begin = day_bounds(first, tz)[0]
-    end = day_bounds(first + timedelta(days=days - 1), tz)[1]
+    begin, end = day_start(first, tz), day_start(first + timedelta(days=days), tz)
     select = (
         _SELECT
         if people
@@ -238,7 +236,7 @@ def _providers_for(
     """The provider asked for, else every active provider with hours plus anyone booked."""
     if provider_ref:
         return [providers.resolve(store, provider_ref)]
-    begin, end = day_bounds(first, tz)[0], day_bounds(last, tz)[1]
+    begin, end = day_start(first, tz), day_start(last + timedelta(days=1), tz)
     return store.query(
         "SELECT id, name, active FROM providers WHERE (active = 1 AND id IN"
         " (SELECT provider_id FROM working_hours)) OR id IN (SELECT provider_id FROM appointments"

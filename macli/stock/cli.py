@@ -494,3 +494,45 @@ def lot(app, lot, fmt):
             render_record(summary, fmt)
             click.echo()
     render(result["rows"], fmt, columns=reports.TRACE_COLUMNS, empty="No movements.")
+
+
+# -- holds -------------------------------------------------------------------------------
+
+
+@stock.command("recall")
+@click.argument("sku")
+@click.option("--lot", required=True, help="The recalled lot.")
+@click.option("--why", required=True, help="The supplier's notice: reference, what it says.")
+@pass_app
+def recall(app, sku, lot, why):
+    """Hold a lot the supplier has recalled: it may not be used from now on.
+
+    Write the units off with `stock discard ... --reason recalled` when they
+    go back; a lot with nothing left in it holds nothing.
+
+    \b
+    Example:
+        macli stock recall FLU-QIV --lot FL4471 --why "Apex recall notice R-2211"
+    """
+    from macli.stock import usable
+
+    lot_row = usable.recall(app.store, sku, lot, why=why, user=app.user, now=app.now)
+    click.echo(f"Lot {lot_row['lot']} of {lot_row['sku']} is on hold: DO NOT USE.")
+
+
+@stock.command("holds")
+@click.option("--all", "everything", is_flag=True, help="Include holds that have ended.")
+@format_option
+@pass_app
+def holds(app, everything, fmt):
+    """Lots on hold (excursions, supplier recalls): not to be used.
+
+    \b
+    Example:
+        macli stock holds
+        macli stock holds --all -f csv
+    """
+    from macli.stock import usable
+
+    rows = usable.holds_listing(app.store, open_only=not everything)
+    render(rows, fmt, columns=usable.HOLD_COLUMNS, empty="No lots on hold.")

@@ -14,17 +14,12 @@ from zoneinfo import ZoneInfo
 
 from macli import audit
 from macli.errors import Conflict, Invalid, NotFound
-from macli.stock import items
+from macli.stock import items, usable
 from macli.store import Store
-from macli.when import parse_date, utc_text
+from macli.when import local_date, parse_date, utc_text
 
-DISCARD_REASONS = ("expired", "damaged", "recalled")
+DISCARD_REASONS = ("expired", "damaged", "recalled", "excursion")
 _LOT = re.compile(r"^\S(.{0,38}\S)?$")
-
-
-def local_day(now: datetime, tz: ZoneInfo) -> date:
-    """The clinic's date at `now`."""
-    return now.astimezone(tz).date()
 
 
 def parse_expiry(text: str, today: date | None = None) -> date:
@@ -93,7 +88,7 @@ class _Ledger:
 
     def __init__(self, store: Store, *, user: str, now: datetime, tz: ZoneInfo):
         self.store = store
-        self.base = {"at": utc_text(now), "day": local_day(now, tz).isoformat(), "user": user}
+        self.base = {"at": utc_text(now), "day": local_date(now, tz).isoformat(), "user": user}
         self.op: int | None = None
 
     def next_id(self) -> int:
@@ -151,7 +146,7 @@ def receive(
         if cents is not None and cents < 0:
             raise Invalid("a cost may not be negative")
     total = cost_cents if unit_cost_cents is None else unit_cost_cents * quantity
-    today = local_day(now, tz)
+    today = local_date(now, tz)
     if expires is not None and expires < today:
         raise Invalid(f"that lot expired on {expires}; expired stock is not received")
     code = _check_lot(lot) if lot is not None else _unlabelled_lot(expires)
@@ -249,16 +244,20 @@ def _text(value: str | None) -> str | None:
 
 
 def _allocate(store: Store, item: dict, quantity: int, today: date, lot: str | None) -> list:
-    """(lot, units) pairs to take `quantity` from: the named lot, or FEFO over usable lots."""
-    today_text = today.isoformat()
+    """(lot, units) pairs to take `quantity` from: the named lot, or FEFO over usable lots.
+
+    What may be used is decided by `usable.refusal` alone (expired, or held).
+    """
     if lot is not None:
         row = _lot(store, item, lot)
-        if row["expires"] is not None and row["expires"] < today_text:
-            raise Conflict(
-                f"lot {row['lot']} of {item['sku']} expired on {row['expires']} and may not be "
-                f"used (discard it: macli stock discard {item['sku']} {row['on_hand']} "
+        why = usable.refusal(store, row, today=today, sku=item["sku"])
+        if why and not usable.open_holds(store, row["id"]):
+            why += (
+                f" (discard it: macli stock discard {item['sku']} {row['on_hand']} "
                 f"--lot {row['lot']} --reason expired)"
             )
+        if why:
+            raise Conflict(why)
         if row["on_hand"] < quantity:
             raise Conflict(
                 f"cannot use {quantity} {item['unit']} of {item['sku']} from lot {row['lot']}: "
@@ -266,17 +265,21 @@ def _allocate(store: Store, item: dict, quantity: int, today: date, lot: str | N
             )
         return [(row, quantity)]
     lots = _open_lots(store, item["id"])
-    usable = [row for row in lots if row["expires"] is None or row["expires"] >= today_text]
-    expired = [row for row in lots if row not in usable]
-    available = sum(row["on_hand"] for row in usable)
+    refused = {row["id"]: usable.refusal(store, row, today=today) for row in lots}
+    fit = [row for row in lots if refused[row["id"]] is None]
+    held = [row for row in lots if refused[row["id"]] and usable.open_holds(store, row["id"])]
+    expired = [row for row in lots if row not in fit and row not in held]
+    available = sum(row["on_hand"] for row in fit)
     if available < quantity:
-        there = f"only {available} usable ({_lots_text(usable)})" if usable else "none usable"
+        there = f"only {available} usable ({_lots_text(fit)})" if fit else "none usable"
         if expired:
-            held = sum(row["on_hand"] for row in expired)
-            there += f"; {held} more in expired lots ({', '.join(r['lot'] for r in expired)})"
+            units = sum(row["on_hand"] for row in expired)
+            there += f"; {units} more in expired lots ({', '.join(r['lot'] for r in expired)})"
+        for row in held:
+            there += f"; {row['on_hand']} in lot {row['lot']}: {refused[row['id']]}"
         raise Conflict(f"cannot use {quantity} {item['unit']} of {item['sku']}: {there}")
     taken, remaining = [], quantity
-    for row in usable:
+    for row in fit:
         if remaining == 0:
             break
         units = min(remaining, row["on_hand"])
@@ -303,7 +306,7 @@ def use(
         raise Invalid("use either --kit NAME or SKU QTY, not both (a kit has no --lot)")
     if kit is None and (sku is None or quantity is None):
         raise Invalid("say what was used: SKU QTY, or --kit NAME")
-    today = local_day(now, tz)
+    today = local_date(now, tz)
     with store.write():
         person = _patient(store, patient)
         if kit is not None:
@@ -475,6 +478,9 @@ def discard(
             )
         ledger = _Ledger(store, user=user, now=now, tz=tz)
         ledger.append("discard", item, row, -quantity, reason=reason, note=_text(note))
+        usable.end_holds_of_empty_lot(
+            store, row["id"], why=f"discarded ({reason})", user=user, now=now
+        )
     return {
         "sku": item["sku"],
         "lot": row["lot"],

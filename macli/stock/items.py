@@ -6,6 +6,7 @@ import re
 from datetime import datetime
 
 from macli.errors import Conflict, Invalid, NotFound
+from macli.stock.usable import NOT_HELD_SQL
 from macli.store import Store
 from macli.when import utc_text
 
@@ -208,7 +209,8 @@ def kits(store: Store, *, today_text: str) -> list[dict]:
     rows = store.query(
         "SELECT k.name AS kit, i.sku, c.quantity,"
         " (SELECT coalesce(SUM(l.on_hand), 0) FROM stock_lots l WHERE l.item_id = i.id"
-        "  AND l.on_hand > 0 AND (l.expires IS NULL OR l.expires >= ?)) AS usable"
+        "  AND l.on_hand > 0 AND (l.expires IS NULL OR l.expires >= ?)"
+        f"  AND {NOT_HELD_SQL}) AS usable"
         " FROM stock_kits k JOIN stock_kit_items c ON c.kit_id = k.id"
         " JOIN stock_items i ON i.id = c.item_id"
         " ORDER BY k.name COLLATE NOCASE, i.sku COLLATE NOCASE",

@@ -13,6 +13,7 @@ from macli import audit
 from macli.errors import NotFound
 from macli.money import cents_text
 from macli.stock import items
+from macli.stock.usable import NOT_HELD_SQL
 from macli.store import Store
 from macli.when import local_text
 
@@ -136,7 +137,8 @@ def _lot_list(store: Store, *, today: date, category: str | None) -> list[dict]:
         params.append(category.strip().lower())
     rows = store.query(
         "SELECT i.sku, i.name, l.lot, l.expires,"
-        " CASE WHEN l.expires < ?1 THEN 'expired' ELSE 'ok' END AS status,"
+        f" CASE WHEN NOT {NOT_HELD_SQL} THEN 'held'"
+        " WHEN l.expires < ?1 THEN 'expired' ELSE 'ok' END AS status,"
         " l.on_hand, i.unit, l.cost_cents, l.costed_quantity,"
         f" {_LOT_VALUE} AS value_cents"
         " FROM stock_lots l JOIN stock_items i ON i.id = l.item_id"
@@ -154,7 +156,11 @@ def _costed(row: dict, value_key: str = "value") -> dict:
 
 
 def _usable_sql() -> str:
-    return "coalesce(SUM(CASE WHEN l.expires IS NULL OR l.expires >= :today THEN l.on_hand END), 0)"
+    # The SQL form of stock.usable's rule: not expired and not held.
+    return (
+        "coalesce(SUM(CASE WHEN (l.expires IS NULL OR l.expires >= :today)"
+        f" AND {NOT_HELD_SQL} THEN l.on_hand END), 0)"
+    )
 
 
 # Also the `low_stock` canned query of `macli browse`, hence the named parameter.

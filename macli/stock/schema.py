@@ -3,7 +3,7 @@
 ledger (so no code path can forget it) and never allowed below zero."""
 
 from macli.migrations import migration
-from macli.store import append_only
+from macli.store import append_only, refuse_replace
 
 KINDS = ("receive", "use", "count", "discard")
 
@@ -125,3 +125,45 @@ def stock_001_ledger(db):
         END
         """
     )
+
+
+@migration
+def stock_002_holds(db):
+    # A hold keeps a lot from being used until it is ended: a temperature excursion of
+    # the unit it is stored in, or a supplier's recall. It is ended once (released as
+    # usable, or discarded) and never deleted; only a still-open hold's `reason` may be
+    # rewritten, when the excursion that placed it grows.
+    db.execute(
+        """
+        CREATE TABLE stock_holds (
+            id INTEGER PRIMARY KEY,
+            lot_id INTEGER NOT NULL REFERENCES stock_lots (id),
+            kind TEXT NOT NULL CHECK (kind IN ('excursion', 'recall')),
+            source_id INTEGER,                -- excursion: the qc_excursions id
+            reason TEXT NOT NULL,             -- what the refusal says after DO NOT USE:
+            placed_at TEXT NOT NULL,
+            placed_by TEXT NOT NULL,
+            ended_at TEXT,
+            ended_by TEXT,
+            outcome TEXT CHECK (outcome IN ('released', 'discarded')),
+            why TEXT,
+            CHECK ((ended_at IS NULL) = (outcome IS NULL))
+        ) STRICT
+        """
+    )
+    db.execute("CREATE INDEX stock_holds_open ON stock_holds (lot_id) WHERE ended_at IS NULL")
+    db.execute("CREATE INDEX stock_holds_source ON stock_holds (kind, source_id, lot_id)")
+    db.execute(
+        "CREATE TRIGGER stock_holds_no_delete BEFORE DELETE ON stock_holds "
+        "BEGIN SELECT RAISE(ABORT, 'stock_holds is append-only'); END"
+    )
+    db.execute(
+        """
+        CREATE TRIGGER stock_holds_once BEFORE UPDATE ON stock_holds
+        WHEN OLD.ended_at IS NOT NULL OR NEW.lot_id IS NOT OLD.lot_id
+            OR NEW.kind IS NOT OLD.kind OR NEW.source_id IS NOT OLD.source_id
+            OR NEW.placed_at IS NOT OLD.placed_at OR NEW.placed_by IS NOT OLD.placed_by
+        BEGIN SELECT RAISE(ABORT, 'a stock hold is ended once and keeps its origin'); END
+        """
+    )
+    refuse_replace(db, "stock_holds")

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 from macli import audit
 from macli.expense import budgets
 from macli.patients import providers
-from macli.remind.history import call_list, day_range
+from macli.remind.history import call_list
 from macli.stock import reports as stock_reports
 from macli.store import Store
-from macli.when import local_text, utc_text
+from macli.when import day_bounds_text, day_start, local_text, utc_text
 
 # Vitals older than this are due again at the visit.
 VITALS_DUE_AFTER = timedelta(days=365)
@@ -37,7 +37,7 @@ APPOINTMENT_COLUMNS = (
 def appointments(store: Store, day: date, provider_id: int | None, *, tz: ZoneInfo) -> list[dict]:
     """The day's appointments (not cancelled) per provider with the flags the desk needs:
     new patient, allergies not recorded, vitals due."""
-    start, end = day_range(day, tz)
+    start, end = day_bounds_text(day, tz)
     vitals_since = utc_text(datetime.fromisoformat(end.replace("Z", "+00:00")) - VITALS_DUE_AFTER)
     # ?1 is the vitals cut-off used in the select list; the filters are numbered after it.
     clauses = ["a.starts_at >= ?", "a.starts_at < ?", "a.status != 'cancelled'"]
@@ -113,8 +113,8 @@ def next_open(store: Store, day: date, provider_id: int | None = None) -> date |
 
 def reminders(store: Store, day: date, *, tz: ZoneInfo) -> dict:
     """Reminder outcomes since the start of yesterday: counts per group, failures listed."""
-    since = day_range(day - timedelta(days=1), tz)[0]
-    until = day_range(day, tz)[1]
+    since = utc_text(day_start(day - timedelta(days=1), tz))
+    until = utc_text(day_start(day + timedelta(days=1), tz))
     counts = {group: 0 for group in REMINDER_GROUPS}
     for row in store.query(
         "SELECT status, COUNT(*) AS n FROM reminders WHERE updated_at >= ? AND updated_at < ?"

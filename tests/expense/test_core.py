@@ -296,7 +296,7 @@ def test_receipts_are_kept_once_per_content(store):
     data = b"%PDF-1.4 synthetic receipt\x00\xff"
     first = add(store, 100, "supplies", "2026-01-01", receipt=data, receipt_name="a.pdf")
     second = add(store, 200, "supplies", "2026-01-02", receipt=data, receipt_name="b.pdf")
-    assert store.scalar("SELECT count(*) FROM expense_receipts") == 1
+    assert store.scalar("SELECT count(*) FROM blobs") == 1
     assert core.receipt(store, second)["data"] == data
     assert core.receipt(store, first)["name"] == "a.pdf"
     third = add(store, 300, "supplies", "2026-01-03")

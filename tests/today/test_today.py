@@ -167,3 +167,30 @@ def test_provider_filter_date_and_audit(demo, run):
     assert "today.view" in run("audit list").stdout
     assert "no provider matches" in run("today --provider nobody", expect=1).stderr
     assert run("today --date someday", expect=1).stderr.startswith("Error: cannot read date")
+
+
+@pytest.mark.parametrize("day", ["2026-09-05", "2026-09-06", "2026-09-07"])
+def test_day_sheet_and_call_list_where_the_clocks_jump_at_midnight(run, day):
+    # America/Santiago springs forward at 2026-09-06 00:00: that day starts at 01:00 and
+    # lasts 23 hours. The day sheet and the call list once refused it ("does not exist").
+    run("config set clinic.timezone America/Santiago")
+    run("provider add 'Dr. Ana Chen'")
+    run("schedule hours chen --set 'mon-sun 08:00-17:00'")
+    run("patient add 'Ana García' --dob 1980-02-03 --phone 617-555-0142")
+    run(
+        "--now 2026-09-01T09:00 schedule add P000001 --provider chen --at '2026-09-07 09:00'"
+        " --duration 20"
+    )
+
+    sheet = json.loads(run(f"--now '{day}T10:00' today -f json").stdout)
+    assert sheet["date"] == day
+    booked = [row["time"] for row in sheet["appointments"]]
+    assert booked == (["09:00"] if day == "2026-09-07" else [])
+    assert run(f"--now '{day}T10:00' remind calls").stdout == "No calls to make.\n"
+    assert run(f"--now '{day}T10:00' today").stdout.startswith(day_heading(day))
+
+
+def day_heading(day):
+    from datetime import date
+
+    return f"{date.fromisoformat(day):%A} {day}"

@@ -1,0 +1,386 @@
+"""`macli qc ...`: vaccine storage temperatures, excursions, sterilizers and spore tests."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import click
+
+from macli.cli import pass_app
+from macli.output import format_option, render, render_record
+
+
+@click.group()
+def qc():
+    """Lab upkeep: fridge temperatures, excursions, sterilizers, spore tests.
+
+    Excursions hold the stock they endanger; a failed spore test recalls the
+    packs made since the last pass.
+
+    Temperatures are typed with their scale (5.2C, 41F) and kept exactly in °C.
+    The logs are append-only; a wrong check is amended with a reason.
+    """
+
+
+def _when(app, text):
+    if text is None:
+        return None
+    from macli.when import parse_datetime
+
+    return parse_datetime(text, app.zone, app.now)
+
+
+# -- storage units -------------------------------------------------------------------------
+
+
+@qc.group("unit")
+def unit():
+    """Vaccine refrigerators and freezers."""
+
+
+@unit.command("add")
+@click.argument("name")
+@click.option("--kind", required=True, type=click.Choice(["fridge", "freezer"]))
+@click.option(
+    "--range",
+    "band",
+    metavar="LOW..HIGH",
+    help="Allowed range (default 2.0..8.0 °C for a fridge, -50.0..-15.0 °C for a freezer).",
+)
+@click.option(
+    "--location",
+    metavar="STOCK_LOCATION",
+    help="The stock location it holds (items' --location): its lots are held by excursions.",
+)
+@pass_app
+def unit_add(app, name, kind, band, location):
+    """Add a storage unit.
+
+    \b
+    Example:
+        macli qc unit add Vaccines --kind fridge --location "Vaccine fridge"
+        macli qc unit add Varicella --kind freezer --range -50..-15 --location "Freezer"
+    """
+    from macli.qc import temps, units
+
+    row = units.add(
+        app.store, name, kind=kind, band=band, location=location, user=app.user, now=app.now
+    )
+    where = f", holding stock at {row['location']!r}" if row["location"] else ""
+    click.echo(
+        f"Added {units.label(row)}: range {temps.range_text(row['low_c100'], row['high_c100'])}"
+        f"{where}."
+    )
+
+
+@unit.command("list")
+@format_option
+@pass_app
+def unit_list(app, fmt):
+    """List the storage units, their ranges and latest checks.
+
+    \b
+    Example:
+        macli qc unit list
+    """
+    from macli.qc import units
+
+    render(
+        units.listing(app.store, tz=app.zone), fmt, columns=units.UNIT_COLUMNS, empty="No units."
+    )
+
+
+# -- readings ----------------------------------------------------------------------------
+
+
+def _check_message(result: dict) -> None:
+    current = f", now {result['current']}" if result["current"] else ""
+    click.echo(
+        f"Check {result['id']} of {result['label']} at {result['at']}: "
+        f"min {result['min']}, max {result['max']}{current}."
+    )
+    excursion = result["excursion"]
+    if excursion:
+        click.echo(
+            f"OUT OF RANGE: excursion {excursion['id']} opened ({excursion['what']}); "
+            f"{excursion['open_holds']} lot(s) on hold. Do not use them; see "
+            f"macli qc excursion show {excursion['id']}.",
+            err=True,
+        )
+
+
+@qc.command("temp")
+@click.argument("unit_name", metavar="UNIT")
+@click.option("--min", "minimum", required=True, metavar="T", help="Lowest since the last reset.")
+@click.option("--max", "maximum", required=True, metavar="T", help="Highest since the last reset.")
+@click.option("--current", metavar="T", help="The temperature now.")
+@click.option("--at", metavar="DATETIME", help="When the check was made (default: now).")
+@pass_app
+def temp(app, unit_name, minimum, maximum, current, at):
+    """Record the start-of-day check: min and max since the last reset.
+
+    A min or max outside the unit's range opens an excursion and holds
+    every lot at the unit's stock location.
+
+    \b
+    Example:
+        macli qc temp Vaccines --min 3.1C --max 6.4C --current 4.8C
+        macli qc temp Vaccines --min 38F --max 44F --at "today 08:05"
+    """
+    from macli.qc import units
+
+    result = units.record_check(
+        app.store,
+        unit_name,
+        minimum=minimum,
+        maximum=maximum,
+        current=current,
+        at=_when(app, at),
+        user=app.user,
+        now=app.now,
+        tz=app.zone,
+    )
+    _check_message(result)
+
+
+@qc.command("amend")
+@click.argument("check_id", type=int, metavar="CHECK")
+@click.option("--min", "minimum", required=True, metavar="T")
+@click.option("--max", "maximum", required=True, metavar="T")
+@click.option("--current", metavar="T")
+@click.option("--reason", required=True, help="Why the check is corrected.")
+@pass_app
+def amend(app, check_id, minimum, maximum, current, reason):
+    """Correct a check: a new row amends it, the original stays in the log.
+
+    \b
+    Example:
+        macli qc amend 41 --min 3.1C --max 6.4C --reason "typed 64 for 6.4"
+    """
+    from macli.qc import units
+
+    result = units.amend_check(
+        app.store,
+        check_id,
+        minimum=minimum,
+        maximum=maximum,
+        current=current,
+        reason=reason,
+        user=app.user,
+        now=app.now,
+        tz=app.zone,
+    )
+    click.echo(f"Check {check_id} amended by check {result['id']}.")
+
+
+@qc.command("import")
+@click.argument("unit_name", metavar="UNIT")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--time-column", metavar="NAME", help="The column with the time (or date and time).")
+@click.option("--date-column", metavar="NAME", help="The date column, when apart from the time.")
+@click.option("--temp-column", metavar="NAME", help="The column with the temperature.")
+@click.option(
+    "--unit", "scale", type=click.Choice(["C", "F"], case_sensitive=False), help="°C or °F."
+)
+@click.option(
+    "--zone",
+    metavar="ZONE",
+    help="The logger's time zone: a name (Europe/Berlin) or offset (UTC-05:00).",
+)
+@click.option("--date-order", type=click.Choice(["mdy", "dmy", "ymd"]), help="For 03/04/2026.")
+@pass_app
+def import_command(app, unit_name, file, **options):
+    """Import a data logger's CSV export; the same readings twice add nothing.
+
+    The common layouts are recognised (a timestamp column, or date and time
+    columns, and a temperature column whose name says °C or °F); name the
+    columns if not. Times with an offset are exact; otherwise they are the
+    clinic's wall-clock time (or --zone's), and the hour repeated when the
+    clocks fall back is read in file order. Readings out of range open an
+    excursion and hold the unit's stock.
+
+    \b
+    Example:
+        macli qc import Vaccines logtag-2026-11.csv
+        macli qc import Vaccines hobo.csv --temp-column "Temp, °F" --zone UTC-05:00
+    """
+    from pathlib import Path
+
+    from macli.qc import logger
+
+    path = Path(file)
+    result = logger.import_file(
+        app.store,
+        unit_name,
+        path.read_bytes(),
+        file_name=path.name,
+        user=app.user,
+        now=app.now,
+        tz=app.zone,
+        **options,
+    )
+    if result["added"] == 0:
+        click.echo(
+            f"Nothing new: all {result['rows']} readings of {path.name} were already recorded."
+        )
+    else:
+        click.echo(
+            f"Imported {result['added']} of {result['rows']} readings into {result['label']}."
+        )
+    for excursion in result["excursions"]:
+        click.echo(
+            f"OUT OF RANGE: excursion {excursion['id']} ({excursion['what']}); "
+            f"{excursion['open_holds']} lot(s) on hold.",
+            err=True,
+        )
+
+
+@qc.command("temps")
+@click.argument("unit_name", metavar="UNIT")
+@click.option("--days", type=click.IntRange(1, 3660), default=7, show_default=True)
+@click.option("--no-plot", is_flag=True, help="List the readings only.")
+@format_option
+@pass_app
+def temps_command(app, unit_name, days, no_plot, fmt):
+    """List a unit's checks and logged readings, drawn against its range.
+
+    \b
+    Example:
+        macli qc temps Vaccines --days 14
+        macli qc temps Vaccines --days 30 -f csv
+    """
+    from macli.qc import units
+
+    rows = units.readings(
+        app.store, unit_name, since=app.now - timedelta(days=days), until=app.now, tz=app.zone
+    )
+    if fmt == "table" and not no_plot and rows:
+        from macli.qc import plot
+
+        click.echo(plot.terminal(units.get(app.store, unit_name), rows, tz=app.zone), nl=False)
+    render(
+        units.reading_rows(rows, app.zone),
+        fmt,
+        columns=units.READING_COLUMNS,
+        empty=f"No readings in the last {days} days.",
+    )
+
+
+# -- excursions --------------------------------------------------------------------------
+
+
+@qc.group("excursion")
+def excursion():
+    """Temperature excursions and the stock they hold."""
+
+
+@excursion.command("list")
+@click.option("--open", "open_only", is_flag=True, help="Only those not closed.")
+@click.option("--unit", "unit_name", metavar="UNIT", help="Only this unit's.")
+@format_option
+@pass_app
+def excursion_list(app, open_only, unit_name, fmt):
+    """List excursions, newest first.
+
+    \b
+    Example:
+        macli qc excursion list --open
+    """
+    from macli.qc import excursions
+
+    rows = excursions.listing(app.store, open_only=open_only, tz=app.zone, unit=unit_name)
+    render(rows, fmt, columns=excursions.LIST_COLUMNS, empty="No excursions.")
+
+
+@excursion.command("show")
+@click.argument("excursion_id", type=int, metavar="ID")
+@format_option
+@pass_app
+def excursion_show(app, excursion_id, fmt):
+    """Show an excursion: what happened, the lots held, every action.
+
+    \b
+    Example:
+        macli qc excursion show 3
+    """
+    from macli.qc import excursions
+
+    record = excursions.show(app.store, excursion_id, tz=app.zone)
+    if fmt != "table":
+        render_record(record, fmt)
+        return
+    lots, log = record.pop("lots"), record.pop("log")
+    render_record(record, fmt)
+    click.echo("\nLots:")
+    render(lots, fmt, columns=("sku", "lot", "on_hand", "outcome", "why"), empty="  none held")
+    click.echo("\nActions:")
+    render(log, fmt, columns=("at", "by", "note"), empty="  none yet")
+
+
+@excursion.command("act")
+@click.argument("excursion_id", type=int, metavar="ID")
+@click.option("--note", required=True, help="The step: who was told, what was documented...")
+@pass_app
+def excursion_act(app, excursion_id, note):
+    """Record a step taken on an excursion.
+
+    \b
+    Example:
+        macli qc excursion act 3 --note "notified Dr. Reyes; unit kept closed"
+        macli qc excursion act 3 --note "called Apex Vaccines, case ref AV-88121"
+    """
+    from macli.qc import excursions
+
+    result = excursions.act(app.store, excursion_id, note=note, user=app.user, now=app.now)
+    click.echo(f"Recorded on excursion {result['excursion']}.")
+
+
+@excursion.command("release")
+@click.argument("excursion_id", type=int, metavar="ID")
+@click.option("--lot", required=True, help="The held lot.")
+@click.option("--sku", help="The item, when two items share the lot number.")
+@click.option("--why", help="What the manufacturer or program said (required to release).")
+@click.option(
+    "--discard", is_flag=True, help="Write the lot off (stock discard, reason excursion)."
+)
+@pass_app
+def excursion_release(app, excursion_id, lot, sku, why, discard):
+    """Release a held lot as usable, or --discard it.
+
+    The excursion is closed when every lot it held is released or discarded.
+
+    \b
+    Example:
+        macli qc excursion release 3 --lot FL4603 --why "Apex: stable, ref AV-88121"
+        macli qc excursion release 3 --lot MM2210 --discard --why "Merck: do not use"
+    """
+    from macli.errors import Invalid
+    from macli.qc import excursions
+
+    if discard:
+        record = excursions.discard(
+            app.store,
+            excursion_id,
+            lot=lot,
+            sku=sku,
+            why=why,
+            user=app.user,
+            now=app.now,
+            tz=app.zone,
+        )
+        click.echo(f"Discarded lot {lot} (excursion {excursion_id}).")
+    else:
+        if not why:
+            raise Invalid("say why the lot may be used (--why), e.g. the manufacturer's answer")
+        record = excursions.release(
+            app.store,
+            excursion_id,
+            lot=lot,
+            sku=sku,
+            why=why,
+            user=app.user,
+            now=app.now,
+            tz=app.zone,
+        )
+        click.echo(f"Released lot {lot}: it may be used again.")
+    click.echo(f"Excursion {excursion_id} is {record['status']}.")
