@@ -195,3 +195,42 @@ def test_tables_show_stored_control_characters_as_escapes(run, demo_db, command)
     shown = run(command.format(mrn)).stdout
     assert not any(ch in shown for ch in "\x1b\x07\x08\x9b"), command
     assert "\\x1b]0;owned\\x07" in shown
+
+
+# -- every file reader refuses a NUL with its line ---------------------------------------
+
+READERS = [
+    ("patients.csv", "name,dob\nAna\x00 Lima,1984-03-02\n", ["patient", "import", "{}"]),
+    (
+        "card.csv",
+        "Date,Amount,Description\n2026-11-20,1.00,A\x00B\n",
+        [*IMPORT, "Description", "{}"],
+    ),
+    (
+        "rules.csv",
+        "pattern,vendor,category\nSTAPLES\x00,Staples,supplies:office\n",
+        [*IMPORT, "Description", "--category-rules", "{}", "{card}"],
+    ),
+    ("fees.csv", "code,description,fee\n99213,Visit\x00,95.00\n", ["bill", "fees", "import", "{}"]),
+    ("stop.csv", "phone,body\n+16175550142,STOP\x00\n", ["remind", "stop-import", "{}"]),
+    (
+        "sms.txt",
+        "Hi {first_name}\n\x00 Reply STOP to opt out\n",
+        ["remind", "template", "set", "sms", "--file", "{}"],
+    ),
+    ("note.txt", "Seen.\nBP\x00 fine\n", ["chart", "note", "add", "P000001", "--file", "{}"]),
+]
+
+
+@pytest.mark.parametrize(("name", "content", "command"), READERS, ids=[r[0] for r in READERS])
+def test_every_file_reader_refuses_a_nul_with_its_line(
+    run, demo_db, tmp_path, name, content, command
+):
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    card = tmp_path / "ok-card.csv"
+    card.write_text("Date,Amount,Description\n2026-11-20,1.00,Coffee\n", encoding="utf-8")
+    argv = [part.replace("{}", str(path)).replace("{card}", str(card)) for part in command]
+    result = judge(run, demo_db, argv)
+    assert result.exit_code == 1
+    assert "NUL byte on line 2" in result.stderr, result.stderr
