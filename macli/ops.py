@@ -102,19 +102,57 @@ def audit_list(app, patient, since, fmt):
 
 
 @audit_group.command("verify")
+@click.option(
+    "--head",
+    "head_only",
+    is_flag=True,
+    help="Print only the head line (row and hash), to append to a file kept elsewhere.",
+)
+@click.option(
+    "--against",
+    metavar="FILE|HASH",
+    help="Also fail unless the chain still extends this head (a hash, ROW:HASH, or a file "
+    "of head lines: its last one).",
+)
 @pass_app
-def audit_verify(app):
+def audit_verify(app, head_only, against):
     """Check the hash chain; exit 1 naming the first broken row.
+
+    Prints the chain's head: its last row and that row's hash, which covers
+    every row before it. Keep heads outside the store (mail them, append them
+    to a file on another machine); `--against` then fails when the chain no
+    longer extends one, as when rows were rewritten and their hashes
+    recomputed, or cut from the end.
 
     \b
     Example:
         macli audit verify
+        macli audit verify --head >> /mnt/offsite/audit-heads.log
+        macli audit verify --against /mnt/offsite/audit-heads.log
     """
+    from pathlib import Path
+
+    recorded = None
+    if against is not None:
+        path = Path(against)
+        source = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else against
+        recorded = audit.read_head(source)
     broken = audit.verify(app.store)
     if broken:
         raise MacliError(f"audit chain broken at row {broken['id']}: {broken['problem']}")
+    if recorded is not None:
+        problem = audit.extends(app.store, recorded)
+        if problem:
+            raise MacliError(f"audit chain does not extend the recorded head: {problem}")
+    line = audit.head_line(audit.head(app.store))
+    if head_only:
+        click.echo(line)
+        return
     count = app.store.scalar("SELECT COUNT(*) FROM audit")
     click.echo(f"Audit chain intact: {count} rows.")
+    if recorded is not None:
+        click.echo(f"It extends the recorded head (row {recorded['row'] or 'with that hash'}).")
+    click.echo(line)
 
 
 @click.command()
