@@ -19,10 +19,14 @@ def default_db_path() -> Path:
 
 
 def login_name() -> str:
-    import getpass
+    # What getpass.getuser() answers, without importing getpass (and termios) on every run.
+    for name in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+        if os.environ.get(name):
+            return os.environ[name]
+    import pwd
 
     try:
-        return getpass.getuser()
+        return pwd.getpwuid(os.getuid()).pw_name
     except (KeyError, OSError):
         return f"uid{os.getuid()}"
 

@@ -61,6 +61,14 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "The day sheet: appointments, reminders, calls, supplies and spending.",
     ),
     "demo": ("macli.demo:demo", "Create a synthetic demo clinic to try macli on."),
+    "replicate": (
+        "macli.replicate.cli:replicate",
+        "Continuous off-site copies of the store with Litestream.",
+    ),
+    "restore": (
+        "macli.replicate.cli:restore",
+        "Restore the store from its replica into a new file, then check it.",
+    ),
     "export": (
         "macli.ops:export",
         "Export one table, or all of them, for scripts (streamed; files are 0600).",

@@ -139,9 +139,10 @@ def names() -> list[str]:
 
 def rows(
     store: Store, table: str, *, since: date | None, tz, user: str, now: datetime
-) -> Iterator[dict]:
-    """The rows of one export, as an iterator; an export with patient data is audited when
-    its first row is read, so an export whose file cannot be opened changes nothing."""
+) -> tuple[list[str], Iterator[tuple]]:
+    """The column names of one export and its rows as tuples, read as they are iterated;
+    an export with patient data is audited when its first row is asked for, so an export
+    whose file cannot be opened changes nothing."""
     if table not in EXPORTS:
         raise Invalid(f"unknown table {table!r}; tables: {', '.join(names())}, or all")
     spec = EXPORTS[table]
@@ -152,12 +153,17 @@ def rows(
         where = f"WHERE {spec.since} >= ?"
         params.append(since.isoformat() if spec.since_is_date else utc_text(day_start(since, tz)))
     sql = spec.sql.format(where=where) + f" ORDER BY {spec.order}"
+    columns = [column[0] for column in store.tuples(sql + " LIMIT 0", params).description]
     if not spec.patient_data:
-        return store.iterate(sql, params)
+        return columns, _read(store, sql, params)
     detail = f"table={table}" + (f" since={since}" if since else "")
-    return _audited(store, sql, params, user=user, now=now, detail=detail)
+    return columns, _audited(store, sql, params, user=user, now=now, detail=detail)
 
 
-def _audited(store: Store, sql: str, params: list, *, user, now, detail) -> Iterator[dict]:
+def _read(store: Store, sql: str, params: list) -> Iterator[tuple]:
+    yield from store.tuples(sql, params)
+
+
+def _audited(store: Store, sql: str, params: list, *, user, now, detail) -> Iterator[tuple]:
     audit.record(store, user=user, action="export", now=now, detail=detail)
-    yield from store.iterate(sql, params)
+    yield from store.tuples(sql, params)

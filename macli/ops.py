@@ -11,7 +11,7 @@ from macli import audit, exports, settings
 from macli.cli import MULTILINE, pass_app
 from macli.errors import Invalid, MacliError
 from macli.files import open_private
-from macli.output import format_option, render
+from macli.output import format_option, render, write_rows
 from macli.store import open_readonly
 from macli.when import local_text, parse_date, utc_text
 
@@ -211,12 +211,10 @@ def sql(app, query, fmt):
     """
     audit.record(app.store, user=app.user, action="sql.query", now=app.now, detail=query[:500])
     connection = open_readonly(app.db_path)
-    connection.row_factory = sqlite3.Row
     try:
         cursor = connection.execute(query)
         columns = [d[0] for d in cursor.description or []]
-        rows = (dict(row) for row in cursor)
-        render(rows, fmt, columns=columns, empty="No rows.", out=sys.stdout)
+        write_rows(cursor, fmt, sys.stdout, columns, empty="No rows.")
     except sqlite3.Warning as error:
         raise Invalid(f"one statement at a time, please ({error})") from error
     except sqlite3.DatabaseError as error:
@@ -230,15 +228,7 @@ def sql(app, query, fmt):
 
 @click.command("export")
 @click.argument("table", type=click.Choice([*exports.names(), "all"]))
-@click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=click.Choice(["csv", "json", "jsonl"]),
-    default="csv",
-    show_default=True,
-    help="File format.",
-)
+@format_option(formats=("csv", "json", "jsonl"), default="csv", help="File format.")
 @click.option("-o", "--output", type=click.Path(), help="FILE for one table, DIR for all.")
 @click.option("--since", help="Only rows created or changed from this local date on.")
 @pass_app
@@ -264,17 +254,19 @@ def export(app, table, fmt, output, since):
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         for name in exports.names():
             since_day = day if exports.EXPORTS[name].since else None
-            iterator = exports.rows(
+            columns, iterator = exports.rows(
                 app.store, name, since=since_day, tz=app.zone, user=app.user, now=app.now
             )
             with open_private(folder / f"{name}.{fmt}") as handle:
-                count = render(iterator, fmt, out=handle)
+                count = write_rows(iterator, fmt, handle, columns)
             click.echo(f"{name}: {count} rows", err=True)
         return
-    iterator = exports.rows(app.store, table, since=day, tz=app.zone, user=app.user, now=app.now)
+    columns, iterator = exports.rows(
+        app.store, table, since=day, tz=app.zone, user=app.user, now=app.now
+    )
     if output:
         with open_private(output) as handle:
-            count = render(iterator, fmt, out=handle)
+            count = write_rows(iterator, fmt, handle, columns)
         click.echo(f"Wrote {count} rows to {output}.", err=True)
     else:
-        render(iterator, fmt)
+        write_rows(iterator, fmt, None, columns)

@@ -77,6 +77,12 @@ def _port(value: str) -> str:
     return str(int(value))
 
 
+def _duration(value: str) -> str:
+    from macli.when import duration_text, parse_duration
+
+    return duration_text(parse_duration(value.strip()))
+
+
 def _npi(value: str) -> str:
     from macli.patients.contact import check_npi
 
@@ -195,6 +201,12 @@ SETTINGS: dict[str, Setting] = {
             "remind.quiet_start", "No SMS or calls from this local time...", lambda: "20:00", _clock
         ),
         Setting("remind.quiet_end", "...until this local time.", lambda: "08:00", _clock),
+        Setting(
+            "replicate.max_lag",
+            "How far the replica may fall behind before `replicate status` exits 1.",
+            lambda: "10m",
+            _duration,
+        ),
     ]
 }
 

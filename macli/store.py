@@ -34,6 +34,11 @@ class Store:
         self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
         self.conn.execute("PRAGMA foreign_keys = ON")
         self.conn.execute("PRAGMA synchronous = FULL")
+        # Litestream (`macli replicate run`) checkpoints the WAL itself, after it has
+        # copied the frames; SQLite's own automatic checkpoint at 1,000 pages can race
+        # it, so ours waits until 10,000 (~40 MB) and normally never comes. Without
+        # Litestream the WAL is still checkpointed, only later.
+        self.conn.execute("PRAGMA wal_autocheckpoint = 10000")
         self._depth = 0
         if migrate:
             from macli.migrations import ensure_current
@@ -52,6 +57,16 @@ class Store:
         """Rows of a query as dicts, one at a time (for exports of any size)."""
         for row in self._run(sql, params):
             yield dict(row)
+
+    def tuples(self, sql: str, params: Iterable = ()) -> sqlite3.Cursor:
+        """Rows of a query as plain tuples, read as they are iterated: listings and exports
+        of any size hand these to the renderer with the column names, no dict per row."""
+        cursor = self.conn.cursor()
+        cursor.row_factory = None
+        try:
+            return cursor.execute(sql, _bind(params))
+        except OverflowError:
+            raise Invalid("a number given is too large (at most 9223372036854775807)") from None
 
     def one(self, sql: str, params: Iterable = ()) -> dict | None:
         """The first row of a query, or None."""

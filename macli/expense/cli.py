@@ -14,7 +14,7 @@ from macli.expense import budgets, categories, core
 from macli.expense.schema import METHODS
 from macli.files import open_private
 from macli.money import parse_amount
-from macli.output import FORMATS, format_option, render, render_record
+from macli.output import FORMATS, format_option, render, render_record, write_rows
 from macli.when import parse_date
 
 # AMOUNT may be negative (a refund): `-3.00` must reach the argument, not the parser.
@@ -118,7 +118,7 @@ def expense_list(app, month, year, start, end, category, vendor, uncategorized, 
         macli expense list --year 2026 -c supplies -f csv > supplies-2026.csv
     """
     first, last = _period(app, month, year, start, end)
-    rows = core.listing(
+    rows = core.listing_rows(
         app.store,
         start=first,
         end=last,
@@ -127,7 +127,7 @@ def expense_list(app, month, year, start, end, category, vendor, uncategorized, 
         uncategorized=uncategorized,
         limit=limit,
     )
-    render(rows, fmt, columns=core.LIST_COLUMNS, empty="No expenses found.")
+    write_rows(rows, fmt, None, core.LIST_COLUMNS, empty="No expenses found.", paged=not limit)
 
 
 @expense.command("show")
@@ -429,8 +429,8 @@ def expense_export(app, as_ledger, as_beancount, month, year, start, end, fmt, o
                 end=last,
             )
         else:
-            rows = core.listing(app.store, start=first, end=last)
-            count = render(rows, fmt, columns=core.LIST_COLUMNS, out=handle)
+            rows = core.listing_rows(app.store, start=first, end=last)
+            count = write_rows(rows, fmt, handle, core.LIST_COLUMNS)
     finally:
         if output:
             handle.close()

@@ -12,7 +12,7 @@ from macli import blobs
 from macli.errors import Conflict, Invalid, NotFound
 from macli.expense import categories
 from macli.expense.schema import METHODS
-from macli.money import cents_text
+from macli.money import cents_text, sql_cents_text
 from macli.store import Store
 from macli.text import clean as clean_input
 from macli.when import local_text, parse_date, utc_text
@@ -275,31 +275,30 @@ def show(store: Store, expense_id: int, *, tz: ZoneInfo) -> dict:
     return record
 
 
+# LIST_COLUMNS computed by SQLite, so a listing of any length is read as plain tuples.
+_LIST_SELECT = (
+    "SELECT e.id, e.spent_on, " + sql_cents_text("e.amount_cents") + ", c.name, e.vendor,"
+    " e.method, e.memo, coalesce(nullif(e.receipt_name, ''),"
+    " CASE WHEN e.receipt_sha256 <> '' THEN 'yes' END),"
+    " CASE WHEN e.source <> '' THEN replace(e.source, '_', ' ') || ' ' || e.source_id END,"
+    " e.voids_id, v.id FROM expenses e JOIN expense_categories c ON c.id = e.category_id"
+    " LEFT JOIN expenses v ON v.voids_id = e.id"
+)
+
+
 def listing(store: Store, *, limit: int = 0, **filters) -> Iterator[dict]:
     """Expenses by date (oldest first) matching the filters of `where`."""
+    for row in listing_rows(store, limit=limit, **filters):
+        yield dict(zip(LIST_COLUMNS, row, strict=True))
+
+
+def listing_rows(store: Store, *, limit: int = 0, **filters) -> Iterator[tuple]:
+    """`listing` as tuples in LIST_COLUMNS order, read as they are iterated."""
     clause, params = where(store, **filters)
-    sql = _SELECT + f" {clause} ORDER BY e.spent_on, e.id"
+    sql = _LIST_SELECT + f" {clause} ORDER BY e.spent_on, e.id"
     if limit:
         sql += f" LIMIT {int(limit)}"
-    for row in store.iterate(sql, params):
-        yield list_row(row)
-
-
-def list_row(row: dict) -> dict:
-    """A selected expense as the stable columns of LIST_COLUMNS."""
-    return {
-        "id": row["id"],
-        "date": row["date"],
-        "amount": cents_text(row["amount_cents"]),
-        "category": row["category"],
-        "vendor": row["vendor"],
-        "method": row["method"],
-        "memo": row["memo"],
-        "receipt": row["receipt_name"] or ("yes" if row["receipt_sha256"] else None),
-        "source": _source_text(row["source"], row["source_id"]) if row["source"] else None,
-        "voids": row["voids_id"],
-        "voided_by": row["voided_by"],
-    }
+    return store.tuples(sql, params)
 
 
 def _source_text(source: str, source_id: int) -> str:

@@ -6,7 +6,7 @@ import click
 
 from macli.cli import pass_app
 from macli.files import open_private
-from macli.output import format_option, render, render_record
+from macli.output import format_option, render, render_record, write_rows
 from macli.patients import core, providers
 from macli.patients.contact import phone_display
 
@@ -82,10 +82,11 @@ def patient_list(app, search, limit, fmt):
         macli patient list --search jose
         macli patient list -f csv > patients.csv
     """
-    rows = core.search(app.store, search, user=app.user, now=app.now, limit=limit)
+    rows = core.search_rows(app.store, search, user=app.user, now=app.now, limit=limit)
     if fmt == "table":
-        rows = [{**row, "phone": phone_display(row["phone"])} for row in rows]
-    render(rows, fmt, columns=core.LIST_COLUMNS, empty="No patients found.")
+        phone = core.LIST_COLUMNS.index("phone")
+        rows = ((*row[:phone], phone_display(row[phone]), *row[phone + 1 :]) for row in rows)
+    write_rows(rows, fmt, None, core.LIST_COLUMNS, empty="No patients found.", paged=not limit)
 
 
 @patient.command("show")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime
 
 from macli import audit, csvfile
@@ -190,6 +191,19 @@ def search(
     store: Store, text: str | None, *, user: str, now: datetime, limit: int = 0
 ) -> list[dict]:
     """Patients whose name, MRN, phone or e-mail contains `text` (all when empty)."""
+    return [
+        dict(zip(LIST_COLUMNS, row, strict=True))
+        for row in search_rows(store, text, user=user, now=now, limit=limit)
+    ]
+
+
+def search_rows(
+    store: Store, text: str | None, *, user: str, now: datetime, limit: int = 0
+) -> Iterator[tuple]:
+    """`search` as tuples in LIST_COLUMNS order, read as they are iterated (any size).
+
+    The listing is audited, with how many rows it shows, before its first row is read.
+    """
     clauses, params = [], []
     if text:
         like = contains_pattern(fold(text))
@@ -200,19 +214,21 @@ def search(
         params += [like, text.strip()]
     where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
     limit_sql = f" LIMIT {int(limit)}" if limit else ""
-    rows = store.query(
-        f"SELECT {', '.join(LIST_COLUMNS)} FROM patients {where} ORDER BY search_name, id"
-        + limit_sql,
-        params,
+    count = store.scalar(
+        f"SELECT COUNT(*) FROM (SELECT 1 FROM patients {where}{limit_sql})", params
     )
     audit.record(
         store,
         user=user,
         action="patient.list",
         now=now,
-        detail=f"search={text!r} rows={len(rows)}" if text else f"rows={len(rows)}",
+        detail=f"search={text!r} rows={count}" if text else f"rows={count}",
     )
-    return rows
+    return store.tuples(
+        f"SELECT {', '.join(LIST_COLUMNS)} FROM patients {where} ORDER BY search_name, id"
+        + limit_sql,
+        params,
+    )
 
 
 def show(store: Store, reference: str, *, user: str, now: datetime) -> dict:

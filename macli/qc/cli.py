@@ -384,3 +384,267 @@ def excursion_release(app, excursion_id, lot, sku, why, discard):
         )
         click.echo(f"Released lot {lot}: it may be used again.")
     click.echo(f"Excursion {excursion_id} is {record['status']}.")
+
+
+# -- sterilizers -------------------------------------------------------------------------
+
+
+@qc.group("sterilizer")
+def sterilizer():
+    """Autoclaves and other sterilizers."""
+
+
+@sterilizer.command("add")
+@click.argument("name")
+@click.option(
+    "--kind",
+    type=click.Choice(["steam", "dry-heat", "chemical"]),
+    default="steam",
+    show_default=True,
+)
+@pass_app
+def sterilizer_add(app, name, kind):
+    """Add a sterilizer.
+
+    \b
+    Example:
+        macli qc sterilizer add Autoclave --kind steam
+    """
+    from macli.qc import sterilizers
+
+    row = sterilizers.add(app.store, name, kind=kind, user=app.user, now=app.now)
+    click.echo(f"Added {row['kind']} sterilizer {row['name']!r}.")
+
+
+@sterilizer.command("list")
+@format_option
+@pass_app
+def sterilizer_list(app, fmt):
+    """List sterilizers: in service or not, last load, spore tests.
+
+    \b
+    Example:
+        macli qc sterilizer list
+    """
+    from macli.qc import sterilizers
+
+    rows = sterilizers.listing(app.store, now=app.now, tz=app.zone)
+    columns = ("name", "kind", "status", "last_load", "last_spore_test", "spore_test")
+    render(rows, fmt, columns=columns, empty="No sterilizers.")
+
+
+@qc.command("cycle")
+@click.argument("sterilizer_name", metavar="STERILIZER")
+@click.option("--contents", required=True, help="What the load holds.")
+@click.option("--packs", type=click.IntRange(0, 500), default=0, help="How many packs it made.")
+@click.option("--pack-type", metavar="NAME", help="What the packs are, e.g. 'suture set'.")
+@click.option("--temp", required=True, metavar="T", help="Temperature reached, e.g. 121C or 250F.")
+@click.option("--minutes", required=True, type=click.IntRange(1, 1440), help="Exposure time.")
+@click.option("--pressure", metavar="VALUE", help="As the gauge shows it, e.g. '15 psi'.")
+@click.option("--chemical", required=True, type=click.Choice(["pass", "fail"]))
+@click.option("--at", metavar="DATETIME", help="When it ran (default: now).")
+@click.option("--by", "operator", metavar="NAME", help="Who ran it (default: you).")
+@click.option("--labels", is_flag=True, help="Print the packs' labels as a PDF (-o).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="The labels PDF.")
+@pass_app
+def cycle(app, sterilizer_name, labels, output, at, **fields):
+    """Record a sterilizer load; prints its load number and pack codes.
+
+    Refused while the sterilizer is out of service after a failed spore test.
+
+    \b
+    Example:
+        macli qc cycle Autoclave --contents "suture sets, speculums" --packs 6 \\
+            --pack-type "suture set" --temp 121C --minutes 30 --pressure "15 psi" \\
+            --chemical pass --labels -o load-labels.pdf
+    """
+    from macli.errors import Invalid
+    from macli.qc import sterilizers
+
+    if labels and not output:
+        raise Invalid("say where the labels go: --labels -o FILE.pdf")
+    if output and not labels:
+        raise Invalid("-o is the labels PDF: add --labels")
+    result = sterilizers.record_cycle(
+        app.store,
+        sterilizer_name,
+        at=_when(app, at),
+        user=app.user,
+        now=app.now,
+        tz=app.zone,
+        **fields,
+    )
+    packs = result["packs"]
+    click.echo(
+        f"Load {result['load']} on {result['sterilizer']} at {result['at']}"
+        + (f": packs {packs[0]} to {packs[-1]}." if packs else ".")
+    )
+    if result["chemical"] == "fail":
+        click.echo(
+            "CHEMICAL INDICATOR FAILED: this load is not sterile; reprocess its packs.", err=True
+        )
+    if labels:
+        from macli.qc import labels as label_pdf
+
+        rows = sterilizers.labels(app.store, result["sterilizer"], result["load"], tz=app.zone)
+        count = label_pdf.write(app.store, rows, output)
+        click.echo(f"Wrote {count} label(s) to {output}.")
+
+
+@qc.command("cycles")
+@click.argument("sterilizer_name", metavar="STERILIZER")
+@click.option("--days", type=click.IntRange(1, 3660), default=30, show_default=True)
+@format_option
+@pass_app
+def cycles(app, sterilizer_name, days, fmt):
+    """List a sterilizer's loads.
+
+    \b
+    Example:
+        macli qc cycles Autoclave --days 7
+    """
+    from macli.qc import sterilizers
+
+    rows = sterilizers.cycles(
+        app.store,
+        sterilizer_name,
+        since=app.now - timedelta(days=days),
+        until=app.now + timedelta(seconds=1),
+        tz=app.zone,
+    )
+    render(rows, fmt, columns=sterilizers.CYCLE_COLUMNS, empty="No loads.")
+
+
+@qc.command("spore")
+@click.argument("sterilizer_name", metavar="STERILIZER")
+@click.option("--result", required=True, type=click.Choice(["pass", "fail"]))
+@click.option("--bi-lot", required=True, metavar="LOT", help="The biological indicator's lot.")
+@click.option("--control", type=click.Choice(["pass", "fail"]), help="The unprocessed control.")
+@click.option("--note", help="Anything worth keeping (lab report number...).")
+@click.option("--at", metavar="DATETIME", help="When the test ran (default: now).")
+@pass_app
+def spore(app, sterilizer_name, result, bi_lot, control, note, at):
+    """Record a spore (biological indicator) test.
+
+    A failed test puts the sterilizer out of service until three passing
+    retests in a row, and recalls every pack since the last passing test.
+    A test whose control failed is kept but does not count.
+
+    \b
+    Example:
+        macli qc spore Autoclave --result pass --bi-lot BI-2291 --control pass
+    """
+    from macli.qc import sterilizers
+
+    outcome = sterilizers.record_spore_test(
+        app.store,
+        sterilizer_name,
+        result=result,
+        bi_lot=bi_lot,
+        control=control,
+        note=note,
+        at=_when(app, at),
+        user=app.user,
+        now=app.now,
+        tz=app.zone,
+    )
+    click.echo(f"Spore test {outcome['id']} on {outcome['sterilizer']}: {outcome['result']}.")
+    if not outcome["counted"]:
+        click.echo("The control failed: this test does not count; repeat it.", err=True)
+    if outcome["recalled"]:
+        click.echo(
+            f"RECALL: {len(outcome['recalled'])} pack(s) since the last passing test: "
+            + ", ".join(outcome["recalled"])
+            + " (macli qc recall list).",
+            err=True,
+        )
+    if not outcome["in_service"]:
+        click.echo(
+            f"{outcome['sterilizer']} is OUT OF SERVICE: {outcome['passes_since']} of "
+            f"{sterilizers.RETESTS_TO_RETURN} passing retests.",
+            err=True,
+        )
+    elif outcome["returned_to_service"]:
+        click.echo(f"{outcome['sterilizer']} is back in service.")
+
+
+@qc.command("spores")
+@click.argument("sterilizer_name", metavar="STERILIZER")
+@click.option("--days", type=click.IntRange(1, 3660), default=90, show_default=True)
+@format_option
+@pass_app
+def spores(app, sterilizer_name, days, fmt):
+    """List a sterilizer's spore tests.
+
+    \b
+    Example:
+        macli qc spores Autoclave
+    """
+    from macli.qc import sterilizers
+
+    rows = sterilizers.spore_tests(
+        app.store,
+        sterilizer_name,
+        since=app.now - timedelta(days=days),
+        until=app.now + timedelta(seconds=1),
+        tz=app.zone,
+    )
+    render(rows, fmt, columns=sterilizers.SPORE_COLUMNS, empty="No spore tests.")
+
+
+@qc.group("recall")
+def recall():
+    """Packs recalled after a failed spore test."""
+
+
+@recall.command("list")
+@click.option("--all", "everything", is_flag=True, help="Include packs already reprocessed.")
+@format_option
+@pass_app
+def recall_list(app, everything, fmt):
+    """Recalled packs not yet reprocessed: do not use them.
+
+    \b
+    Example:
+        macli qc recall list
+    """
+    from macli.qc import sterilizers
+
+    rows = sterilizers.recalls(app.store, open_only=not everything, tz=app.zone)
+    render(rows, fmt, columns=sterilizers.RECALL_COLUMNS, empty="No recalled packs.")
+
+
+@recall.command("reprocessed")
+@click.argument("codes", nargs=-1, required=True, metavar="PACK...")
+@click.option("--note", help="e.g. the new load number.")
+@pass_app
+def recall_reprocessed(app, codes, note):
+    """Mark recalled (or failed-load) packs as reprocessed.
+
+    \b
+    Example:
+        macli qc recall reprocessed S1-0041-01 S1-0041-02 --note "into load 45"
+    """
+    from macli.qc import sterilizers
+
+    done = sterilizers.reprocessed(app.store, list(codes), note=note, user=app.user, now=app.now)
+    click.echo(f"Reprocessed: {', '.join(done)}.")
+
+
+@qc.command("pack")
+@click.argument("code", metavar="PACK")
+@format_option
+@pass_app
+def pack(app, code, fmt):
+    """Show a sterile pack and whether it may be used.
+
+    \b
+    Example:
+        macli qc pack S1-0042-03
+    """
+    from macli.qc import sterilizers
+    from macli.when import local_text
+
+    found = sterilizers.pack(app.store, code)
+    found["at"] = local_text(found["at"], app.zone)
+    render_record(found, fmt)

@@ -119,3 +119,104 @@ def qc_001_units(db):
     )
     db.execute("CREATE INDEX qc_excursion_actions_excursion ON qc_excursion_actions (excursion_id)")
     append_only(db, "qc_excursion_actions")
+
+
+@migration
+def qc_002_sterilizers(db):
+    db.execute(
+        """
+        CREATE TABLE qc_sterilizers (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('steam', 'dry-heat', 'chemical')),
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL
+        ) STRICT
+        """
+    )
+    db.execute("CREATE UNIQUE INDEX qc_sterilizers_name ON qc_sterilizers (name COLLATE NOCASE)")
+    db.execute(
+        """
+        CREATE TABLE qc_cycles (
+            id INTEGER PRIMARY KEY,
+            sterilizer_id INTEGER NOT NULL REFERENCES qc_sterilizers (id),
+            load_number INTEGER NOT NULL,     -- counts up per sterilizer from 1
+            at TEXT NOT NULL,
+            day TEXT NOT NULL,
+            contents TEXT NOT NULL,
+            packs INTEGER NOT NULL DEFAULT 0 CHECK (packs >= 0),
+            pack_type TEXT,
+            temp_c100 INTEGER NOT NULL,
+            minutes INTEGER NOT NULL CHECK (minutes > 0),
+            pressure TEXT,
+            chemical TEXT NOT NULL CHECK (chemical IN ('pass', 'fail')),
+            operator TEXT NOT NULL,           -- who ran it (--by), default the user
+            user TEXT NOT NULL,
+            recorded_at TEXT NOT NULL
+        ) STRICT
+        """
+    )
+    db.execute("CREATE UNIQUE INDEX qc_cycles_load ON qc_cycles (sterilizer_id, load_number)")
+    db.execute("CREATE INDEX qc_cycles_at ON qc_cycles (sterilizer_id, at)")
+    append_only(db, "qc_cycles")
+    # A pack's code (S1-0042-03: sterilizer, load, pack) is what its label carries and
+    # what a procedure records; it never changes.
+    db.execute(
+        """
+        CREATE TABLE qc_packs (
+            id INTEGER PRIMARY KEY,
+            code TEXT NOT NULL,
+            cycle_id INTEGER NOT NULL REFERENCES qc_cycles (id),
+            number INTEGER NOT NULL,
+            pack_type TEXT
+        ) STRICT
+        """
+    )
+    db.execute("CREATE UNIQUE INDEX qc_packs_code ON qc_packs (code)")
+    db.execute("CREATE INDEX qc_packs_cycle ON qc_packs (cycle_id)")
+    append_only(db, "qc_packs")
+    db.execute(
+        """
+        CREATE TABLE qc_spore_tests (
+            id INTEGER PRIMARY KEY,
+            sterilizer_id INTEGER NOT NULL REFERENCES qc_sterilizers (id),
+            at TEXT NOT NULL,
+            day TEXT NOT NULL,
+            result TEXT NOT NULL CHECK (result IN ('pass', 'fail')),
+            bi_lot TEXT NOT NULL,
+            control TEXT CHECK (control IN ('pass', 'fail')),
+            note TEXT,
+            user TEXT NOT NULL,
+            recorded_at TEXT NOT NULL
+        ) STRICT
+        """
+    )
+    db.execute("CREATE INDEX qc_spore_tests_at ON qc_spore_tests (sterilizer_id, at)")
+    append_only(db, "qc_spore_tests")
+    # A failed spore test recalls the packs of the loads since the last pass.
+    db.execute(
+        """
+        CREATE TABLE qc_recalls (
+            id INTEGER PRIMARY KEY,
+            pack_id INTEGER NOT NULL REFERENCES qc_packs (id),
+            spore_test_id INTEGER NOT NULL REFERENCES qc_spore_tests (id),
+            at TEXT NOT NULL
+        ) STRICT
+        """
+    )
+    db.execute("CREATE UNIQUE INDEX qc_recalls_pack ON qc_recalls (pack_id)")
+    db.execute("CREATE INDEX qc_recalls_test ON qc_recalls (spore_test_id)")
+    append_only(db, "qc_recalls")
+    db.execute(
+        """
+        CREATE TABLE qc_reprocessed (
+            id INTEGER PRIMARY KEY,
+            pack_id INTEGER NOT NULL REFERENCES qc_packs (id),
+            at TEXT NOT NULL,
+            note TEXT,
+            user TEXT NOT NULL
+        ) STRICT
+        """
+    )
+    db.execute("CREATE UNIQUE INDEX qc_reprocessed_pack ON qc_reprocessed (pack_id)")
+    append_only(db, "qc_reprocessed")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import date
 from itertools import groupby
@@ -9,7 +10,7 @@ from itertools import groupby
 import click
 
 from macli.cli import pass_app
-from macli.output import table_text
+from macli.output import format_option, write_rows
 from macli.today import core
 from macli.when import parse_date
 
@@ -17,13 +18,8 @@ from macli.when import parse_date
 @click.command()
 @click.option("--date", "day_text", help="The day to show (default: today), e.g. tomorrow.")
 @click.option("--provider", help="Only this provider's appointments.")
-@click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
+@format_option(
+    formats=("table", "json"),
     help="A sheet for people, or one JSON object with a key per section.",
 )
 @pass_app
@@ -60,7 +56,9 @@ def show(app, day, provider=None, fmt="table") -> None:
 
 
 def _table(rows, columns) -> str:
-    return "\n".join("  " + line for line in table_text(rows, columns).splitlines())
+    sheet = io.StringIO()
+    write_rows(rows, "table", sheet, columns, paged=False)
+    return "\n".join("  " + line for line in sheet.getvalue().splitlines())
 
 
 def _appointments(sheet) -> str:
