@@ -226,3 +226,10 @@ def core_003_append_only_refuses_replace(db):
     ]
     for table in tables:
         refuse_replace(db, table)
+
+
+@migration
+def patients_003_claim_name(db):
+    # The name as claims carry it (X12 takes Latin letters only): `patient edit
+    # --claim-name "Wang Wei"` for a patient registered as 王伟. Empty: claims use the name.
+    db.execute("ALTER TABLE patients ADD COLUMN claim_name TEXT")

@@ -161,3 +161,39 @@ def _secret_forms(secrets) -> set[str]:
             if len(core) >= _SHORTEST_FORM:
                 forms.update({core, core.replace("+", "-").replace("/", "_")})
     return {form for form in forms if len(form) >= 4}
+
+
+# Latin letters that have no decomposition to ASCII, written the way they are romanised.
+_LATIN = {
+    "ß": "ss", "ẞ": "SS", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L",
+    "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "Th", "œ": "oe", "Œ": "OE",
+    "ı": "i", "ħ": "h", "Ħ": "H", "ŀ": "l", "Ŀ": "L",
+    "\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u2010": "-", "\u2011": "-",
+    "\u2013": "-", "\u2014": "-", "\u00a0": " ",
+}  # fmt: skip
+
+
+def ascii_form(value: str | None) -> tuple[str, str]:
+    """(the text in ASCII, the letters and digits that have no ASCII form).
+
+    Accents fall away (`José Núñez` -> `Jose Nunez`), a few Latin letters are
+    romanised (`Groß` -> `Gross`); letters of other scripts (`王伟`, `Иван`) cannot be
+    written and are returned in the second part, for the caller to refuse."""
+    import unicodedata
+
+    kept, lost = [], []
+    for character in value or "":
+        if character.isascii():
+            kept.append(character)
+            continue
+        mapped = _LATIN.get(character)
+        if mapped is None:
+            decomposed = unicodedata.normalize("NFKD", character)
+            mapped = "".join(c for c in decomposed if not unicodedata.combining(c))
+        if mapped.isascii():
+            kept.append(mapped)
+        elif character.isalnum():
+            lost.append(character)
+        else:
+            kept.append(" ")  # a symbol or mark of no meaning in a name or an address
+    return "".join(kept), "".join(lost)

@@ -120,6 +120,11 @@ def patient_show(app, patient, fmt):
 @click.option("--name", help="New name.")
 @click.option("--dob", help="Corrected date of birth.")
 @detail_options
+@click.option(
+    "--claim-name",
+    help="The name in Latin letters as on the insurance card, for claims (X12 carries "
+    "no other script): --claim-name 'Wang Wei'.",
+)
 @pass_app
 def patient_edit(app, patient, **changes):
     """Change a patient's details; the MRN never changes.

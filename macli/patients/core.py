@@ -32,6 +32,20 @@ def mrn_for(patient_id: int) -> str:
     return f"P{patient_id:06d}"
 
 
+def _claim_name(text: str) -> str:
+    """A name in Latin letters for claims (X12 carries no other script)."""
+    from macli.text import ascii_form
+
+    name = person_name(text)[0]
+    lost = ascii_form(name)[1]
+    if lost:
+        raise Invalid(
+            f"a claim name is written in Latin letters, as on the insurance card "
+            f"({lost!r} cannot go on a claim): e.g. --claim-name 'Wang Wei'"
+        )
+    return name
+
+
 def clean(values: dict, *, region: str, today: date) -> dict:
     """Validate and normalise patient fields; only the keys given are returned."""
     out = {}
@@ -66,6 +80,8 @@ def clean(values: dict, *, region: str, today: date) -> dict:
                     f"unknown contact preference {value!r} (use {', '.join(PREFERENCES)})"
                 )
             out["prefers"] = prefers
+        elif key == "claim_name":
+            out[key] = _claim_name(value) if value else None
         elif key in ("address", "insurance"):
             out[key] = clean_input(value, f"the {key}") or None
         else:
@@ -276,7 +292,7 @@ def edit(
             f"UPDATE patients SET {assignments}, updated_at = ? WHERE id = ?",
             [*values.values(), utc_text(now), row["id"]],
         )
-        changed = sorted(set(changes) & set(FIELDS))
+        changed = sorted(set(changes) & {*FIELDS, "claim_name"})
         audit.record(
             store,
             user=user,
