@@ -34,8 +34,18 @@ def login_name() -> str:
 class App:
     """What a command needs from its surroundings; opens the store on first use."""
 
-    def __init__(self, db_path: Path | str, user: str, now_text: str | None = None):
+    def __init__(
+        self,
+        db_path: Path | str,
+        user: str,
+        now_text: str | None = None,
+        *,
+        create: bool = False,
+    ):
         self.db_path = Path(db_path)
+        # Only the default store is created on first use; a path given with --db or
+        # MACLI_DB must already hold a store (`macli init` makes one).
+        self.create = create
         self.user = user
         self.now_text = now_text
         self._store: Store | None = None
@@ -43,7 +53,7 @@ class App:
     @property
     def store(self) -> Store:
         if self._store is None:
-            self._store = Store(self.db_path)
+            self._store = Store(self.db_path, create=self.create)
         return self._store
 
     def close(self) -> None:

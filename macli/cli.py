@@ -60,6 +60,10 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "macli.today.cli:today",
         "The day sheet: appointments, reminders, calls, supplies and spending.",
     ),
+    "init": (
+        "macli.ops:init",
+        "Create a new, empty store (mode 0600), or bring an existing one up to date.",
+    ),
     "demo": ("macli.demo:demo", "Create a synthetic demo clinic to try macli on."),
     "replicate": (
         "macli.replicate.cli:replicate",
@@ -243,7 +247,9 @@ def cli(ctx, db_path, user, now_text):
                 f"cannot read {now_text!r} as ISO 8601 (e.g. 2026-12-01T08:00)",
                 param_hint="--now",
             ) from None
-    ctx.obj = App(db_path or default_db_path(), user or login_name(), now_text)
+    ctx.obj = App(
+        db_path or default_db_path(), user or login_name(), now_text, create=db_path is None
+    )
 
 
 guard_text(cli)

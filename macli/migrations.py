@@ -14,6 +14,7 @@ import importlib
 from collections.abc import Callable
 from pathlib import Path
 
+from macli.errors import Invalid
 from macli.files import create_private_file
 from macli.store import Store, append_only, refuse_replace
 
@@ -30,6 +31,9 @@ def ensure_current(store: Store) -> None:
     """Bring the store up to the newest schema, safely against concurrent openers."""
     if _is_current(store):
         return
+    # Migrations commit in one transaction, so another process creating this store is
+    # seen either not at all or complete: the check needs no lock.
+    _refuse_foreign_database(store)
     lock_path = Path(str(store.path) + ".lock")
     create_private_file(lock_path)
     # A file lock serialises the first open of a fresh store by several processes;
@@ -60,6 +64,20 @@ def _is_current(store: Store) -> bool:
         )
     }
     return all(name in applied for name, _ in MIGRATIONS)
+
+
+def _refuse_foreign_database(store: Store) -> None:
+    """An SQLite database with tables but no macli history is someone else's: never
+    add our schema to it."""
+    if not store.scalar("SELECT count(*) FROM sqlite_master"):
+        return
+    ours = store.scalar(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlite_migrations'"
+    ) and store.scalar("SELECT 1 FROM _sqlite_migrations WHERE migration_set = ?", [SET_NAME])
+    if not ours:
+        raise Invalid(
+            f"{store.path} is an SQLite database but not a macli store; choose another --db"
+        )
 
 
 def _apply(store: Store) -> None:
@@ -202,6 +220,7 @@ AREA_SCHEMAS = [
     "macli.remind.schema",
     "macli.stock.schema",
     "macli.qc.schema",
+    "macli.documents.schema",
 ]
 for _module in AREA_SCHEMAS:
     importlib.import_module(_module)

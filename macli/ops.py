@@ -270,3 +270,36 @@ def export(app, table, fmt, output, since):
         click.echo(f"Wrote {count} rows to {output}.", err=True)
     else:
         write_rows(iterator, fmt, None, columns)
+
+
+@click.command()
+@click.option(
+    "--db",
+    "path",
+    type=click.Path(dir_okay=False),
+    help="Where to create the store. Default: the root --db (or MACLI_DB), else the default.",
+)
+@pass_app
+def init(app, path):
+    """Create a new, empty store (mode 0600), or bring an existing one up to date.
+
+    Every other command refuses a --db or MACLI_DB path that holds no store, so a
+    typo fails instead of starting an empty clinic. A file that is not a macli
+    store is refused, never converted; an existing empty file becomes the store.
+
+    \b
+    Example:
+        macli init --db /srv/clinic/macli.db
+        export MACLI_DB=/srv/clinic/macli.db
+    """
+    from pathlib import Path
+
+    from macli.store import Store
+
+    target = Path(path) if path else app.db_path
+    existed = target.is_file() and target.stat().st_size > 0
+    Store(target, create=True).close()
+    if existed:
+        click.echo(f"{target} is already a macli store; it is up to date.")
+    else:
+        click.echo(f"Created a new store at {target}.")

@@ -77,6 +77,12 @@ def _port(value: str) -> str:
     return str(int(value))
 
 
+def _megabytes(value: str) -> str:
+    if not value.strip().isdigit() or not 1 <= int(value) <= 500:
+        raise Invalid("must be a whole number of megabytes from 1 to 500")
+    return str(int(value))
+
+
 def _duration(value: str) -> str:
     from macli.when import duration_text, parse_duration
 
@@ -201,6 +207,12 @@ SETTINGS: dict[str, Setting] = {
             "remind.quiet_start", "No SMS or calls from this local time...", lambda: "20:00", _clock
         ),
         Setting("remind.quiet_end", "...until this local time.", lambda: "08:00", _clock),
+        Setting(
+            "documents.max_mb",
+            "Largest file `chart file` keeps, in MB.",
+            lambda: "20",
+            _megabytes,
+        ),
         Setting(
             "replicate.max_lag",
             "How far the replica may fall behind before `replicate status` exits 1.",

@@ -20,13 +20,45 @@ def _bind(params: Iterable | dict):
     return params if isinstance(params, dict) else tuple(params)
 
 
-class Store:
-    """An open macli database: a sqlite3 connection in autocommit mode plus helpers."""
+SQLITE_HEADER = b"SQLite format 3\x00"
 
-    def __init__(self, path: Path | str, *, migrate: bool = True):
+
+def no_store(path: Path) -> Invalid:
+    return Invalid(f"no store at {path} (create one with `macli init --db {path}`)")
+
+
+def refuse_foreign(path: Path) -> None:
+    """Refuse a file that exists with content and is not an SQLite database: macli
+    never turns someone else's file (a CSV, a note) into a store."""
+    try:
+        with open(path, "rb") as handle:
+            header = handle.read(len(SQLITE_HEADER))
+    except FileNotFoundError:
+        return
+    if header and header != SQLITE_HEADER:
+        raise Invalid(
+            f"{path} is not a macli store (it is not an SQLite database); choose another --db"
+        )
+
+
+class Store:
+    """An open macli database: a sqlite3 connection in autocommit mode plus helpers.
+
+    `create=False` opens only a store that is already there: a mistyped path must fail,
+    not start an empty clinic. A store macli creates (a new file, or an empty one it is
+    told to use) is made private, mode 0600.
+    """
+
+    def __init__(self, path: Path | str, *, migrate: bool = True, create: bool = True):
         self.path = Path(path)
         if str(path) != ":memory:":
+            size = self.path.stat().st_size if self.path.is_file() else None
+            if not create and not size:
+                raise no_store(self.path)
+            refuse_foreign(self.path)
             create_private_file(self.path)
+            if not size:
+                os.chmod(self.path, 0o600)
         # isolation_level=None: we issue BEGIN IMMEDIATE ourselves, so a second writer
         # waits on the busy timeout instead of failing with "database is locked".
         self.conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
@@ -182,8 +214,8 @@ class Store:
 
 def open_readonly(path: Path) -> sqlite3.Connection:
     """A connection that cannot change the file: for `macli sql` and exports."""
-    if not Path(path).exists():
-        raise Invalid(f"no store at {path}")
+    if not Path(path).is_file() or not Path(path).stat().st_size:
+        raise no_store(Path(path))
     conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
     conn.execute("PRAGMA query_only = ON")

@@ -24,8 +24,25 @@ def pytest_addoption(parser):
     )
 
 
+@pytest.fixture(scope="session")
+def empty_store_template(tmp_path_factory):
+    """A store made by `macli init` once per run; each test starts from a copy of it,
+    as a user starts with `macli init` (a --db path that holds no store is refused)."""
+    path = tmp_path_factory.mktemp("init") / "macli.db"
+    result = CliRunner().invoke(cli, ["init", "--db", str(path)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return path
+
+
+def copy_store(source, target) -> None:
+    """Copy a closed store file to `target`, private as macli makes it."""
+    shutil.copyfile(source, target)
+    target.chmod(0o600)
+
+
 @pytest.fixture(autouse=True)
-def isolated(tmp_path, monkeypatch):
+def isolated(tmp_path, monkeypatch, empty_store_template):
+    copy_store(empty_store_template, tmp_path / "macli.db")
     for name in ("MACLI_DB", "MACLI_USER", "MACLI_NOW", "MACLI_SMTP_PASSWORD", "MACLI_SMS_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("MACLI_DB", str(tmp_path / "macli.db"))
@@ -86,7 +103,7 @@ def demo_template(tmp_path_factory):
 @pytest.fixture
 def demo_db(demo_template, db_path):
     """This test's store: a fresh copy of the demo clinic."""
-    shutil.copyfile(demo_template, db_path)
+    copy_store(demo_template, db_path)
     return db_path
 
 

@@ -77,6 +77,7 @@ def test_receipts_kept_before_blobs_existed_still_read_back(db_path):
     from macli.expense import core
 
     later = {"blobs_001_blobs", "expense_002_receipts_in_blobs"}
+    db_path.unlink()  # not the test's ready-made store: one built with the old schema
     old = Store(db_path, migrate=False)
     old.conn.execute("PRAGMA journal_mode = WAL")
     migrations = Migrations(SET_NAME)

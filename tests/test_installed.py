@@ -17,6 +17,8 @@ def macli() -> str:
 
 def test_installed_script_and_module_entry_point(tmp_path):
     env = {**os.environ, "MACLI_DB": str(tmp_path / "x.db")}
+    made = subprocess.run([macli(), "init"], env=env, capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
     added = subprocess.run(
         [macli(), "patient", "add", "Ana Lima", "--dob", "1990-01-01"],
         env=env,

@@ -343,3 +343,9 @@ def chart_export(app, patient, fhir, output):
 
 for group in (problem, med, allergy, result, note, icd):
     chart.add_command(group)
+
+# Documents and letters live in their own room (macli/documents/), filed under chart.
+from macli.documents.cli import file_group, files_command  # noqa: E402
+
+chart.add_command(file_group)
+chart.add_command(files_command)

@@ -648,3 +648,46 @@ def pack(app, code, fmt):
     found = sterilizers.pack(app.store, code)
     found["at"] = local_text(found["at"], app.zone)
     render_record(found, fmt)
+
+
+# -- what is due -------------------------------------------------------------------------
+
+
+@qc.command("due")
+@format_option
+@pass_app
+def due_command(app, fmt):
+    """What is due: unit checks, spore tests, open excursions, recalled packs.
+
+    \b
+    Example:
+        macli qc due
+        macli qc due -f json
+    """
+    from macli.qc import due
+
+    rows = due.due(app.store, now=app.now, tz=app.zone)
+    render(rows, fmt, columns=due.DUE_COLUMNS, empty="Nothing due: every check is done.")
+
+
+@qc.command("sheet")
+@click.argument("name", metavar="UNIT|STERILIZER")
+@click.option("--month", required=True, metavar="YYYY-MM", help="The month, e.g. 2026-11.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The PDF.")
+@pass_app
+def sheet(app, name, month, output):
+    """The inspector's monthly sheet of a unit or a sterilizer, as a PDF.
+
+    A unit's: its range, a chart of each day's min and max against it, the
+    checks with who made them (missing days marked), the month's excursions
+    with every action. A sterilizer's: loads, spore tests and recalls.
+
+    \b
+    Example:
+        macli qc sheet Vaccines --month 2026-11 -o vaccines-2026-11.pdf
+        macli qc sheet Autoclave --month 2026-11 -o autoclave-2026-11.pdf
+    """
+    from macli.qc import sheet as sheets
+
+    result = sheets.write(app.store, name, month, output, tz=app.zone, now=app.now)
+    click.echo(f"Wrote the {month} sheet of {name} to {output} ({result['pages']} page(s)).")

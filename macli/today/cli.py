@@ -29,7 +29,8 @@ def today(app, day_text, provider, fmt):
     Per provider, the day's appointments with flags (new patient, allergies
     not recorded, vitals due: none in the last 12 months); reminders sent,
     pending and failed since yesterday; the call list; supplies at or below
-    their reorder point and lots expiring within 30 days; month-to-date
+    their reorder point and lots expiring within 30 days; what the lab upkeep
+    asks for (macli qc due: checks, spore tests, excursions); month-to-date
     spending against budget. Sections with nothing to say take one line; on a
     day nobody works, the sheet says so and names the next open day.
 
@@ -50,7 +51,7 @@ def show(app, day, provider=None, fmt="table") -> None:
         click.echo(json.dumps(sheet, ensure_ascii=False, indent=2, default=str))
         return
     click.echo(f"{day:%A %Y-%m-%d} · {app.setting('clinic.name')}")
-    for section in (_appointments, _reminders, _calls, _supplies, _spending):
+    for section in (_appointments, _reminders, _calls, _supplies, _lab, _spending):
         click.echo("")
         click.echo(section(sheet))
 
@@ -115,6 +116,13 @@ def _supplies(sheet) -> str:
         parts.append(f"Lots expired or expiring within 30 days ({len(expiring)})")
         parts.append(_table(expiring, ["sku", "name", "lot", "expires", "on_hand", "status"]))
     return "\n".join(parts)
+
+
+def _lab(sheet) -> str:
+    lines = sheet["lab"]
+    if not lines:
+        return "Lab upkeep: nothing due."
+    return f"Lab upkeep ({len(lines)})\n" + _table(lines, ["kind", "subject", "detail"])
 
 
 def _spending(sheet) -> str:

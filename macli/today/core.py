@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from macli import audit
 from macli.expense import budgets
 from macli.patients import providers
+from macli.qc import due as qc_due
 from macli.remind.history import call_list
 from macli.stock import reports as stock_reports
 from macli.store import Store
@@ -136,6 +137,11 @@ def reminders(store: Store, day: date, *, tz: ZoneInfo) -> dict:
     return {"since": local_text(since, tz), **counts, "failures": failed}
 
 
+def _sheet_now(day: date, now: datetime, tz: ZoneInfo) -> datetime:
+    """The clock for what is due on `day`: now, or that day's start if it is another day."""
+    return now if now.astimezone(tz).date() == day else day_start(day, tz)
+
+
 def day_sheet(
     store: Store,
     day: date,
@@ -163,6 +169,7 @@ def day_sheet(
                 "rows"
             ],
         },
+        "lab": qc_due.due(store, now=_sheet_now(day, now, tz), tz=tz),
         "spending": {
             "from": month_start.isoformat(),
             "to": day.isoformat(),

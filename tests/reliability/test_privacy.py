@@ -38,14 +38,15 @@ def permissive_umask():
 def test_store_backups_and_exports_are_private_whatever_the_umask(
     permissive_umask, db_path, tmp_path
 ):
+    db_path.unlink()  # the demo is written where no store is yet
     demo = macli("demo", "--db", str(db_path))  # every area has data to write out
     assert demo.ok, str(demo)
     # While a connection is open, the WAL and shared-memory files exist: see them too.
     opened = Store(db_path)
     opened.execute("SELECT COUNT(*) FROM patients").fetchone()
     written = {"store": db_path, "wal": f"{db_path}-wal", "shm": f"{db_path}-shm"}
-    fresh = tmp_path / "fresh.db"  # a store made by its first command, migration lock and all
-    assert macli("--db", str(fresh), "patient", "list").ok
+    fresh = tmp_path / "fresh.db"  # a store made by macli init, migration lock and all
+    assert macli("init", "--db", str(fresh)).ok
     written |= {"fresh store": fresh, "migration lock": f"{fresh}.lock"}
     (tmp_path / "old-export.csv").write_text("stale")
     os.chmod(tmp_path / "old-export.csv", 0o644)  # an earlier file, readable by all

@@ -26,6 +26,7 @@ def test_empty_store_collapses_every_section_to_one_line(run):
         "Reminders since 2026-11-25 00:00: 0 sent, 0 pending, 0 failed.",
         "Call list: nobody to call.",
         "Supplies: nothing low, nothing expiring within 30 days.",
+        "Lab upkeep: nothing due.",
         "Spending 2026-11-01 to 2026-11-26: nothing spent, no budgets set.",
     ]
 
@@ -40,6 +41,7 @@ def test_the_demo_day_sheet_has_content_in_every_section(demo, run):
         "reminders",
         "calls",
         "supplies",
+        "lab",
         "spending",
     }
     assert sheet["next_open"] is None

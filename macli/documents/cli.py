@@ -1,0 +1,265 @@
+"""`macli chart file|files|letter ...`: documents on the record and letters to patients.
+
+Registered under `chart` (macli/chart/cli.py adds these groups), kept in their own room.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from macli.cli import pass_app
+from macli.documents import filing
+from macli.documents.schema import KINDS
+from macli.errors import Invalid
+from macli.output import format_option, render, render_record
+
+
+class DefaultGroup(click.Group):
+    """A group whose first word may be a subcommand or the default command's argument:
+    `chart file P000042 scan.pdf` files; `chart file show 12` shows."""
+
+    def __init__(self, *args, default: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.default_command = default
+
+    def parse_args(self, ctx, args):
+        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
+            args = [self.default_command, *args]
+        return super().parse_args(ctx, args)
+
+
+def _read(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except IsADirectoryError:
+        raise Invalid(f"{path} is a folder, not a file") from None
+    except FileNotFoundError:
+        raise Invalid(f"no file {path}") from None
+    except OSError as error:
+        raise Invalid(f"cannot read {path}: {error.strerror}") from None
+
+
+def _described(row: dict) -> str:
+    pages = f", {row['pages']} page" + ("" if row["pages"] == 1 else "s") if row["pages"] else ""
+    return f"{row['kind']}, {filing.TYPE_NAMES.get(row['media_type'])}{pages}"
+
+
+# -- filing -----------------------------------------------------------------------------
+
+
+@click.group("file", cls=DefaultGroup, default="add")
+def file_group():
+    """File documents on a patient's record, show one, amend one.
+
+    `chart file PATIENT FILE... --kind KIND` files (the same as `chart file add`).
+    Each file is kept in the store once, by its content: filing the same file again
+    for the same patient finds the document already there.
+    """
+
+
+@file_group.command("add")
+@click.argument("patient")
+@click.argument("paths", metavar="FILE...", nargs=-1, required=True)
+@click.option("--kind", required=True, type=click.Choice(KINDS), help="What the document is.")
+@click.option("--date", "dated", metavar="DATE", help="The date it bears (default: today).")
+@click.option("--from", "source", metavar="TEXT", help="Who sent it (a clinic, a doctor).")
+@click.option("--note", help="A short note kept with it.")
+@pass_app
+def file_add(app, patient, paths, kind, dated, source, note):
+    """File one or more documents (PDF, scan, photo, text) on PATIENT's record.
+
+    All the files are filed, or none: one that is empty, too large (setting
+    documents.max_mb), of a type that cannot be told, or a PDF that cannot be
+    read stops the lot. Text in PDFs and text files is kept for `chart files
+    --search`; a scanned image is filed and listed, not searched.
+
+    \b
+    Example:
+        macli chart file P000042 ~/fax/lopez-referral.pdf --kind referral \\
+            --from "Dr Lopez, Bayside Cardiology" --date 2026-11-20
+        macli chart file garcia card-front.jpg card-back.jpg --kind insurance-card
+    """
+    files = [(path, _read(path)) for path in paths]
+    rows = filing.file(
+        app.store,
+        patient,
+        files,
+        kind=kind,
+        dated=dated,
+        source=source,
+        note=note,
+        user=app.user,
+        now=app.now,
+        today=app.today,
+    )
+    for (path, _), row in zip(files, rows, strict=True):
+        who = f"{row['patient_name']} ({row['mrn']})"
+        if row["already"]:
+            click.echo(
+                f"{path} is already document {row['thread_id']} for {who} "
+                f"({_described(row)}, filed {row['dated']}); not filed again."
+            )
+            continue
+        state = filing.TEXT_SHOWN[row["text_state"]]
+        click.echo(
+            f"Filed {path} as document {row['thread_id']} for {who}: {_described(row)}, {state}."
+        )
+        if row["elsewhere"]:
+            others = ", ".join(str(number) for number in row["elsewhere"])
+            click.echo(
+                f"Note: the same file is also filed for another patient (document {others}).",
+                err=True,
+            )
+
+
+@file_group.command("show")
+@click.argument("document_id", metavar="ID", type=int)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Write the original file here (mode 0600); `-` writes it to standard output.",
+)
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(("table", "json")),
+    default="table",
+    show_default=True,
+    help="How the description is shown (without -o).",
+)
+@pass_app
+def file_show(app, document_id, output, fmt):
+    """Describe a document, or write out its original bytes with -o.
+
+    Both are written to the audit log.
+
+    \b
+    Example:
+        macli chart file show 12
+        macli chart file show 12 -o ~/print/lopez-referral.pdf
+    """
+    if output:
+        kept = filing.original(app.store, document_id, user=app.user, now=app.now)
+        if output == "-":
+            sys.stdout.buffer.write(kept["data"])
+            sys.stdout.buffer.flush()
+            return
+        from macli.files import open_private
+
+        with open_private(output, "wb") as handle:
+            handle.write(kept["data"])
+        click.echo(f"Wrote {kept['file']} ({len(kept['data'])} bytes) to {output}.", err=True)
+        return
+    record = filing.show(app.store, document_id, user=app.user, now=app.now, tz=app.zone)
+    if fmt == "json":
+        render_record(record, "json")
+        return
+    versions = record.pop("versions")
+    excerpt = record.pop("text_excerpt")
+    render_record({key: value for key, value in record.items() if value not in (None, "")}, "table")
+    if len(versions) > 1:
+        click.echo("\nVersions:")
+        render(
+            versions,
+            "table",
+            columns=("version", "kind", "date", "source", "note", "reason", "by", "at"),
+        )
+    if excerpt:
+        click.echo("\nText (start):")
+        click.echo(excerpt)
+
+
+@file_group.command("history")
+@click.argument("document_id", metavar="ID", type=int)
+@format_option
+@pass_app
+def file_history(app, document_id, fmt):
+    """Every version of a document: what each said, who changed it, when and why.
+
+    \b
+    Example:
+        macli chart file history 12
+    """
+    record = filing.show(app.store, document_id, user=app.user, now=app.now, tz=app.zone)
+    render(
+        record["versions"],
+        fmt,
+        columns=("version", "id", "kind", "date", "source", "note", "reason", "by", "at"),
+    )
+
+
+@file_group.command("amend")
+@click.argument("document_id", metavar="ID", type=int)
+@click.option("--reason", required=True, help="Why it is corrected (kept with it).")
+@click.option("--kind", type=click.Choice(KINDS), help="The right kind.")
+@click.option("--date", "dated", metavar="DATE", help="The right date.")
+@click.option("--from", "source", metavar="TEXT", help="The right sender.")
+@click.option("--note", help="The right note.")
+@pass_app
+def file_amend(app, document_id, reason, kind, dated, source, note):
+    """Correct what is recorded about a document; the earlier version stays.
+
+    The file itself never changes: a wrong file is filed again, correctly, and
+    the wrong one amended with a note saying so.
+
+    \b
+    Example:
+        macli chart file amend 12 --kind outside-record --reason "discharge summary, not a referral"
+    """
+    row = filing.amend(
+        app.store,
+        document_id,
+        reason=reason,
+        kind=kind,
+        dated=dated,
+        source=source,
+        note=note,
+        user=app.user,
+        now=app.now,
+        today=app.today,
+    )
+    versions = row["amendments"] + 1
+    click.echo(
+        f"Amended document {row['thread_id']} for {row['patient_name']} ({row['mrn']}): "
+        f"{_described(row)}, dated {row['dated']} (version {versions})."
+    )
+
+
+@click.command("files")
+@click.argument("patient", required=False)
+@click.option("--kind", type=click.Choice(KINDS), help="Only documents of this kind.")
+@click.option("--search", metavar="WORDS", help="Words in the text, sender, note or file name.")
+@format_option
+@pass_app
+def files_command(app, patient, kind, search, fmt):
+    """List a patient's documents, newest first, or search every chart's.
+
+    A scanned image (or a PDF of scans) has no text: it is listed, and found by
+    its kind, sender, note and file name only. The listing is audited.
+
+    \b
+    Example:
+        macli chart files P000042
+        macli chart files P000042 --kind referral -f csv
+        macli chart files --search "lopez referral"
+    """
+    rows = filing.listing(
+        app.store, patient, kind=kind, search=search, user=app.user, now=app.now, tz=app.zone
+    )
+    columns = list(filing.LIST_COLUMNS)
+    if patient is not None and fmt == "table":
+        columns = [c for c in columns if c not in ("mrn", "patient")]
+    render(
+        rows, fmt, columns=columns, empty="No documents found." if search else "No documents filed."
+    )
+    if fmt == "table" and search:
+        unsearched = sum(1 for row in rows if row["text"] != "searchable")
+        if unsearched:
+            click.echo(
+                f"({unsearched} without text: found by kind, sender, note or file name only.)"
+            )
