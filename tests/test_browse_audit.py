@@ -36,7 +36,7 @@ def served(run, db_path):
         stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 90
     while True:
         try:
             urllib.request.urlopen(f"{base}/-/versions.json", timeout=5).close()
