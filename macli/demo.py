@@ -33,6 +33,7 @@ AREAS = [
     "macli.bill.demo:populate",
     "macli.remind.demo:populate",
     "macli.stock.demo:populate",
+    "macli.documents.demo:populate",
 ]
 
 

@@ -345,7 +345,8 @@ for group in (problem, med, allergy, result, note, icd):
     chart.add_command(group)
 
 # Documents and letters live in their own room (macli/documents/), filed under chart.
-from macli.documents.cli import file_group, files_command  # noqa: E402
+from macli.documents.cli import file_group, files_command, letter_group  # noqa: E402
 
 chart.add_command(file_group)
 chart.add_command(files_command)
+chart.add_command(letter_group)

@@ -320,18 +320,40 @@ def note():
 @click.argument("patient")
 @click.option("--text", type=MULTILINE, help="The note.")
 @click.option("--file", "path", type=click.File("rb"), help="Read the note from FILE.")
+@click.option(
+    "--template",
+    type=click.Choice(("soap", "procedure", "phone")),
+    help="Start from these headings in $EDITOR.",
+)
 @pass_app
-def note_add(app, patient, text, path):
-    """Add a note from --text, --file, or standard input.
+def note_add(app, patient, text, path, template):
+    """Add a note from --text, --file, standard input, or $EDITOR.
+
+    On a terminal without --text or --file, $VISUAL or $EDITOR opens (as git
+    does for a commit message), with the --template headings filled in:
+    soap, procedure or phone. Piped in, the note is read from standard input.
+    An empty note adds nothing.
 
     \b
     Example:
         macli chart note add P000042 --text "Patient reports dizziness on standing."
+        macli chart note add P000042 --template soap
         macli chart note add P000042 < visit-note.txt
     """
+    from macli.documents import transcription
+
     if text is not None and path is not None:
         raise click.UsageError("give --text or --file, not both")
-    if text is None:
+    if template and (text is not None or path is not None):
+        raise click.UsageError("--template opens the editor: give it without --text or --file")
+    if text is None and path is None and sys.stdin.isatty():
+        from macli.patients.core import resolve
+
+        person = resolve(app.store, patient)
+        text = transcription.edit(
+            transcription.NOTE_TEMPLATES.get(template, ""), f"{person['name']} ({person['mrn']})"
+        )
+    elif text is None:
         from macli.csvfile import decode
 
         text = decode((path or sys.stdin.buffer).read(), "the note")

@@ -100,7 +100,7 @@ def file_add(app, patient, paths, kind, dated, source, note):
         if row["already"]:
             click.echo(
                 f"{path} is already document {row['thread_id']} for {who} "
-                f"({_described(row)}, filed {row['dated']}); not filed again."
+                f"({_described(row)}, dated {row['dated']}); not filed again."
             )
             continue
         state = filing.TEXT_SHOWN[row["text_state"]]
@@ -263,3 +263,171 @@ def files_command(app, patient, kind, search, fmt):
             click.echo(
                 f"({unsearched} without text: found by kind, sender, note or file name only.)"
             )
+
+
+# -- letters ----------------------------------------------------------------------------
+
+
+@click.group("letter", cls=DefaultGroup, default="write")
+def letter_group():
+    """Write a letter to a patient on the clinic's letterhead, and its templates.
+
+    `chart letter PATIENT --template NAME` writes one (the same as `chart letter
+    write`); `chart letter template list|show|set` manages the templates.
+    """
+
+
+@letter_group.command("write")
+@click.argument("patient")
+@click.option(
+    "--template", "name", required=True, metavar="NAME", help="See `letter template list`."
+)
+@click.option(
+    "--result",
+    "result_ids",
+    type=int,
+    multiple=True,
+    metavar="ID",
+    help="A result entry to report (repeat for several; default: the last day's results).",
+)
+@click.option(
+    "--appointment", "appointment_id", type=int, metavar="ID", help="The visit it is about."
+)
+@click.option("--to", metavar="TEXT", help="Referral: who the patient is referred to.")
+@click.option("--reason", metavar="TEXT", help="Referral: why, in plain words.")
+@click.option("--until", metavar="DATE", help="Work or school note: the day they may go back.")
+@click.option("--language", metavar="CODE", help="Write in this language (default: the patient's).")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), help="Also write the PDF here (mode 0600)."
+)
+@pass_app
+def letter_write(
+    app, patient, name, result_ids, appointment_id, to, reason, until, language, output
+):
+    """Write a letter from a template and file it on the chart as kind `letter`.
+
+    Fields come from the record: the patient's name, the clinic's name, phone
+    and address (settings clinic.*), the results or the visit given. Tests are
+    named the way a patient reads them, each with whether it is in range. The
+    letter is in the patient's language when the template has that version.
+
+    \b
+    Example:
+        macli chart letter P000042 --template normal-results -o ~/print/garcia.pdf
+        macli chart letter P000042 --template missed-appointment --appointment 311
+        macli chart letter P000042 --template referral --to "Dr Kim, Bayside Cardiology" \\
+            --reason "a closer look at your heart rhythm"
+    """
+    from macli.documents import letters
+
+    written = letters.write(
+        app.store,
+        patient,
+        name,
+        result_ids=list(result_ids),
+        appointment_id=appointment_id,
+        to=to,
+        reason=reason,
+        until=until,
+        language=language,
+        user=app.user,
+        now=app.now,
+        today=app.today,
+        tz=app.zone,
+    )
+    if written["notice"]:
+        click.echo(f"Note: {written['notice']}.", err=True)
+    row = written["document"]
+    who = f"{row['patient_name']} ({row['mrn']})"
+    if row["already"]:
+        click.echo(f"The same letter is already document {row['thread_id']} for {who}.")
+    else:
+        click.echo(
+            f'Filed the letter "{written["title"]}" as document {row["thread_id"]} for {who}.'
+        )
+    if output:
+        from macli.files import open_private
+
+        with open_private(output, "wb") as handle:
+            handle.write(written["data"])
+        click.echo(f"Wrote {output}.")
+    else:
+        click.echo(f"Print it with: macli chart file show {row['thread_id']} -o letter.pdf")
+
+
+@letter_group.group("template")
+def letter_template():
+    """The letter templates: shipped ones, and the clinic's own versions."""
+
+
+@letter_template.command("list")
+@format_option
+@pass_app
+def letter_template_list(app, fmt):
+    """List the templates in each language, with their reading level.
+
+    grade is the Flesch–Kincaid grade (English); ease is the Fernández-Huerta
+    score (Spanish; 70 and up reads fairly easily).
+
+    \b
+    Example:
+        macli chart letter template list
+    """
+    from macli.documents import letters
+
+    render(
+        letters.list_templates(app.store),
+        fmt,
+        columns=("name", "language", "source", "about", "grade", "ease", "fields"),
+    )
+
+
+@letter_template.command("show")
+@click.argument("name")
+@click.option("--language", metavar="CODE", default="en", show_default=True)
+@pass_app
+def letter_template_show(app, name, language):
+    """Print a template's text as it is used (the clinic's version, else the shipped one).
+
+    \b
+    Example:
+        macli chart letter template show normal-results --language es > resultados.txt
+    """
+    from macli.documents import letters
+
+    record = letters.show_template(app.store, name, language)
+    click.echo(record["text"], nl=not record["text"].endswith("\n"))
+    level = f"grade {record['grade']}" if record["grade"] is not None else f"ease {record['ease']}"
+    click.echo(f"({record['source']}, {record['words']} words, {level})", err=True)
+
+
+@letter_template.command("set")
+@click.argument("name")
+@click.option("--file", "path", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--language", metavar="CODE", default="en", show_default=True)
+@pass_app
+def letter_template_set(app, name, path, language):
+    """Use the clinic's own text for a template: title on the first line, then the
+    letter, with {field} marks (`letter template list` shows each one's fields).
+
+    Warns when the text reads above grade 8.
+
+    \b
+    Example:
+        macli chart letter template show normal-results > normal.txt
+        macli chart letter template set normal-results --file normal.txt
+    """
+    from macli.csvfile import decode
+    from macli.documents import letters
+
+    text = decode(Path(path).read_bytes(), path)
+    result = letters.set_template(
+        app.store, name, text, language=language, user=app.user, now=app.now
+    )
+    level = f"grade {result['grade']}" if result["grade"] is not None else f"ease {result['ease']}"
+    click.echo(f"Set {result['name']} ({result['language']}): {result['words']} words, {level}.")
+    if result["warning"]:
+        click.echo(
+            f"Warning: the template {result['warning']}; shorter sentences and words help.",
+            err=True,
+        )
