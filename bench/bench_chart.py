@@ -27,7 +27,7 @@ from bench.harness import (  # noqa: E402
 )
 from macli.chart import icd  # noqa: E402
 from macli.errors import Invalid  # noqa: E402
-from macli.store import Store  # noqa: E402
+from macli.migrations import open_store  # noqa: E402
 
 RUNS = 21
 LAST_VITALS_SQL = (
@@ -39,7 +39,7 @@ LAST_VITALS_SQL = (
 
 def typical_patient(db: Path) -> tuple[str, int]:
     """The MRN of a patient with the median number of vitals sets, and that number."""
-    store = Store(db, migrate=False)
+    store = open_store(db)
     try:
         counts = store.query(
             "SELECT p.mrn, COUNT(e.id) AS sets FROM patients p JOIN chart_entries e"
@@ -56,7 +56,7 @@ def typical_patient(db: Path) -> tuple[str, int]:
 def commands(demo: Path, large: Path) -> str:
     demo_patient, demo_sets = typical_patient(demo)
     large_patient, large_sets = typical_patient(large)
-    store = Store(large, migrate=False)
+    store = open_store(large)
     try:
         values = store.scalar("SELECT COUNT(*) FROM chart_vital_values")
         sets = store.scalar("SELECT COUNT(*) FROM chart_entries WHERE kind = 'vitals'")
@@ -119,7 +119,7 @@ def refused(store, code):
 
 
 def lookups(large: Path) -> str:
-    store = Store(large)
+    store = open_store(large)
     try:
         icd.ensure_loaded(store)
         cases = [

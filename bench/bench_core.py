@@ -33,8 +33,8 @@ from bench.harness import (  # noqa: E402
     verdict,
     write_section,
 )
+from macli.migrations import open_store  # noqa: E402
 from macli.patients.core import resolve  # noqa: E402
-from macli.store import Store  # noqa: E402
 
 STARTUP_RATIO = 6
 STARTUP_ROUNDS = 31
@@ -42,7 +42,7 @@ STARTUP_ROUNDS = 31
 
 def startup(demo: Path) -> str:
     python, macli = python_path(), macli_path()
-    store = Store(demo)
+    store = open_store(demo)
     try:
         patients = store.scalar("SELECT COUNT(*) FROM patients")
     finally:
@@ -140,7 +140,7 @@ def import_csv() -> str:
 
 
 def lookup(large: Path) -> str:
-    store = Store(large)
+    store = open_store(large)
     try:
         sample = store.one("SELECT mrn, name FROM patients WHERE id = 31415")
         fragment = sample["name"].split()[-1]

@@ -61,9 +61,9 @@ def tool_total(argv: list[str]) -> int:
 def report_in_process(db: Path, by: str, repeat: int = 20) -> float:
     """Median seconds of `macli.expense.report.report` on an open store."""
     from macli.expense.report import report
-    from macli.store import Store
+    from macli.migrations import open_store
 
-    store = Store(db)
+    store = open_store(db)
     try:
         report(store, by=by)
         samples = []

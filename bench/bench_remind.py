@@ -35,7 +35,7 @@ from bench.harness import (  # noqa: E402
     verdict,
     write_section,
 )
-from macli.store import Store  # noqa: E402
+from macli.migrations import open_store  # noqa: E402
 from macli.when import localize, utc_text, zone  # noqa: E402
 from tests.remind.conftest import LocalController  # noqa: E402
 
@@ -66,7 +66,7 @@ def prepare(source: Path) -> Path:
     for suffix in ("", "-wal", "-shm", ".lock"):
         Path(str(target) + suffix).unlink(missing_ok=True)
     shutil.copyfile(source, target)
-    store = Store(target)
+    store = open_store(target)
     tz = zone("America/New_York")
     stamp = utc_text(datetime(2026, 11, 26, 14, 0, tzinfo=UTC))
     day_start = localize(datetime.combine(DAY, datetime.min.time()), tz)
@@ -143,7 +143,7 @@ def fresh_copy(template: Path, port: int) -> Path:
     for suffix in ("", "-wal", "-shm", ".lock", ".remind-send.lock"):
         Path(str(target) + suffix).unlink(missing_ok=True)
     shutil.copyfile(template, target)
-    store = Store(target)
+    store = open_store(target)
     with store.write():
         store.execute("UPDATE settings SET value = ? WHERE key = 'smtp.port'", [str(port)])
         if not store.scalar("SELECT 1 FROM settings WHERE key = 'smtp.port'"):
@@ -216,7 +216,7 @@ def main() -> None:
     def timed(*args, now=NOW):
         return time_run([macli_path(), *args], env=env_for(template, MACLI_NOW=now), repeat=5)
 
-    store = Store(template)
+    store = open_store(template)
     history = store.scalar("SELECT COUNT(*) FROM reminders")
     appointments = store.scalar("SELECT COUNT(*) FROM appointments")
     store.close()

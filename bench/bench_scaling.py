@@ -106,7 +106,7 @@ def commit_rate(db: Path, seconds: float = 5.0) -> float:
     """Small durable commits per second from one process (synchronous=FULL, WAL)."""
     from macli.store import Store
 
-    store = Store(db, migrate=False)
+    store = Store(db)
     store.conn.execute("CREATE TABLE IF NOT EXISTS bench_commits (at REAL)")
     count = 0
     deadline = time.perf_counter() + seconds

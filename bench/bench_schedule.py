@@ -36,6 +36,7 @@ from bench.harness import (  # noqa: E402
     write_section,
 )
 from macli.errors import Conflict  # noqa: E402
+from macli.migrations import open_store  # noqa: E402
 from macli.schedule import core, ics, sheets  # noqa: E402
 from macli.store import Store  # noqa: E402
 from macli.when import parse_now, zone  # noqa: E402
@@ -149,7 +150,7 @@ def _cases(store: Store):
 
 
 def in_process(demo: Path, large: Path) -> str:
-    stores = [Store(demo), Store(large)]
+    stores = [open_store(demo), open_store(large)]
     try:
         rows = []
         for (label, small), (_, big) in zip(_cases(stores[0]), _cases(stores[1]), strict=True):
@@ -171,7 +172,7 @@ def in_process(demo: Path, large: Path) -> str:
 def plans(large: Path) -> str:
     """EXPLAIN QUERY PLAN of every appointment and block query the day sheet, the free
     search, the booking check and the export run, captured from the real calls."""
-    store = Store(large)
+    store = open_store(large)
     cases = _cases(store)
     seen: dict[str, str] = {}
 

@@ -30,9 +30,9 @@ from bench.harness import (  # noqa: E402
     verdict,
     write_section,
 )
+from macli.migrations import open_store  # noqa: E402
 from macli.output import render  # noqa: E402
 from macli.stock import reports  # noqa: E402
-from macli.store import Store  # noqa: E402
 from macli.when import parse_now, zone  # noqa: E402
 
 TODAY = "2026-11-26"
@@ -41,7 +41,7 @@ TARGETED = {("stock", "list"), ("stock", "low")}
 
 def with_stock(path: Path) -> Path:
     """The large clinic, with the stock generator's rows added if it was built before them."""
-    store = Store(path)
+    store = open_store(path)
     try:
         if not store.scalar("SELECT COUNT(*) FROM stock_items"):
             tz = zone(clinic.ZONE)
@@ -54,7 +54,7 @@ def with_stock(path: Path) -> Path:
 
 
 def counts(path: Path) -> str:
-    store = Store(path)
+    store = open_store(path)
     try:
         return (
             f"{store.scalar('SELECT COUNT(*) FROM stock_items')} items, "
@@ -66,7 +66,7 @@ def counts(path: Path) -> str:
 
 
 def commands(demo: Path, large: Path) -> str:
-    store = Store(large)
+    store = open_store(large)
     try:
         lot = store.scalar("SELECT lot FROM stock_lots ORDER BY id DESC LIMIT 1")
     finally:
@@ -132,7 +132,7 @@ def in_process(demo: Path, large: Path) -> str:
     ):
         cells = [f"`{label}`"]
         for path in (demo, large):
-            store = Store(path)
+            store = open_store(path)
             try:
                 fetched = report(store, today=today)
                 query = _median(lambda: report(store, today=today))  # noqa: B023

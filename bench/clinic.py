@@ -23,9 +23,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.harness import NOW, OUT, env_for, macli_path  # noqa: E402
+from macli.migrations import open_store  # noqa: E402
 from macli.patients.contact import fold  # noqa: E402
 from macli.patients.core import mrn_for  # noqa: E402
-from macli.store import Store  # noqa: E402
 from macli.when import parse_now, utc_text, zone  # noqa: E402
 
 LARGE = OUT / "clinic-10y.db"
@@ -110,7 +110,7 @@ def build_large(path: Path = LARGE, *, seed: int = 1) -> Path:
     tz = zone(ZONE)
     now = parse_now(NOW, tz)
     today = now.astimezone(tz).date()
-    store = Store(path)
+    store = open_store(path)
     stamp = utc_text(now)
     with store.write():
         store.conn.executemany(

@@ -53,7 +53,9 @@ class App:
     @property
     def store(self) -> Store:
         if self._store is None:
-            self._store = Store(self.db_path, create=self.create)
+            from macli.migrations import open_store
+
+            self._store = open_store(self.db_path, create=self.create)
         return self._store
 
     def close(self) -> None:

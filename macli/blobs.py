@@ -17,9 +17,9 @@ from macli.store import Store
 MB = 1024 * 1024
 
 
-def create_table(db) -> None:
-    """The blobs table (called by its migration; kept here beside the code using it)."""
-    from macli.store import append_only
+def blobs_001_blobs(db) -> None:
+    """The blobs table (a migration, kept here beside the code using it)."""
+    from macli.schema import append_only
 
     db.execute(
         """
@@ -32,6 +32,10 @@ def create_table(db) -> None:
         """
     )
     append_only(db, "blobs")
+
+
+# The schema history of the blobs table (listed in macli.migrations.AREAS).
+MIGRATIONS = [blobs_001_blobs]
 
 
 def digest(data: bytes) -> str:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from macli.errors import Conflict
+from macli.migrations import open_store
 from macli.store import Store
 
 DEFAULT_PATH = "macli-demo.db"
@@ -34,6 +35,7 @@ AREAS = [
     "macli.remind.demo:populate",
     "macli.stock.demo:populate",
     "macli.documents.demo:populate",
+    "macli.qc.demo:populate",
 ]
 
 
@@ -55,7 +57,7 @@ def build(path: Path, *, seed: int, now: datetime, zone_name: str) -> None:
     from macli.when import zone
 
     if path.exists():
-        existing = Store(path, migrate=False)
+        existing = Store(path)
         try:
             marked = existing.scalar(
                 "SELECT 1 FROM sqlite_master WHERE name = 'settings'"
@@ -67,7 +69,7 @@ def build(path: Path, *, seed: int, now: datetime, zone_name: str) -> None:
     # Built beside the target and renamed at the end, so a failed build leaves nothing.
     building = Path(str(path) + ".building")
     _remove_store_files(building)
-    store = Store(building)
+    store = open_store(building)
     try:
         tz = zone(zone_name)
         with store.write():

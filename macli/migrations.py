@@ -1,30 +1,67 @@
-"""The one ordered schema history. Each migration is a function of a sqlite-utils
-Database named `<area>_<NNN>_<what>`; they are applied in order on every open.
+"""The one ordered schema history, and the one way to open a store: `open_store`.
 
-The foundation's migrations are below; each area keeps its own in `<area>/schema.py`,
-registered with `@migration` and imported at the end of this module in the order the
-areas build on each other. Never edit or reorder a migration that has landed: add a new
-one after it.
+A migration is a function of a sqlite-utils Database named `<area>_<NNN>_<what>`. The
+foundation's are below; each area keeps its own in `<area>/schema.py` as a plain list,
+`MIGRATIONS = [area_001_..., area_002_...]`, that imports nothing from here. `AREAS`
+says in which order the areas' lists run, so the history of a fresh store is the same
+whichever command opens it first. Never edit or reorder a migration that has landed:
+add a new one at the end of its area's list, and count it in `SCHEMA_VERSION`.
 """
 
 from __future__ import annotations
 
 import fcntl
-import importlib
 from collections.abc import Callable
 from pathlib import Path
 
 from macli.errors import Invalid
 from macli.files import create_private_file
-from macli.store import Store, append_only, refuse_replace
+from macli.schema import append_only, refuse_replace
+from macli.store import Store
 
 SET_NAME = "macli"
-MIGRATIONS: list[tuple[str, Callable]] = []
+
+# The areas' schema modules, in the order they build on each other (a table may point at
+# tables of areas above it). A new area goes at the end.
+AREAS = (
+    "macli.patients.schema",
+    "macli.blobs",
+    "macli.schedule.schema",
+    "macli.chart.schema",
+    "macli.expense.schema",
+    "macli.bill.schema",
+    "macli.remind.schema",
+    "macli.stock.schema",
+    "macli.qc.schema",
+    "macli.documents.schema",
+)
+
+# How many migrations `history()` holds. A store records it in PRAGMA user_version once
+# all are applied, so opening a current store is one read of the file header, without
+# importing any area's schema (tests/test_migrations.py checks the count).
+SCHEMA_VERSION = 22
 
 
-def migration(fn: Callable) -> Callable:
-    MIGRATIONS.append((fn.__name__, fn))
-    return fn
+def open_store(path: Path | str, **options) -> Store:
+    """The store at `path`, brought up to the newest schema: how the App opens it."""
+    store = Store(path, **options)
+    try:
+        ensure_current(store)
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+def history() -> list[Callable]:
+    """Every migration in the one order: the foundation, each area in AREAS, the finish."""
+    import importlib
+
+    steps = list(FOUNDATION)
+    for name in AREAS:
+        module = importlib.import_module(name)
+        steps += module.MIGRATIONS
+    return steps + list(FINISH)
 
 
 def ensure_current(store: Store) -> None:
@@ -50,20 +87,11 @@ def ensure_current(store: Store) -> None:
 
 
 def _is_current(store: Store) -> bool:
-    if store.scalar("PRAGMA journal_mode") != "wal":
-        return False
-    exists = store.scalar(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlite_migrations'"
+    # A newer macli's store (a larger version) holds all of this one's history too.
+    return (
+        store.scalar("PRAGMA user_version") >= SCHEMA_VERSION
+        and store.scalar("PRAGMA journal_mode") == "wal"
     )
-    if not exists:
-        return False
-    applied = {
-        row["name"]
-        for row in store.query(
-            "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [SET_NAME]
-        )
-    }
-    return all(name in applied for name, _ in MIGRATIONS)
 
 
 def _refuse_foreign_database(store: Store) -> None:
@@ -85,18 +113,20 @@ def _apply(store: Store) -> None:
     import sqlite_utils
     from sqlite_utils.migrations import Migrations
 
+    steps = history()
     database = sqlite_utils.Database(store.conn, strict=True, execute_plugins=False)
     migrations = Migrations(SET_NAME)
-    for name, fn in MIGRATIONS:
-        migrations(name=name)(fn)
+    for fn in steps:
+        migrations(name=fn.__name__)(fn)
     with store.write():
         migrations.apply(database)
+        if store.scalar("PRAGMA user_version") < len(steps):
+            store.execute(f"PRAGMA user_version = {len(steps)}")
 
 
 # -- foundation -----------------------------------------------------------------------
 
 
-@migration
 def core_001_settings(db):
     db["settings"].create(
         {"key": str, "value": str, "updated_at": str, "updated_by": str},
@@ -105,7 +135,6 @@ def core_001_settings(db):
     )
 
 
-@migration
 def core_002_audit(db):
     db.execute(
         """
@@ -126,110 +155,12 @@ def core_002_audit(db):
     append_only(db, "audit")
 
 
-@migration
-def patients_001_patients(db):
-    db["patients"].create(
-        {
-            "id": int,
-            "mrn": str,
-            "name": str,
-            "first_name": str,
-            "search_name": str,
-            "dob": str,
-            "sex": str,
-            "phone": str,
-            "email": str,
-            "prefers": str,
-            "address": str,
-            "insurance": str,
-            "created_at": str,
-            "updated_at": str,
-        },
-        pk="id",
-        not_null={
-            "mrn",
-            "name",
-            "first_name",
-            "search_name",
-            "dob",
-            "sex",
-            "prefers",
-            "created_at",
-            "updated_at",
-        },
-        defaults={"sex": "unknown", "prefers": "none"},
-    )
-    db.execute("CREATE UNIQUE INDEX patients_mrn ON patients (mrn)")
-    db.execute("CREATE INDEX patients_search_name ON patients (search_name)")
-    db.execute("CREATE INDEX patients_dob ON patients (dob)")
-    db.execute("CREATE INDEX patients_phone ON patients (phone)")
-    db["patient_consents"].create(
-        {
-            "id": int,
-            "patient_id": int,
-            "channel": str,
-            "granted": int,
-            "at": str,
-            "source": str,
-            "user": str,
-        },
-        pk="id",
-        foreign_keys=[("patient_id", "patients", "id")],
-        not_null={"patient_id", "channel", "granted", "at", "source", "user"},
-    )
-    db.execute(
-        "CREATE INDEX patient_consents_patient ON patient_consents (patient_id, channel, id)"
-    )
-    append_only(db, "patient_consents")
-
-
-@migration
-def patients_002_providers(db):
-    db["providers"].create(
-        {
-            "id": int,
-            "name": str,
-            "title": str,
-            "color": str,
-            "npi": str,
-            "active": int,
-            "created_at": str,
-        },
-        pk="id",
-        not_null={"name", "active", "created_at"},
-        defaults={"active": 1},
-    )
-    db.execute("CREATE UNIQUE INDEX providers_name ON providers (name)")
-
-
-@migration
-def blobs_001_blobs(db):
-    # Files kept once per content for every area (macli/blobs.py).
-    from macli import blobs
-
-    blobs.create_table(db)
-
-
-# -- areas, in the order they build on each other -------------------------------------
-# Imported by name (not `import` lines) so that tools sorting imports cannot reorder them.
-AREA_SCHEMAS = [
-    "macli.schedule.schema",
-    "macli.chart.schema",
-    "macli.expense.schema",
-    "macli.bill.schema",
-    "macli.remind.schema",
-    "macli.stock.schema",
-    "macli.qc.schema",
-    "macli.documents.schema",
-]
-for _module in AREA_SCHEMAS:
-    importlib.import_module(_module)
+FOUNDATION = (core_001_settings, core_002_audit)
 
 
 # -- after every area's tables exist ----------------------------------------------------
 
 
-@migration
 def core_003_append_only_refuses_replace(db):
     # INSERT OR REPLACE deleted a row of an append-only table without firing its DELETE
     # trigger. Tables made since get the guard from append_only(); this gives it to
@@ -247,8 +178,4 @@ def core_003_append_only_refuses_replace(db):
         refuse_replace(db, table)
 
 
-@migration
-def patients_003_claim_name(db):
-    # The name as claims carry it (X12 takes Latin letters only): `patient edit
-    # --claim-name "Wang Wei"` for a patient registered as 王伟. Empty: claims use the name.
-    db.execute("ALTER TABLE patients ADD COLUMN claim_name TEXT")
+FINISH = (core_003_append_only_refuses_replace,)

@@ -294,11 +294,11 @@ def init(app, path):
     """
     from pathlib import Path
 
-    from macli.store import Store
+    from macli.migrations import open_store
 
     target = Path(path) if path else app.db_path
     existed = target.is_file() and target.stat().st_size > 0
-    Store(target, create=True).close()
+    open_store(target, create=True).close()
     if existed:
         click.echo(f"{target} is already a macli store; it is up to date.")
     else:

@@ -109,6 +109,13 @@ def _x12_id(value: str) -> str:
     return value
 
 
+def _retention(value: str) -> str:
+    value = value.strip()
+    if not value.isdigit() or not 3 <= int(value) <= 100:
+        raise Invalid("must be a whole number of years, at least 3 (what inspectors ask for)")
+    return str(int(value))
+
+
 def _url(value: str) -> str:
     value = value.strip()
     if not re.match(r"^https?://[^\s/]+", value):
@@ -207,6 +214,12 @@ SETTINGS: dict[str, Setting] = {
             "remind.quiet_start", "No SMS or calls from this local time...", lambda: "20:00", _clock
         ),
         Setting("remind.quiet_end", "...until this local time.", lambda: "08:00", _clock),
+        Setting(
+            "qc.retention_years",
+            "Years the temperature and sterilizer logs are kept (at least 3; never deleted).",
+            lambda: "3",
+            _retention,
+        ),
         Setting(
             "documents.max_mb",
             "Largest file `chart file` keeps, in MB.",

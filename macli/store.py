@@ -1,5 +1,6 @@
-"""The one place that opens the database: connection settings, transactions, migrations,
-backup and check. Nothing else connects to the file."""
+"""The one place that opens the database: connection settings, transactions, backup and
+check. Nothing else connects to the file. A Store does not migrate itself: commands get
+theirs from `macli.migrations.open_store`, which brings the schema up to date."""
 
 from __future__ import annotations
 
@@ -49,7 +50,7 @@ class Store:
     told to use) is made private, mode 0600.
     """
 
-    def __init__(self, path: Path | str, *, migrate: bool = True, create: bool = True):
+    def __init__(self, path: Path | str, *, create: bool = True):
         self.path = Path(path)
         if str(path) != ":memory:":
             size = self.path.stat().st_size if self.path.is_file() else None
@@ -72,10 +73,6 @@ class Store:
         # Litestream the WAL is still checkpointed, only later.
         self.conn.execute("PRAGMA wal_autocheckpoint = 10000")
         self._depth = 0
-        if migrate:
-            from macli.migrations import ensure_current
-
-            ensure_current(self)
 
     def close(self) -> None:
         self.conn.close()
@@ -234,45 +231,3 @@ def _refuse_escapes(action, arg1, arg2, dbname, source):
     if action == sqlite3.SQLITE_PRAGMA and (arg1 or "").lower() not in _ALLOWED_PRAGMAS:
         return sqlite3.SQLITE_DENY
     return sqlite3.SQLITE_OK
-
-
-def append_only(db, table: str) -> None:
-    """Triggers that refuse UPDATE, DELETE and REPLACE on `table` (used by migrations)."""
-    for verb in ("UPDATE", "DELETE"):
-        db.execute(
-            f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
-            f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
-        )
-    refuse_replace(db, table)
-
-
-def refuse_replace(db, table: str) -> None:
-    """A trigger refusing an INSERT that collides with a row's key.
-
-    `INSERT OR REPLACE` (and `REPLACE`) deletes the row it collides with without firing
-    any DELETE trigger, so an append-only table needs this as well.
-    """
-    keys = [
-        [row[1] for row in sorted(_pragma(db, "table_info", table), key=lambda r: r[5]) if row[5]]
-    ]
-    if not keys[0]:
-        keys = [["rowid"]]
-    for index in _pragma(db, "index_list", table):
-        # (seq, name, unique, origin, partial): the primary key is already in `keys`.
-        if index[2] and index[3] != "pk" and not index[4]:
-            keys.append([row[2] for row in _pragma(db, "index_info", index[1])])
-    collides = " OR ".join(
-        f"EXISTS (SELECT 1 FROM {table} WHERE "
-        + " AND ".join(f"{column} = NEW.{column}" for column in key)
-        + ")"
-        for key in keys
-        if None not in key  # an index on an expression cannot be named here
-    )
-    db.execute(
-        f"CREATE TRIGGER {table}_no_replace BEFORE INSERT ON {table} WHEN {collides} "
-        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: a row cannot be replaced'); END"
-    )
-
-
-def _pragma(db, name: str, argument: str) -> list[tuple]:
-    return list(db.execute(f"PRAGMA {name}({argument})").fetchall())

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from macli.cli import cli
-from macli.store import Store
+from macli.migrations import open_store
 
 NOW = "2026-11-26T09:00:00"  # a Thursday, read in the clinic zone
 
@@ -62,7 +62,7 @@ def db_path(isolated):
 @pytest.fixture
 def store(db_path):
     """The test's store, opened directly (for core-function tests and inspection)."""
-    opened = Store(db_path)
+    opened = open_store(db_path)
     yield opened
     opened.close()
 

@@ -10,7 +10,7 @@ import pytest
 
 from macli import blobs
 from macli.errors import Invalid, NotFound
-from macli.migrations import MIGRATIONS, SET_NAME
+from macli.migrations import SET_NAME, history, open_store
 from macli.store import Store
 
 NOW = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)
@@ -78,11 +78,12 @@ def test_receipts_kept_before_blobs_existed_still_read_back(db_path):
 
     later = {"blobs_001_blobs", "expense_002_receipts_in_blobs"}
     db_path.unlink()  # not the test's ready-made store: one built with the old schema
-    old = Store(db_path, migrate=False)
+    old = Store(db_path)
     old.conn.execute("PRAGMA journal_mode = WAL")
     migrations = Migrations(SET_NAME)
     # core_003 last, as in every store made then (the import order can move it: issue 21).
-    ordered = sorted(MIGRATIONS, key=lambda item: item[0] == "core_003_append_only_refuses_replace")
+    steps = [(fn.__name__, fn) for fn in history()]
+    ordered = sorted(steps, key=lambda item: item[0] == "core_003_append_only_refuses_replace")
     for name, fn in ordered:
         if name not in later:
             migrations(name=name)(fn)
@@ -104,7 +105,7 @@ def test_receipts_kept_before_blobs_existed_still_read_back(db_path):
         )
     old.close()
 
-    store = Store(db_path)
+    store = open_store(db_path)
     kept = core.receipt(store, 1)
     assert (kept["name"], kept["data"], kept["sha256"]) == ("old.pdf", data, sha256)
     assert store.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'expense_receipts'") == 0

@@ -12,9 +12,9 @@ import pytest
 
 from macli.chart.demo import CONDITIONS
 from macli.demo import DEFAULT_PATH
+from macli.migrations import open_store
 from macli.schedule.demo import FOLLOW_UPS
 from macli.stock.demo import VISIT_DOSES
-from macli.store import Store
 
 # The demo's year of appointments starts here (local midnight, in UTC).
 YEAR_START = "2025-11-26T05:00:00Z"
@@ -23,7 +23,7 @@ NOW = "2026-11-26T14:00:00Z"
 
 @pytest.fixture
 def clinic(demo_db):
-    store = Store(demo_db)
+    store = open_store(demo_db)
     yield store
     store.close()
 

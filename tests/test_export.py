@@ -9,8 +9,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from macli.migrations import open_store
 from macli.patients import core
-from macli.store import Store
 
 
 def test_export_one_table_and_all(run, tmp_path):
@@ -64,7 +64,7 @@ def test_export_streams_with_flat_memory(tmp_path):
     small, large = tmp_path / "small.db", tmp_path / "large.db"
     now = datetime(2026, 11, 26, tzinfo=UTC)
     for path, count in ((small, 20_000), (large, 200_000)):
-        store = Store(path)
+        store = open_store(path)
         rows = [
             {
                 "name": f"Patient {i:06d}",

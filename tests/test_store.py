@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from macli.errors import Conflict
-from macli.store import Store
+from macli.migrations import open_store
 
 
 def mode(path) -> int:
@@ -36,7 +36,7 @@ def test_default_store_lives_in_the_app_folder(run, monkeypatch, isolated):
 def test_two_processes_opening_a_fresh_store_both_succeed(tmp_path):
     target = tmp_path / "fresh.db"
     script = (
-        "import sys; from macli.store import Store; s = Store(sys.argv[1]);"
+        "import sys; from macli.migrations import open_store; s = open_store(sys.argv[1]);"
         "print(s.scalar('SELECT COUNT(*) FROM _sqlite_migrations'))"
     )
     processes = [
@@ -52,7 +52,7 @@ def test_two_processes_opening_a_fresh_store_both_succeed(tmp_path):
     assert all(process.returncode == 0 for process in processes), results
     counts = {out.strip() for out, _ in results}
     assert len(counts) == 1
-    names = Store(target).query("SELECT name FROM _sqlite_migrations")
+    names = open_store(target).query("SELECT name FROM _sqlite_migrations")
     assert len(names) == len({row["name"] for row in names})
 
 
@@ -71,7 +71,7 @@ def test_backup_is_private_consistent_and_checkable(run, tmp_path, db_path):
     target = tmp_path / "copy.db"
     run(["backup", str(target)])
     assert mode(target) == 0o600
-    copy = Store(target)
+    copy = open_store(target)
     assert copy.scalar("SELECT name FROM patients") == "Ana Lima"
     assert copy.check() == []
     again = run(["backup", str(target)], expect=1)

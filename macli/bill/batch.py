@@ -97,11 +97,17 @@ def export(
     path: Path | str,
     *,
     claim_ids: list[int] | None = None,
+    all_or_nothing: bool = False,
     user: str,
     now: datetime,
     tz: ZoneInfo,
 ) -> dict:
-    """Write the 837P batch of ready claims to a new file and mark them submitted."""
+    """Write the 837P batch of ready claims to a new file and mark them submitted.
+
+    A claim that cannot be sent (not ready, or failing its checks) is held back and
+    listed in `held` with its reasons while the others go; with `all_or_nothing` any
+    such claim stops the whole batch. A problem with the clinic's own identifiers
+    stops it always: no claim could be sent."""
     path = Path(path)
     if path.exists():
         raise Conflict(f"{path} already exists; choose a new file name")
@@ -112,13 +118,21 @@ def export(
             if len(batch) > MAX_CLAIMS:
                 raise Invalid(f"{len(batch)} claims; send at most {MAX_CLAIMS} per file (--claims)")
             clinic, problems = clinic_problems(store)
-            for claim in batch:
-                if claim["status"] != "ready":
-                    problems.append(f"C{claim['id']} is {claim['status']}, not ready")
-                else:
-                    problems.extend(claims.claim_problems(store, claim))
             if problems:
                 raise Invalid("nothing was exported: " + "; ".join(problems))
+            held = []
+            for claim in batch:
+                if claim["status"] != "ready":
+                    reasons = [f"C{claim['id']} is {claim['status']}, not ready"]
+                else:
+                    reasons = claims.claim_problems(store, claim)
+                if reasons:
+                    held.append({"claim": f"C{claim['id']}", "problems": reasons})
+            if held and (all_or_nothing or len(held) == len(batch)):
+                reasons = [reason for claim in held for reason in claim["problems"]]
+                raise Invalid("nothing was exported: " + "; ".join(reasons))
+            kept = {claim["claim"] for claim in held}
+            batch = [claim for claim in batch if f"C{claim['id']}" not in kept]
             stamp = utc_text(now)
             # Taken under the write lock, so no other export can take the same number.
             number = 1 + (
@@ -177,4 +191,10 @@ def export(
         if created:
             path.unlink(missing_ok=True)
         raise
-    return {"interchange": number, "claims": len(batch), "path": str(path), "sha256": digest}
+    return {
+        "interchange": number,
+        "claims": len(batch),
+        "path": str(path),
+        "sha256": digest,
+        "held": held,
+    }

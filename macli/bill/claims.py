@@ -337,3 +337,45 @@ def correct(store: Store, reference: str, *, user: str, now: datetime) -> dict:
             detail=f"claim C{new_id} corrects C{claim['id']}",
         )
     return get(store, new_id)
+
+
+WITHDRAWABLE = ("draft", "ready")
+
+
+def withdraw(store: Store, reference: str, reason: str, *, user: str, now: datetime) -> dict:
+    """Withdraw a draft or ready claim (never sent): it is kept, marked withdrawn, and no
+    longer stands on its visit, which may then be corrected or coded again."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid("say why the claim is withdrawn (--reason ...)")
+    with store.write():
+        claim = get(store, reference)
+        if claim["status"] not in WITHDRAWABLE:
+            raise Conflict(
+                f"claim C{claim['id']} is {claim['status']}: only a draft or ready claim"
+                " (never sent) can be withdrawn"
+            )
+        stamp = utc_text(now)
+        store.execute(
+            "UPDATE bill_claims SET status = 'withdrawn', status_at = ? WHERE id = ?",
+            [stamp, claim["id"]],
+        )
+        store.insert(
+            "bill_claim_events",
+            {
+                "claim_id": claim["id"],
+                "status": "withdrawn",
+                "at": stamp,
+                "user": user,
+                "note": reason,
+            },
+        )
+        audit.record(
+            store,
+            user=user,
+            action="bill.withdraw",
+            now=now,
+            patient_id=claim["patient_id"],
+            detail=f"claim C{claim['id']} withdrawn ({claim['status']})",
+        )
+    return get(store, claim["id"])

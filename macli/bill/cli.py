@@ -251,6 +251,24 @@ def correct_command(app, claim):
     )
 
 
+@bill.command("withdraw")
+@click.argument("claim")
+@click.option("--reason", required=True, help="Why the claim is withdrawn (kept in its history).")
+@pass_app
+def withdraw_command(app, claim, reason):
+    """Withdraw a draft or ready claim that was never sent (it is kept).
+
+    A withdrawn claim is not exported and no longer stands on its visit: the
+    visit can then be corrected (schedule status ... --reason) or coded again.
+
+    \b
+    Example:
+        macli bill withdraw C12 --reason "visit was marked completed by mistake"
+    """
+    row = claims.withdraw(app.store, claim, reason, user=app.user, now=app.now)
+    click.echo(f"Claim C{row['id']} is withdrawn; appointment {row['appointment_id']} is free.")
+
+
 @bill.command("show")
 @click.argument("reference", metavar="APPOINTMENT|CLAIM")
 @format_option
@@ -326,16 +344,22 @@ def _claim_ids(text: str | None) -> list[int] | None:
 @click.option("--claims", "claim_text", metavar="IDS", help="These claims, e.g. C12,C13.")
 @click.option("--ready", is_flag=True, help="Every claim ready to send (the --x12 default).")
 @click.option("--status", type=click.Choice(STATUSES), help="Listing only: claims in this status.")
+@click.option(
+    "--all-or-nothing",
+    is_flag=True,
+    help="X12: send no claim unless every claim of the batch can go.",
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE (mode 0600).")
 @format_option
 @pass_app
-def export_command(app, x12, claim_text, ready, status, output, fmt):
+def export_command(app, x12, claim_text, ready, status, all_or_nothing, output, fmt):
     """Export claims: an X12 837P batch for the clearinghouse, or a listing.
 
     With --x12 the ready claims (or --claims) are checked, written to a new
-    file and marked submitted, all or nothing; the file's interchange control
-    number is never used again. Without --x12 it lists claims with their
-    coding as CSV/JSON (audited).
+    file and marked submitted; a claim that cannot go is held back and listed
+    with its reasons while the others are sent (--all-or-nothing sends none
+    then). The file's interchange control number is never used again.
+    Without --x12 it lists claims with their coding as CSV/JSON (audited).
 
     \b
     Example:
@@ -353,13 +377,28 @@ def export_command(app, x12, claim_text, ready, status, output, fmt):
         if not output:
             raise click.UsageError("an X12 batch needs a file: -o FILE")
         result = batch.export(
-            app.store, output, claim_ids=claim_ids, user=app.user, now=app.now, tz=app.zone
+            app.store,
+            output,
+            claim_ids=claim_ids,
+            all_or_nothing=all_or_nothing,
+            user=app.user,
+            now=app.now,
+            tz=app.zone,
         )
+        sent = result["claims"]
         click.echo(
-            f"Wrote {result['claims']} claims to {result['path']} "
-            f"(interchange {result['interchange']:09d}); they are now submitted."
+            f"Wrote {sent} {'claim' if sent == 1 else 'claims'} to {result['path']} "
+            f"(interchange {result['interchange']:09d}); "
+            f"{'it is' if sent == 1 else 'they are'} now submitted."
         )
+        if result["held"]:
+            click.echo(f"Held back {len(result['held'])} (not sent):", err=True)
+            for claim in result["held"]:
+                # Each problem already names its claim (C12: ...).
+                click.echo(f"  {'; '.join(claim['problems'])}", err=True)
         return
+    if all_or_nothing:
+        raise click.UsageError("--all-or-nothing is for an X12 batch (--x12)")
     rows = views.export_rows(
         app.store,
         status="ready" if ready else status,
@@ -374,7 +413,7 @@ def export_command(app, x12, claim_text, ready, status, output, fmt):
             raise MacliError(f"cannot write {output}: {error.strerror}") from error
         with handle:
             count = render(rows, fmt, columns=views.EXPORT_COLUMNS, out=handle)
-        click.echo(f"Wrote {count} claims to {output}.", err=True)
+        click.echo(f"Wrote {count} {'claim' if count == 1 else 'claims'} to {output}.", err=True)
     else:
         render(rows, fmt, columns=views.EXPORT_COLUMNS, empty="No claims.")
 

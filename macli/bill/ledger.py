@@ -67,6 +67,7 @@ def pay(
                 "ready": "it has not been sent yet (macli bill export --x12)",
                 "paid": "it is paid in full",
                 "denied": f"it was denied (correct it: macli bill correct {label})",
+                "withdrawn": "it was withdrawn",
             }[claim["status"]]
             raise Conflict(f"cannot record a payment on claim {label}: {hint}")
         if received_on.isoformat() < claim["service_date"]:
@@ -193,7 +194,7 @@ def aging(
                 c.charge_cents - COALESCE((SELECT SUM(amount_cents) FROM bill_payments m
                     WHERE m.claim_id = c.id AND m.received_on <= ?1), 0) AS balance
             FROM bill_claims c
-            WHERE c.status != 'draft' AND c.service_date <= ?1
+            WHERE c.status NOT IN ('draft', 'withdrawn') AND c.service_date <= ?1
                 AND NOT EXISTS (SELECT 1 FROM bill_claims n
                     WHERE n.parent_id = c.id AND n.status != 'draft')
         )

@@ -2,15 +2,14 @@
 lines, status history and payments, and the X12 exports whose ids are the never
 repeating interchange control numbers."""
 
-from macli.migrations import migration
-from macli.store import append_only
+from macli.schema import append_only
 
-# The order a claim moves through; a denied claim is corrected as a new version.
-STATUSES = ("draft", "ready", "submitted", "partial", "paid", "denied")
+# The order a claim moves through; a denied claim is corrected as a new version. A draft
+# or ready claim (never sent) may be withdrawn: it then no longer stands on its visit.
+STATUSES = ("draft", "ready", "submitted", "partial", "paid", "denied", "withdrawn")
 RELATIONS = ("self", "spouse", "child", "other")
 
 
-@migration
 def bill_001_billing(db):
     db.execute(
         """
@@ -180,3 +179,49 @@ def bill_001_billing(db):
     )
     db.execute("CREATE INDEX bill_payments_claim ON bill_payments (claim_id, received_on)")
     append_only(db, "bill_payments")
+
+
+def bill_002_withdrawn_claims(db):
+    # Allow 'withdrawn' in bill_claims.status. Widening a CHECK changes no stored row, so
+    # SQLite's documented schema edit does it (ALTER TABLE cannot; a rebuilt table would
+    # break the foreign keys of the diagnoses, lines, events and payments pointing here).
+    old = "'draft', 'ready', 'submitted', 'partial', 'paid', 'denied')"
+    new = "'draft', 'ready', 'submitted', 'partial', 'paid', 'denied', 'withdrawn')"
+    version = db.execute("PRAGMA schema_version").fetchone()[0]
+    db.execute("PRAGMA writable_schema = ON")
+    db.execute(
+        "UPDATE sqlite_master SET sql = replace(sql, ?, ?) WHERE type = 'table' AND name = ?",
+        [old, new, "bill_claims"],
+    )
+    db.execute(f"PRAGMA schema_version = {version + 1}")
+    db.execute("PRAGMA writable_schema = OFF")
+    db.execute("DROP TRIGGER bill_claims_forward")
+    db.execute(
+        """
+        CREATE TRIGGER bill_claims_forward BEFORE UPDATE OF status ON bill_claims
+        WHEN NEW.status != OLD.status AND NOT (
+            (OLD.status = 'draft' AND NEW.status IN ('ready', 'withdrawn'))
+            OR (OLD.status = 'ready' AND NEW.status IN ('submitted', 'withdrawn'))
+            OR (OLD.status = 'submitted' AND NEW.status IN ('partial', 'paid', 'denied'))
+            OR (OLD.status = 'partial' AND NEW.status = 'paid'))
+        BEGIN SELECT RAISE(ABORT, 'a claim status only moves forward'); END
+        """
+    )
+    # A completed visit that a claim stands on keeps its status, whatever code runs:
+    # withdraw the claim (if it was never sent) before correcting the visit.
+    refusal = (
+        "a claim stands on this completed visit: withdraw it first"
+        " (macli bill withdraw CLAIM --reason ...) if it was never sent"
+    )
+    db.execute(
+        f"""
+        CREATE TRIGGER appointments_claimed_stay_completed
+        BEFORE UPDATE OF status ON appointments
+        WHEN OLD.status = 'completed' AND NEW.status != OLD.status AND EXISTS (
+            SELECT 1 FROM bill_claims WHERE appointment_id = OLD.id AND status != 'withdrawn')
+        BEGIN SELECT RAISE(ABORT, '{refusal}'); END
+        """
+    )
+
+
+MIGRATIONS = [bill_001_billing, bill_002_withdrawn_claims]

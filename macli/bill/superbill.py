@@ -220,7 +220,8 @@ def code_visit(
                 f"claim C{claim['id']} for appointment {visit['id']} was denied: "
                 f"start its corrected version with `macli bill correct C{claim['id']}`"
             )
-        if claim and claim["status"] != "draft":
+        withdrawn = claim is not None and claim["status"] == "withdrawn"
+        if claim and claim["status"] != "draft" and not withdrawn:
             raise Conflict(
                 f"appointment {visit['id']} is already on claim C{claim['id']} "
                 f"({claim['status']}); a visit is billed once"
@@ -229,12 +230,13 @@ def code_visit(
         priced = [_price(store, line, len(diagnoses)) for line in lines]
         total = sum(line["charge_cents"] for line in priced)
         stamp = utc_text(now)
-        if claim is None:
+        if claim is None or withdrawn:
+            # After a withdrawal the visit is coded afresh, as the claim's next version.
             claim_id = store.insert(
                 "bill_claims",
                 {
                     "appointment_id": visit["id"],
-                    "version": 1,
+                    "version": claim["version"] + 1 if withdrawn else 1,
                     "patient_id": visit["patient_id"],
                     "provider_id": visit["provider_id"],
                     "service_date": visit["service_date"],

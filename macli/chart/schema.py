@@ -7,8 +7,7 @@ medication is a new `resolution`/`stop` entry pointing at the problem's or medic
 thread. "Current" is therefore a query: the entry of a thread that nothing amends.
 """
 
-from macli.migrations import migration
-from macli.store import append_only
+from macli.schema import append_only
 
 KINDS = (
     "vitals",
@@ -23,7 +22,6 @@ KINDS = (
 )
 
 
-@migration
 def chart_001_entries(db):
     kinds = ", ".join(f"'{kind}'" for kind in KINDS)
     db.execute(
@@ -149,7 +147,6 @@ def chart_001_entries(db):
         append_only(db, table)
 
 
-@migration
 def chart_002_icd10cm(db):
     # Reference data, not patient data: replaced whole when a newer release ships.
     db.execute(
@@ -173,3 +170,6 @@ def chart_002_icd10cm(db):
         "CREATE TABLE icd10cm_release (release TEXT PRIMARY KEY, source TEXT NOT NULL,"
         " loaded_at TEXT NOT NULL) STRICT"
     )
+
+
+MIGRATIONS = [chart_001_entries, chart_002_icd10cm]

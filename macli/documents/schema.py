@@ -3,8 +3,7 @@ amendment is a new row that `amends` the version it corrects (append-only, as th
 chart is). The text found in a file is indexed for search (FTS5), one row per document.
 """
 
-from macli.migrations import migration
-from macli.store import append_only
+from macli.schema import append_only
 
 KINDS = (
     "referral",
@@ -21,7 +20,6 @@ KINDS = (
 TEXT_STATES = ("text", "no text", "image")
 
 
-@migration
 def documents_001_documents(db):
     kinds = ", ".join(f"'{kind}'" for kind in KINDS)
     states = ", ".join(f"'{state}'" for state in TEXT_STATES)
@@ -94,3 +92,6 @@ def documents_001_documents(db):
     # The newest row per (name, language) is the clinic's version; older ones stay.
     db.execute("CREATE INDEX letter_templates_name ON letter_templates (name, language, id)")
     append_only(db, "letter_templates")
+
+
+MIGRATIONS = [documents_001_documents]

@@ -1,13 +1,10 @@
 """Expense tables: categories, expenses (append-only apart from filing an uncategorized
 row), receipts by content hash, statement imports and budgets."""
 
-from macli.migrations import migration
-
 METHODS = ("cash", "card", "check", "transfer")
 UNCATEGORIZED = "uncategorized"
 
 
-@migration
 def expense_001_expenses(db):
     db.execute(
         """
@@ -115,7 +112,6 @@ def expense_001_expenses(db):
     )
 
 
-@migration
 def expense_002_receipts_in_blobs(db):
     # Receipts move into the store-wide blobs table (macli/blobs.py), which filed
     # documents and tracings share. `expenses.receipt_sha256` is rebuilt to point
@@ -147,3 +143,6 @@ def expense_002_receipts_in_blobs(db):
     for sql in keep:
         db.execute(sql)
     db.execute("DROP TABLE expense_receipts")
+
+
+MIGRATIONS = [expense_001_expenses, expense_002_receipts_in_blobs]

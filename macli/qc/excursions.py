@@ -92,8 +92,9 @@ def _hold_stock(store: Store, unit: dict, excursion_id: int, *, user, now, tz) -
     if unit["location"]:
         lots = store.query(
             "SELECT l.id FROM stock_lots l JOIN stock_items i ON i.id = l.item_id"
-            " WHERE l.on_hand > 0 AND i.location = ? COLLATE NOCASE ORDER BY l.id",
-            [unit["location"]],
+            " WHERE l.on_hand > 0 AND i.location = ? COLLATE NOCASE AND l.created_at <= ?"
+            " ORDER BY l.id",
+            [unit["location"], utc_text(now)],
         )
         for lot in lots:
             usable.place_hold(
@@ -126,10 +127,11 @@ def record_run(
     start, last = utc_text(started_at), utc_text(last_out_at)
     end = utc_text(ended_at) if ended_at else None
     with store.write():
+        # One event is one excursion, whether the morning check or the logger saw it.
         existing = store.one(
-            "SELECT * FROM qc_excursions WHERE unit_id = ? AND source = ? AND started_at <= ?"
+            "SELECT * FROM qc_excursions WHERE unit_id = ? AND started_at <= ?"
             " AND coalesce(ended_at, '9999') >= ? ORDER BY id DESC LIMIT 1",
-            [unit["id"], source, end or last, start],
+            [unit["id"], end or last, start],
         )
         if existing is None:
             excursion_id = store.insert(
@@ -151,20 +153,34 @@ def record_run(
             worst = max(
                 (existing["worst_c100"], worst_c100), key=lambda value: distance(unit, value)
             )
-            ends = [value for value in (existing["ended_at"], end) if value]
-            store.execute(
-                "UPDATE qc_excursions SET started_at = min(started_at, ?),"
-                " last_out_at = max(last_out_at, ?), worst_c100 = ?, ended_at = ?"
-                " WHERE id = ?",
-                [
-                    start,
-                    last,
-                    worst,
-                    # Still out of range if the newest reading of the run is out.
-                    None if end is None and last >= existing["last_out_at"] else max(ends),
-                    excursion_id,
-                ],
-            )
+            if existing["source"] != source:
+                if source == "logger":
+                    # The logger knows when it began and ended; the check only that it did.
+                    store.execute(
+                        "UPDATE qc_excursions SET source = 'logger', started_at = ?,"
+                        " last_out_at = ?, ended_at = ?, worst_c100 = ? WHERE id = ?",
+                        [start, last, end, worst, excursion_id],
+                    )
+                else:
+                    store.execute(
+                        "UPDATE qc_excursions SET worst_c100 = ? WHERE id = ?",
+                        [worst, excursion_id],
+                    )
+            else:
+                ends = [value for value in (existing["ended_at"], end) if value]
+                store.execute(
+                    "UPDATE qc_excursions SET started_at = min(started_at, ?),"
+                    " last_out_at = max(last_out_at, ?), worst_c100 = ?, ended_at = ?"
+                    " WHERE id = ?",
+                    [
+                        start,
+                        last,
+                        worst,
+                        # Still out of range if the newest reading of the run is out.
+                        None if end is None and last >= existing["last_out_at"] else max(ends),
+                        excursion_id,
+                    ],
+                )
         _hold_stock(store, unit, excursion_id, user=user, now=now, tz=tz)
     return excursion_id
 

@@ -5,11 +5,9 @@ Temperatures are integer hundredths of a degree Celsius (`*_c100`): 5.2 °C is 5
 append-only; a wrong check is corrected by a new row that `amends` it, with a reason.
 """
 
-from macli.migrations import migration
-from macli.store import append_only, refuse_replace
+from macli.schema import append_only, refuse_replace
 
 
-@migration
 def qc_001_units(db):
     db.execute(
         """
@@ -121,7 +119,6 @@ def qc_001_units(db):
     append_only(db, "qc_excursion_actions")
 
 
-@migration
 def qc_002_sterilizers(db):
     db.execute(
         """
@@ -220,3 +217,6 @@ def qc_002_sterilizers(db):
     )
     db.execute("CREATE UNIQUE INDEX qc_reprocessed_pack ON qc_reprocessed (pack_id)")
     append_only(db, "qc_reprocessed")
+
+
+MIGRATIONS = [qc_001_units, qc_002_sterilizers]

@@ -184,7 +184,7 @@ def unit_sheet(store: Store, unit: dict, month: date, path, *, tz: ZoneInfo, now
             pdf.table(doc, record["lots"], ["sku", "lot", "outcome", "why"], size=8)
         if record["log"]:
             pdf.table(doc, record["log"], ["at", "by", "note"], widths=(30, 25, 125), size=8)
-    _signature(doc)
+    _signature(doc, store)
     pdf.save(doc, path)
     return {"pages": doc.page_no(), "days": len(days), "missing": missing, "excursions": len(found)}
 
@@ -259,14 +259,23 @@ def sterilizer_sheet(store, sterilizer: dict, month: date, path, *, tz: ZoneInfo
         )
     else:
         pdf.text(doc, "None.")
-    _signature(doc)
+    _signature(doc, store)
     pdf.save(doc, path)
     return {"pages": doc.page_no(), "loads": len(loads), "spore_tests": len(tests)}
 
 
-def _signature(doc) -> None:
+def _signature(doc, store) -> None:
+    from macli import settings
+
+    years = settings.get(store, "qc.retention_years")
     doc.ln(4)
     pdf.text(doc, "Reviewed by: ______________________________   Date: ______________")
+    pdf.text(
+        doc,
+        f"These records are kept at least {years} years and are never deleted or edited;"
+        " corrections are amendments that keep the original.",
+        size=7,
+    )
 
 
 def write(store: Store, name: str, month_text: str, path, *, tz: ZoneInfo, now: datetime):

@@ -5,8 +5,6 @@ the UNIQUE key is what makes a reminder go out once, and a new start (a reschedu
 is a new key, so the reminder is due again for the new time.
 """
 
-from macli.migrations import migration
-
 CHANNELS = ("email", "sms", "phone")
 
 # queued: claimed by a run, not tried yet. sending: handed to the server right now.
@@ -27,7 +25,6 @@ STATUSES = (
 )
 
 
-@migration
 def remind_001_reminders(db):
     db.execute(
         """
@@ -87,3 +84,6 @@ def remind_001_reminders(db):
     db.execute("CREATE INDEX reminders_starts ON reminders (starts_at)")
     db.execute("CREATE INDEX reminders_updated ON reminders (updated_at)")
     db.execute("CREATE INDEX reminders_patient ON reminders (patient_id, updated_at)")
+
+
+MIGRATIONS = [remind_001_reminders]

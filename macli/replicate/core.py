@@ -315,7 +315,7 @@ def inspect(path: Path) -> dict:
 
     problems: list[str] = []
     try:
-        store = Store(path, migrate=False)
+        store = Store(path)
     except sqlite3.DatabaseError as error:
         return {"problems": [f"not a readable store: {error}"], "tables": {}, "head": None}
     try:

@@ -312,20 +312,30 @@ def cancel_command(app, appointment_id, reason, series):
 @schedule.command("status")
 @click.argument("appointment_id", metavar="ID", type=int)
 @click.argument("status", type=click.Choice(core.CHECK_IN_STATUSES))
+@click.option("--reason", help="Why a completed visit is corrected (required for that).")
 @pass_app
-def status_command(app, appointment_id, status):
+def status_command(app, appointment_id, status, reason):
     """Check a patient in and through the visit.
 
-    STATUS is arrived, in-room, completed, no-show or left-without-visit
-    (scheduled undoes a mistaken check-in). The time of the change is kept.
+    STATUS is arrived, in-room, completed, no-show or left-without-visit; a
+    step back (to scheduled or arrived) undoes a mistake. A completed visit
+    is changed only with --reason, and not while a claim stands on it
+    (withdraw it first: macli bill withdraw CLAIM --reason ...).
 
     \b
     Example:
         macli schedule status 42 arrived
         macli schedule status 42 completed
+        macli schedule status 42 arrived --reason "completed on the wrong visit"
     """
     row = core.set_status(
-        app.store, appointment_id, status, tz=app.zone, user=app.user, now=app.now
+        app.store,
+        appointment_id,
+        status,
+        reason=reason,
+        tz=app.zone,
+        user=app.user,
+        now=app.now,
     )
     changed = local_text(row["status_at"], app.zone)[11:]
     click.echo(f"Appointment {row['id']}: {row['status']} at {changed}.")

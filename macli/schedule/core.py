@@ -213,19 +213,53 @@ def cancel(
     return ids
 
 
+# Where a visit may go next from each status: the visit's real life, plus undoing a
+# mistaken step. A completed visit is left only by a correction (`reason`), and never
+# while a claim stands on it (bill's trigger refuses that whatever code runs).
+NEXT_STATUSES = {
+    "scheduled": ("arrived", "in-room", "completed", "no-show", "left-without-visit"),
+    "arrived": ("in-room", "completed", "left-without-visit", "scheduled"),
+    "in-room": ("completed", "left-without-visit", "arrived", "scheduled"),
+    "no-show": ("arrived", "scheduled"),
+    "left-without-visit": ("arrived", "in-room", "scheduled"),
+    "completed": (),
+}
+
+
 def set_status(
-    store: Store, appointment_id: int, status: str, *, tz: ZoneInfo, user: str, now: datetime
+    store: Store,
+    appointment_id: int,
+    status: str,
+    *,
+    reason: str | None = None,
+    tz: ZoneInfo,
+    user: str,
+    now: datetime,
 ) -> dict:
     """Record check-in progress (arrived, in-room, completed, no-show, left-without-visit,
-    or back to scheduled to undo a mistake), timestamped."""
+    or back a step to undo a mistake), timestamped. A completed visit changes only as a
+    correction with a reason, and not while a claim stands on it."""
     if status not in CHECK_IN_STATUSES:
         raise Invalid(f"unknown status {status!r} (use {', '.join(CHECK_IN_STATUSES)})")
+    reason = (reason or "").strip() or None
     with store.write():
         appointment = get(store, appointment_id)
-        if appointment["status"] == "cancelled":
+        current = appointment["status"]
+        if current == "cancelled":
             raise Conflict(f"appointment {appointment_id} is cancelled; book a new one instead")
-        if appointment["status"] == status:
+        if current == status:
             raise Invalid(f"appointment {appointment_id} is already {status}")
+        if current == "completed" and reason is None:
+            raise Invalid(
+                f"appointment {appointment_id} is completed; correcting it needs a reason"
+                f" (macli schedule status {appointment_id} {status} --reason ...)"
+            )
+        if current != "completed" and status not in NEXT_STATUSES[current]:
+            allowed = NEXT_STATUSES[current]
+            raise Invalid(
+                f"appointment {appointment_id} is {current}: it can go to "
+                f"{', '.join(allowed[:-1])} or {allowed[-1]}, not {status}"
+            )
         starts = _instant(appointment["starts_at"])
         if status != "scheduled" and starts.astimezone(tz).date() > now.astimezone(tz).date():
             raise Invalid(
@@ -238,17 +272,35 @@ def set_status(
                 " it cannot be marked no-show before then"
             )
         stamp = utc_text(now)
-        store.execute(
-            "UPDATE appointments SET status = ?, status_at = ?, updated_at = ? WHERE id = ?",
-            [status, stamp, stamp, appointment_id],
-        )
+        try:
+            store.execute(
+                "UPDATE appointments SET status = ?, status_at = ?, updated_at = ? WHERE id = ?",
+                [status, stamp, stamp, appointment_id],
+            )
+        except Conflict as error:
+            # The store's own guard (a claim stands on the visit): say which visit.
+            message = error.message.removeprefix("refused by the store: ")
+            raise Conflict(f"appointment {appointment_id}: {message}") from None
+        if current == "completed":
+            store.insert(
+                "appointment_corrections",
+                {
+                    "appointment_id": appointment_id,
+                    "from_status": current,
+                    "to_status": status,
+                    "reason": reason,
+                    "at": stamp,
+                    "user": user,
+                },
+            )
         audit.record(
             store,
             user=user,
             action="schedule.status",
             now=now,
             patient_id=appointment["patient_id"],
-            detail=f"appointment {appointment_id}: {appointment['status']} -> {status}",
+            detail=f"appointment {appointment_id}: {current} -> {status}"
+            + (" (correction)" if current == "completed" else ""),
         )
     return get(store, appointment_id)
 

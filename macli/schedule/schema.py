@@ -1,7 +1,7 @@
 """Schedule tables. The appointment columns below are a contract other areas read
 (remind, bill, today): add columns in new migrations, never rename or drop them."""
 
-from macli.migrations import migration
+from macli.schema import append_only
 
 # Statuses an appointment moves through; `cancelled` frees the slot, the rest hold it.
 STATUSES = (
@@ -15,7 +15,6 @@ STATUSES = (
 )
 
 
-@migration
 def schedule_001_appointments(db):
     db["appointment_types"].create(
         {"id": int, "name": str, "duration_minutes": int, "active": int},
@@ -55,7 +54,6 @@ def schedule_001_appointments(db):
     db.execute("CREATE INDEX appointments_series ON appointments (series_id, starts_at)")
 
 
-@migration
 def schedule_002_hours_blocks_rooms(db):
     # Weekly working hours as local wall-clock times (HH:MM) of the clinic zone:
     # one row per provider, weekday (0 = Monday) and interval.
@@ -109,3 +107,32 @@ def schedule_002_hours_blocks_rooms(db):
         "INSERT INTO schedule_calendar (id, uid_domain)"
         " VALUES (1, lower(hex(randomblob(8))) || '.macli')"
     )
+
+
+def schedule_003_status_corrections(db):
+    # A completed visit is changed only as a correction with its reason, kept here.
+    db.execute(
+        """
+        CREATE TABLE appointment_corrections (
+            id INTEGER PRIMARY KEY,
+            appointment_id INTEGER NOT NULL REFERENCES appointments (id),
+            from_status TEXT NOT NULL,
+            to_status TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            at TEXT NOT NULL,
+            user TEXT NOT NULL
+        ) STRICT
+        """
+    )
+    db.execute(
+        "CREATE INDEX appointment_corrections_appointment"
+        " ON appointment_corrections (appointment_id, id)"
+    )
+    append_only(db, "appointment_corrections")
+
+
+MIGRATIONS = [
+    schedule_001_appointments,
+    schedule_002_hours_blocks_rooms,
+    schedule_003_status_corrections,
+]

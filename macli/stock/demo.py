@@ -40,6 +40,7 @@ PRINTER-PAPER | Copy paper, letter (ream)               | ream   | office    | 5
 FLU-QIV       | Influenza vaccine, quadrivalent, PFS    | dose   | vaccines  | 20  | 50  | A | Vaccine fridge     | 300  | 18.75 | 0
 TDAP          | Tdap vaccine 0.5 mL, PFS                | dose   | vaccines  | 5   | 10  | A | Vaccine fridge     | 540  | 41.50 | 0
 PPD-TUBERSOL  | Tuberculin PPD 5 TU/0.1 mL (10 tests)   | vial   | vaccines  | 2   | 5   | A | Vaccine fridge     | 365  | 98.00 | 0
+VAR-VZV       | Varicella vaccine, frozen, 1 dose vial  | dose   | vaccines  | 2   | 10  | A | Vaccine freezer    | 540  | 138.00| 0
 """
 # The same vendors the expense demo pays: a receipt here is booked as their expense.
 SUPPLIERS = {"H": "Northgate Medical Supply", "A": "Apex Vaccines", "O": "Bayside Office Supply"}
@@ -171,6 +172,8 @@ def _scripted_receipts(start: date, today: date) -> dict[date, list[tuple]]:
         # PPD: the year's vials, then a delivery whose vials expire within two weeks.
         (start + timedelta(days=3), "PPD-TUBERSOL", 3, "C4410AB", today + timedelta(days=60)),
         (today - timedelta(days=120), "PPD-TUBERSOL", 4, "C5591AA", today + timedelta(days=12)),
+        # Varicella: kept in the freezer (the qc demo's open excursion holds this lot).
+        (today - timedelta(days=75), "VAR-VZV", 10, "VZ4471", today + timedelta(days=400)),
         # Alcohol pads from a short-dated lot.
         (today - timedelta(days=20), "ALC-PREP", 4, "AP20931", today + timedelta(days=24)),
     ]

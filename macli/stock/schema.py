@@ -2,13 +2,11 @@
 `stock_lots.on_hand` is a cache of the ledger sum per lot, kept by a trigger on the
 ledger (so no code path can forget it) and never allowed below zero."""
 
-from macli.migrations import migration
-from macli.store import append_only, refuse_replace
+from macli.schema import append_only, refuse_replace
 
 KINDS = ("receive", "use", "count", "discard")
 
 
-@migration
 def stock_001_ledger(db):
     db.execute(
         """
@@ -127,7 +125,6 @@ def stock_001_ledger(db):
     )
 
 
-@migration
 def stock_002_holds(db):
     # A hold keeps a lot from being used until it is ended: a temperature excursion of
     # the unit it is stored in, or a supplier's recall. It is ended once (released as
@@ -167,3 +164,6 @@ def stock_002_holds(db):
         """
     )
     refuse_replace(db, "stock_holds")
+
+
+MIGRATIONS = [stock_001_ledger, stock_002_holds]

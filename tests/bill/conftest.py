@@ -12,16 +12,16 @@ import pytest
 from macli import settings
 from macli.bill import coverage, fees
 from macli.chart import icd
+from macli.migrations import open_store
 from macli.patients import core as patients
 from macli.patients import providers
-from macli.store import Store
 from tests.bill.helpers import FEES, NOW, TODAY, USER
 
 
 @pytest.fixture(scope="session")
 def icd_template(tmp_path_factory):
     path = tmp_path_factory.mktemp("bill") / "template.db"
-    store = Store(path)
+    store = open_store(path)
     icd.ensure_loaded(store)
     store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     store.close()

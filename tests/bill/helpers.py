@@ -60,11 +60,19 @@ def claimed(clinic, **kwargs) -> int:
     return claims.make_ready(clinic.store, appointment, user=USER, now=NOW, tz=ZONE)["id"]
 
 
-def send(clinic, path, claim_ids=None) -> dict:
+def send(clinic, path, claim_ids=None, all_or_nothing=False) -> dict:
     """Export ready claims (or those named) as an 837P batch at `path`."""
     from macli.bill import batch
 
-    return batch.export(clinic.store, path, claim_ids=claim_ids, user=USER, now=NOW, tz=ZONE)
+    return batch.export(
+        clinic.store,
+        path,
+        claim_ids=claim_ids,
+        all_or_nothing=all_or_nothing,
+        user=USER,
+        now=NOW,
+        tz=ZONE,
+    )
 
 
 def submitted(clinic, tmp_path, **kwargs) -> int:

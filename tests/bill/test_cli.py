@@ -202,8 +202,7 @@ def test_from_a_finished_visit_to_a_paid_claim(run, clinic, tmp_path, db_path):
     batch = tmp_path / "batch.837"
     result = run(f"bill export --x12 -o {batch}")
     assert (
-        result.stdout
-        == f"Wrote 1 claims to {batch} (interchange 000000001); they are now submitted.\n"
+        result.stdout == f"Wrote 1 claim to {batch} (interchange 000000001); it is now submitted.\n"
     )
     assert stat.S_IMODE(os.stat(batch).st_mode) == 0o600
     assert batch.read_text().startswith("ISA*00*")
@@ -312,7 +311,7 @@ def test_listings_keep_their_columns_when_empty_and_exports_are_private(run, cli
     claimed(clinic, dx=("J02.9", "R50.9"), lines=("99213:25@1,2", "87880@1"))
     out = tmp_path / "claims.csv"
     result = run(f"bill export -f csv -o {out}")
-    assert result.stderr == f"Wrote 1 claims to {out}.\n"
+    assert result.stderr == f"Wrote 1 claim to {out}.\n"
     assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
     rows = list(csv.DictReader(out.open()))
     assert (rows[0]["diagnoses"], rows[0]["lines"], rows[0]["status"]) == (

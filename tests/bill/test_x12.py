@@ -227,15 +227,16 @@ def test_a_malformed_claim_is_caught_before_export(clinic, tmp_path, db_path):
         clinic.store.execute(
             "UPDATE bill_claim_lines SET pointers = '1:7' WHERE claim_id = ?", [broken]
         )
-    # ...and the visit was marked a no-show by mistake.
+    # ...and the visit was marked a no-show by mistake (past the store's own guard).
     with clinic.store.write():
+        clinic.store.execute("DROP TRIGGER appointments_claimed_stay_completed")
         clinic.store.execute(
             "UPDATE appointments SET status = 'no-show' WHERE id = ?",
             [claims.get(clinic.store, broken)["appointment_id"]],
         )
     before = dump(db_path)
     with pytest.raises(Invalid) as raised:
-        send(clinic, tmp_path / "batch.837")
+        send(clinic, tmp_path / "batch.837", all_or_nothing=True)
     message = raised.value.message
     assert f"C{broken}: appointment 2 is no-show, not completed" in message
     assert f"C{broken} line 1 (99213) points past the 1 diagnoses" in message

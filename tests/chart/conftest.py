@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from macli.chart import icd
+from macli.migrations import open_store
 from macli.patients import core as patients
-from macli.store import Store
 
 NOW = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)  # 09:00 in New York, the suite's clock
 TODAY = date(2026, 11, 26)
@@ -20,7 +20,7 @@ ADULT, CHILD, INFANT = "P000001", "P000002", "P000003"
 @pytest.fixture(scope="session")
 def template(tmp_path_factory):
     path = tmp_path_factory.mktemp("chart") / "template.db"
-    store = Store(path)
+    store = open_store(path)
     icd.ensure_loaded(store)
     for name, dob, sex in (
         ("Ana García", "1984-03-02", "female"),

@@ -1,11 +1,11 @@
 """The demo clinic's charts: a year of vitals, coded problems, both allergy states."""
 
 from macli.chart import icd
-from macli.store import Store
+from macli.migrations import open_store
 
 
 def test_the_demo_has_charts_worth_trying(demo_db):
-    store = Store(demo_db)
+    store = open_store(demo_db)
     try:
         with_vitals = store.scalar(
             "SELECT COUNT(*) FROM (SELECT patient_id FROM chart_entries WHERE kind = 'vitals'"

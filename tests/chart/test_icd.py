@@ -7,7 +7,7 @@ import pytest
 
 from macli.chart import icd
 from macli.errors import Invalid, NotFound
-from macli.store import Store
+from macli.migrations import open_store
 
 
 def test_a_billable_code_is_returned_normalised(store):
@@ -88,7 +88,7 @@ def test_search_by_words_and_by_code_start(store):
 
 
 def test_the_code_set_is_loaded_once_on_first_use(tmp_path):
-    fresh = Store(tmp_path / "fresh.db")
+    fresh = open_store(tmp_path / "fresh.db")
     try:
         assert fresh.scalar("SELECT COUNT(*) FROM icd10cm_codes") == 0
         icd.check_billable(fresh, "I10")

@@ -7,7 +7,7 @@ import sqlite3
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from macli.store import Store
+from macli.migrations import open_store
 from tests.conftest import dump
 from tests.reliability.harness import pick
 
@@ -141,7 +141,7 @@ def judge(run, db_path, args: list[str], *, ignore=()):
     tables whose rows may change even on failure (the audit log records an attempt to use
     `macli sql` before the query runs); then the dumps without those rows are compared."""
     if not db_path.exists():
-        Store(db_path).close()  # any first command creates the store, even one that fails
+        open_store(db_path).close()  # any first command creates the store, even one that fails
     watcher = sqlite3.connect(db_path)
     try:
         version = watcher.execute("PRAGMA data_version").fetchone()

@@ -15,7 +15,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from macli.cli import cli
-from macli.store import Store
+from macli.migrations import open_store
 from tests.reliability.harness import macli
 from tests.reliability.hostile import FUZZ, argv_text, judge
 
@@ -42,7 +42,7 @@ def test_store_backups_and_exports_are_private_whatever_the_umask(
     demo = macli("demo", "--db", str(db_path))  # every area has data to write out
     assert demo.ok, str(demo)
     # While a connection is open, the WAL and shared-memory files exist: see them too.
-    opened = Store(db_path)
+    opened = open_store(db_path)
     opened.execute("SELECT COUNT(*) FROM patients").fetchone()
     written = {"store": db_path, "wal": f"{db_path}-wal", "shm": f"{db_path}-shm"}
     fresh = tmp_path / "fresh.db"  # a store made by macli init, migration lock and all
@@ -400,6 +400,7 @@ def test_a_store_from_before_the_guard_gets_it(tmp_path):
     connection.execute(
         "DELETE FROM _sqlite_migrations WHERE name = 'core_003_append_only_refuses_replace'"
     )
+    connection.execute("PRAGMA user_version = 0")  # stores of that time had no version
     connection.commit()
     connection.execute("REPLACE INTO chart_notes SELECT * FROM chart_notes LIMIT 1")
     connection.rollback()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from macli.migrations import open_store
 from macli.schedule.hours import get_hours, within_hours
-from macli.store import Store
 
 OVERLAP = """
 SELECT COUNT(*) FROM appointments a JOIN appointments b
@@ -16,7 +16,7 @@ WHERE a.status != 'cancelled' AND b.status != 'cancelled'
 
 
 def test_demo_schedule_never_double_books_and_keeps_to_hours(demo_db):
-    store = Store(demo_db)
+    store = open_store(demo_db)
     try:
         for column in ("provider_id", "patient_id", "room"):
             assert store.scalar(OVERLAP.format(column=column)) == 0, column

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from macli.store import Store
+from macli.migrations import open_store
 
 MACLI = Path(sys.executable).parent / "macli"
 
@@ -54,7 +54,7 @@ def test_concurrent_bookings_of_one_slot_have_one_winner(store, clinic, db_path)
         assert err.startswith("Error: cannot book the appointment:")
         assert f"Dr. Ana Chen already has appointment {appointment_id} " in err
         assert "locked" not in err
-    again = Store(db_path)
+    again = open_store(db_path)
     try:
         assert again.scalar("SELECT COUNT(*) FROM appointments") == 1
         assert again.scalar("SELECT COUNT(*) FROM audit WHERE action = 'schedule.add'") == 1

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
+from macli.migrations import open_store
 from macli.stock import items, reports
-from macli.store import Store
 
 from .closet import NOW, TZ
 
 
 def test_demo_closet_has_a_year_of_history_and_something_in_every_report(demo_db):
-    store = Store(demo_db)
+    store = open_store(demo_db)
     try:
         today = date(2026, 11, 26)
         assert store.scalar("SELECT COUNT(*) FROM stock_items") >= 20

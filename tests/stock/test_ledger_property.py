@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from macli.errors import MacliError
+from macli.migrations import open_store
 from macli.stock import items
-from macli.store import Store
 
 from .closet import NOW, Closet, at
 
@@ -65,7 +65,7 @@ def usable(store, sku, today):
 @given(st.lists(st.tuples(operations, st.sampled_from((0, 0, 0, 1, 2))), min_size=3, max_size=30))
 def test_cached_on_hand_always_equals_the_ledger_sum(steps):
     with tempfile.TemporaryDirectory() as folder:
-        store = Store(Path(folder) / "macli.db")
+        store = open_store(Path(folder) / "macli.db")
         closet = Closet(store)
         try:
             for sku in SKUS:

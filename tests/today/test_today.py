@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from macli.store import Store
+from macli.migrations import open_store
 from macli.when import zone
 
 DAY = "2026-11-26"
@@ -68,7 +68,7 @@ def test_the_demo_day_sheet_has_content_in_every_section(demo, run):
 
 def test_appointments_match_the_store(demo, run):
     sheet = json.loads(run("today -f json").stdout)
-    store = Store(demo)
+    store = open_store(demo)
     expected = store.query(
         "SELECT a.id, p.mrn, a.status FROM appointments a JOIN patients p ON p.id = a.patient_id"
         " WHERE a.starts_at >= '2026-11-26T05:00:00Z' AND a.starts_at < '2026-11-27T05:00:00Z'"
@@ -105,7 +105,7 @@ def test_appointments_match_the_store(demo, run):
 
 def test_reminders_calls_supplies_and_spending_match_the_store(demo, run):
     sheet = json.loads(run("today -f json").stdout)
-    store = Store(demo)
+    store = open_store(demo)
     since = "2026-11-25T05:00:00Z"
     until = "2026-11-27T05:00:00Z"
     window = "updated_at >= ? AND updated_at < ?"
@@ -133,7 +133,8 @@ def test_reminders_calls_supplies_and_spending_match_the_store(demo, run):
     low = store.query(
         "SELECT i.sku FROM stock_items i WHERE i.reorder_at IS NOT NULL AND i.reorder_at >="
         " (SELECT coalesce(SUM(l.on_hand), 0) FROM stock_lots l WHERE l.item_id = i.id"
-        "  AND (l.expires IS NULL OR l.expires >= ?)) ORDER BY i.sku COLLATE NOCASE",
+        "  AND (l.expires IS NULL OR l.expires >= ?) AND NOT EXISTS (SELECT 1 FROM stock_holds h"
+        "  WHERE h.lot_id = l.id AND h.ended_at IS NULL)) ORDER BY i.sku COLLATE NOCASE",
         [DAY],
     )
     assert [r["sku"] for r in sheet["supplies"]["low"]] == [r["sku"] for r in low]
