@@ -87,18 +87,30 @@ def test_a_claim_name_must_itself_be_latin(clinic):
         )
 
 
-def test_the_batch_exports_nothing_it_could_not_write(clinic, tmp_path, db_path):
+def test_the_batch_never_marks_submitted_a_claim_it_could_not_write(clinic, tmp_path, db_path):
     good = claimed(clinic)
     patient = _insured(clinic, "Wang Wei")
     other = claimed(clinic, patient=patient, starts="2026-11-21T14:00:00Z")
     # The patient's name is changed to one in another script after the claim was ready.
     with clinic.store.write():
         clinic.store.execute("UPDATE patients SET name = '王伟' WHERE id = ?", [patient["id"]])
+    path = tmp_path / "batch.837"
+    result = send(clinic, path, [good, other])
+    assert result["claims"] == 1
+    [held] = result["held"]
+    assert held["claim"] == f"C{other}"
+    assert any("--claim-name" in reason for reason in held["problems"])
+    status = dict(clinic.store.conn.execute("SELECT id, status FROM bill_claims").fetchall())
+    assert status[good] == "submitted" and status[other] == "ready"
+    assert "WANG" not in path.read_text() and "GARCIA" in path.read_text()
+    ok, errors, _ = validate(path)
+    assert ok and not errors
+    # Alone, it stops the batch: nothing is written, nothing changes.
     before = dump(db_path)
     with pytest.raises(Invalid, match=f"C{other}: .*cannot be written on a claim"):
-        send(clinic, tmp_path / "batch.837", [good, other])
+        send(clinic, tmp_path / "again.837", [other])
     assert dump(db_path) == before
-    assert not (tmp_path / "batch.837").exists()
+    assert not (tmp_path / "again.837").exists()
 
 
 @pytest.mark.parametrize(
