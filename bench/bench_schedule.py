@@ -139,7 +139,7 @@ def _cases(store: Store):
     return [
         (
             "day sheet, one provider",
-            lambda: sheets.day_sheet(store, day, "1", tz=TZ, user="bench", now=CLOCK),
+            lambda: sheets.day_schedule(store, day, "1", tz=TZ, user="bench", now=CLOCK),
         ),
         (
             "free slots, 5 days",
@@ -186,7 +186,7 @@ def plans(large: Path) -> str:
     try:
         for _, function in cases:
             function()
-        sheets.day_sheet(store, day, None, tz=TZ, user="bench", now=CLOCK)
+        sheets.day_schedule(store, day, None, tz=TZ, user="bench", now=CLOCK)
         ics.export(
             store,
             OUT / "schedule-plan.ics",

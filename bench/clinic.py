@@ -23,9 +23,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.harness import NOW, OUT, env_for, macli_path  # noqa: E402
+from macli.identifiers import fold, mrn_for  # noqa: E402
 from macli.migrations import open_store  # noqa: E402
-from macli.patients.contact import fold  # noqa: E402
-from macli.patients.core import mrn_for  # noqa: E402
+from macli.patients.demo import FIRST_NAMES as FIRST  # noqa: E402
+from macli.patients.demo import LAST_NAMES as LAST  # noqa: E402
 from macli.when import parse_now, utc_text, zone  # noqa: E402
 
 LARGE = OUT / "clinic-10y.db"
@@ -41,47 +42,6 @@ GENERATORS: list[str] = [
     "bench.gen_expense",
     "bench.gen_remind",
     "bench.gen_stock",
-]
-
-FIRST = [
-    "Ana",
-    "José",
-    "Maria",
-    "Liam",
-    "Olivia",
-    "Noah",
-    "Emma",
-    "Mateo",
-    "Sofía",
-    "Wei",
-    "Mei",
-    "Aarav",
-    "Priya",
-    "Kwame",
-    "Amara",
-    "Zoë",
-    "Jonas",
-    "Ingrid",
-    "Omar",
-    "Leila",
-]
-LAST = [
-    "García",
-    "Smith",
-    "Nguyen",
-    "Okafor",
-    "Müller",
-    "Rossi",
-    "Kowalski",
-    "Johnson",
-    "Martínez",
-    "Chen",
-    "Patel",
-    "Kim",
-    "O'Brien",
-    "Dubois",
-    "Hernández",
-    "Williams",
 ]
 
 

@@ -181,21 +181,6 @@ def verdict(area: str, what: str, figure: str, target: str, met: bool) -> str:
     return "met" if met else "**missed**"
 
 
-def time_query(db: Path, sql: str, params=(), repeat: int = 50) -> float:
-    """Median seconds of one query on a fresh read connection (cache warmed once)."""
-    connection = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        connection.execute(sql, params).fetchall()
-        samples = []
-        for _ in range(repeat):
-            started = time.perf_counter()
-            connection.execute(sql, params).fetchall()
-            samples.append(time.perf_counter() - started)
-        return statistics.median(samples)
-    finally:
-        connection.close()
-
-
 def query_plan(db: Path, sql: str, params=()) -> str:
     connection = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:

@@ -182,9 +182,9 @@ def demo(ctx, path, seed, zone_name):
 def sheet_day(app) -> date:
     """The day the front desk would look at now: today while the clinic is open, else
     the next day it opens (a demo built on Sunday or at night shows that day's sheet)."""
-    from macli.today import core
+    from macli.schedule import hours
 
-    closing = max((row["ends"] for row in core.hours(app.store, app.today)), default=None)
+    closing = max((row["ends"] for row in hours.working_on(app.store, app.today)), default=None)
     if closing is not None and app.now.astimezone(app.zone).strftime("%H:%M") < closing:
         return app.today
-    return core.next_open(app.store, app.today) or app.today
+    return hours.next_working_day(app.store, app.today) or app.today

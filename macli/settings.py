@@ -62,7 +62,7 @@ def _region(value: str) -> str:
 
 
 def _clinic_phone(value: str) -> str:
-    from macli.patients.contact import phone_e164
+    from macli.identifiers import phone_e164
 
     return phone_e164(value, "US")
 
@@ -90,7 +90,7 @@ def _duration(value: str) -> str:
 
 
 def _npi(value: str) -> str:
-    from macli.patients.contact import check_npi
+    from macli.identifiers import check_npi
 
     return check_npi(value)
 

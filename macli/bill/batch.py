@@ -18,9 +18,10 @@ from zoneinfo import ZoneInfo
 from macli import audit, settings
 from macli.bill import claims, views, x12
 from macli.bill.address import split_address
+from macli.bill.status import transition
 from macli.errors import Conflict, Invalid, MacliError
 from macli.files import open_private
-from macli.patients.contact import check_npi
+from macli.identifiers import check_npi
 from macli.store import Store
 from macli.when import utc_text
 
@@ -154,17 +155,14 @@ def export(
                     "sha256": digest,
                 },
             )
-            ids = [claim["id"] for claim in batch]
-            marks = ", ".join("?" for _ in ids)
-            store.execute(
-                "UPDATE bill_claims SET status = 'submitted', status_at = ?, export_id = ?"
-                f" WHERE id IN ({marks})",
-                [stamp, number, *ids],
-            )
-            store.conn.executemany(
-                "INSERT INTO bill_claim_events (claim_id, status, at, user, note)"
-                " VALUES (?, 'submitted', ?, ?, ?)",
-                [(claim_id, stamp, user, f"interchange {number:09d}") for claim_id in ids],
+            transition(
+                store,
+                batch,
+                "submitted",
+                f"interchange {number:09d}",
+                user=user,
+                now=now,
+                changes={"export_id": number},
             )
             audit.record_many(
                 store,

@@ -10,9 +10,10 @@ from macli import audit
 from macli.bill import coverage as coverages
 from macli.bill import superbill
 from macli.bill.address import split_address
+from macli.bill.status import transition
 from macli.errors import Conflict, Invalid, NotFound
+from macli.identifiers import check_npi
 from macli.money import cents_text
-from macli.patients.contact import check_npi
 from macli.store import Store
 from macli.when import utc_text
 
@@ -97,16 +98,7 @@ def make_ready(
         problems = claim_problems(store, {**claim, **snapshot})
         if problems:
             raise Invalid(f"claim C{claim['id']} is not ready: " + "; ".join(problems))
-        stamp = utc_text(now)
-        assignments = ", ".join(f"{column} = ?" for column in snapshot)
-        store.execute(
-            f"UPDATE bill_claims SET {assignments}, status = 'ready', status_at = ? WHERE id = ?",
-            [*snapshot.values(), stamp, claim["id"]],
-        )
-        store.insert(
-            "bill_claim_events",
-            {"claim_id": claim["id"], "status": "ready", "at": stamp, "user": user, "note": None},
-        )
+        transition(store, claim, "ready", None, user=user, now=now, changes=snapshot)
         audit.record(
             store,
             user=user,
@@ -318,16 +310,8 @@ def correct(store: Store, reference: str, *, user: str, now: datetime) -> dict:
                 f"SELECT ?, {columns} FROM {table} WHERE claim_id = ?",
                 [new_id, claim["id"]],
             )
-        store.insert(
-            "bill_claim_events",
-            {
-                "claim_id": new_id,
-                "status": "draft",
-                "at": stamp,
-                "user": user,
-                "note": f"corrects C{claim['id']}",
-            },
-        )
+        new = {"id": new_id, "status": "draft"}
+        transition(store, new, "draft", f"corrects C{claim['id']}", user=user, now=now)
         audit.record(
             store,
             user=user,
@@ -355,21 +339,7 @@ def withdraw(store: Store, reference: str, reason: str, *, user: str, now: datet
                 f"claim C{claim['id']} is {claim['status']}: only a draft or ready claim"
                 " (never sent) can be withdrawn"
             )
-        stamp = utc_text(now)
-        store.execute(
-            "UPDATE bill_claims SET status = 'withdrawn', status_at = ? WHERE id = ?",
-            [stamp, claim["id"]],
-        )
-        store.insert(
-            "bill_claim_events",
-            {
-                "claim_id": claim["id"],
-                "status": "withdrawn",
-                "at": stamp,
-                "user": user,
-                "note": reason,
-            },
-        )
+        transition(store, claim, "withdrawn", reason, user=user, now=now)
         audit.record(
             store,
             user=user,

@@ -291,10 +291,7 @@ def show_command(app, reference, fmt):
     render_record(record, fmt)
     if fmt != "table":
         return
-    from macli.when import local_text
-
-    for event in parts["history"]:
-        event["at"] = local_text(event["at"], app.zone)
+    parts["history"] = views.history_for_people(parts["history"], app.zone)
     for title, key in (
         ("Diagnoses", "diagnoses"),
         ("Lines", "lines"),

@@ -31,17 +31,6 @@ PLAN_TYPES = {
 PLAN_NAMES = {code: name for name, code in PLAN_TYPES.items()}
 SEXES = ("female", "male", "unknown")
 _IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 .\-/]{0,79}$")
-COVERAGE_COLUMNS = (
-    "payer",
-    "payer_id",
-    "plan_type",
-    "member_id",
-    "group",
-    "relation",
-    "subscriber_name",
-    "subscriber_dob",
-    "subscriber_sex",
-)
 
 
 def identifier(text: str, what: str) -> str:

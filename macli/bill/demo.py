@@ -78,14 +78,9 @@ CLAIM_DAYS = 21
 def npi(rng) -> str:
     """A made-up NPI with a valid check digit (Luhn over 80840 + the first nine digits)."""
     body = "1" + "".join(str(rng.randrange(10)) for _ in range(8))
-    total = 0
-    for index, char in enumerate(reversed("80840" + body)):
-        digit = int(char)
-        if index % 2 == 0:
-            digit *= 2
-            digit = digit - 9 if digit > 9 else digit
-        total += digit
-    return body + str((10 - total % 10) % 10)
+    from macli.identifiers import npi_check_digit
+
+    return body + npi_check_digit(body)
 
 
 def populate(context) -> None:
@@ -230,11 +225,6 @@ def _coding(visit, problems: list[str], today: date) -> tuple[list[str], list[st
 
 def _mark_submitted(store, claim_id: int, user: str, when: datetime) -> None:
     # The demo writes no X12 file: it only records the claim as sent.
-    stamp = utc_text(when)
-    store.execute(
-        "UPDATE bill_claims SET status = 'submitted', status_at = ? WHERE id = ?", [stamp, claim_id]
-    )
-    store.insert(
-        "bill_claim_events",
-        {"claim_id": claim_id, "status": "submitted", "at": stamp, "user": user, "note": "demo"},
-    )
+    from macli.bill.status import transition
+
+    transition(store, {"id": claim_id, "status": "ready"}, "submitted", "demo", user=user, now=when)

@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from macli import audit
 from macli.bill import claims
+from macli.bill.status import transition
 from macli.errors import Conflict, Invalid
 from macli.money import cents_text, parse_amount
 from macli.store import Store
@@ -95,18 +96,11 @@ def pay(
                         "user": user,
                     },
                 )
-        status = "paid" if balance == 0 else "partial"
-        store.execute(
-            "UPDATE bill_claims SET status = ?, status_at = ? WHERE id = ?",
-            [status, stamp, claim["id"]],
-        )
         note = f"payment {cents_text(paid)}" + (
             f", adjustment {cents_text(adjusted)} {code}" if adjusted else ""
         )
-        store.insert(
-            "bill_claim_events",
-            {"claim_id": claim["id"], "status": status, "at": stamp, "user": user, "note": note},
-        )
+        status = "paid" if balance == 0 else "partial"
+        transition(store, claim, status, note, user=user, now=now)
         audit.record(
             store,
             user=user,
@@ -142,22 +136,8 @@ def deny(
                 f"claim C{claim['id']} is {claim['status']}: only a submitted claim "
                 "that has no payment yet can be denied"
             )
-        stamp = utc_text(now)
-        store.execute(
-            "UPDATE bill_claims SET status = 'denied', status_at = ?,"
-            " payer_claim_number = COALESCE(?, payer_claim_number) WHERE id = ?",
-            [stamp, payer_claim_number, claim["id"]],
-        )
-        store.insert(
-            "bill_claim_events",
-            {
-                "claim_id": claim["id"],
-                "status": "denied",
-                "at": stamp,
-                "user": user,
-                "note": reason,
-            },
-        )
+        number = {"payer_claim_number": payer_claim_number} if payer_claim_number else None
+        transition(store, claim, "denied", reason, user=user, now=now, changes=number)
         audit.record(
             store,
             user=user,

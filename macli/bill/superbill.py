@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from macli import audit
 from macli.bill import fees
+from macli.bill.status import transition
 from macli.errors import Conflict, Invalid, NotFound
 from macli.store import Store
 from macli.when import from_utc_text, utc_text
@@ -117,7 +118,7 @@ def split_codes(text: str) -> list[str]:
     return [part.strip() for part in re.split(r"[,\s]+", text or "") if part.strip()]
 
 
-def check_diagnoses(store: Store, codes: list[str], service_date: str) -> list[dict]:
+def check_diagnoses(store: Store, codes: list[str]) -> list[dict]:
     """Each code a billable ICD-10-CM code; at most 12, none twice. Returns code+description."""
     from macli.chart import icd
 
@@ -226,7 +227,7 @@ def code_visit(
                 f"appointment {visit['id']} is already on claim C{claim['id']} "
                 f"({claim['status']}); a visit is billed once"
             )
-        diagnoses = check_diagnoses(store, diagnosis_codes, visit["service_date"])
+        diagnoses = check_diagnoses(store, diagnosis_codes)
         priced = [_price(store, line, len(diagnoses)) for line in lines]
         total = sum(line["charge_cents"] for line in priced)
         stamp = utc_text(now)
@@ -258,10 +259,7 @@ def code_visit(
             )
             note = "recoded"
         write_coding(store, claim_id, diagnoses, priced)
-        store.insert(
-            "bill_claim_events",
-            {"claim_id": claim_id, "status": "draft", "at": stamp, "user": user, "note": note},
-        )
+        transition(store, {"id": claim_id, "status": "draft"}, "draft", note, user=user, now=now)
         audit.record(
             store,
             user=user,

@@ -144,6 +144,14 @@ def query_rows(
     return rows
 
 
+def history_for_people(events: list[dict], tz: ZoneInfo) -> list[dict]:
+    """A claim's events as a table shows them: instants in the clinic's time (machine
+    formats keep the stored UTC)."""
+    from macli.when import local_text
+
+    return [{**event, "at": local_text(event["at"], tz)} for event in events]
+
+
 def list_row(row: dict) -> dict:
     """A claim as a listing shows it."""
     return {

@@ -9,6 +9,7 @@ import click
 from macli.chart import core, corrections, readings, summary
 from macli.chart.cli_records import allergy, icd, med, note, problem, record_format_option, result
 from macli.cli import MULTILINE, pass_app
+from macli.options import option_stack
 from macli.output import format_option, render, render_record
 
 _VITAL_OPTIONS = [
@@ -23,10 +24,7 @@ _VITAL_OPTIONS = [
 ]
 
 
-def vital_options(command):
-    for option in reversed(_VITAL_OPTIONS):
-        command = option(command)
-    return command
+vital_options = option_stack(_VITAL_OPTIONS)
 
 
 def _units(app) -> str:

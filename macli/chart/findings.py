@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from macli.chart import entries, readings
 from macli.chart.core import add_entry, amended_marker, audit_view, clean_text
 from macli.errors import Invalid
+from macli.identifiers import check_loinc
 from macli.patients import core as patients
 from macli.text import clean as clean_input
 from macli.when import local_text
@@ -17,21 +18,6 @@ from macli.when import local_text
 _RANGE = re.compile(
     r"^\s*(?:(-?\d+(?:\.\d+)?)\s*-\s*(-?\d+(?:\.\d+)?)|([<>])\s*(-?\d+(?:\.\d+)?))\s*$"
 )
-
-
-def check_loinc(code: str) -> str:
-    """A LOINC code with a correct mod-10 check digit (e.g. 4548-4), or Invalid."""
-    text = (code or "").strip()
-    match = re.fullmatch(r"(\d{1,7})-(\d)", text)
-    if not match:
-        raise Invalid(f"{code!r} is not a LOINC code (digits, a dash, a check digit: 4548-4)")
-    digits = match[1]
-    odd = digits[::-1][0::2][::-1]  # 1st, 3rd, ... from the right, in reading order
-    even = digits[::-1][1::2][::-1]
-    total = sum(int(d) for d in even + str(int(odd) * 2))
-    if (10 - total % 10) % 10 != int(match[2]):
-        raise Invalid(f"{text} is not a LOINC code: its check digit is wrong")
-    return text
 
 
 def parse_range(text: str | None) -> tuple[str | None, str | None]:

@@ -39,7 +39,6 @@ VITALS = {
 }
 BY_LOINC = {v.loinc: v for v in VITALS.values()}
 BP_PANEL_LOINC = "85354-9"
-BP_CLASSES = ("normal", "elevated", "stage 1", "stage 2", "crisis")
 ADULT_YEARS = 18
 BMI_STEP = Decimal("0.1")
 

@@ -364,10 +364,10 @@ def fields(
 def _phone(value: str | None) -> str:
     if not value:
         return ""
-    from macli.patients.contact import phone_display
+    from macli.identifiers import phone_national
 
     try:
-        return phone_display(value)
+        return phone_national(value)
     except Exception:
         return value
 

@@ -14,6 +14,7 @@ from macli.expense import budgets, categories, core
 from macli.expense.schema import METHODS
 from macli.files import open_private
 from macli.money import parse_amount
+from macli.options import option_stack
 from macli.output import FORMATS, format_option, render, render_record, write_rows
 from macli.when import parse_date
 
@@ -28,10 +29,7 @@ _PERIOD_OPTIONS = [
 ]
 
 
-def period_options(command):
-    for option in reversed(_PERIOD_OPTIONS):
-        command = option(command)
-    return command
+period_options = option_stack(_PERIOD_OPTIONS)
 
 
 def _period(app, month, year, start, end):

@@ -6,9 +6,10 @@ import click
 
 from macli.cli import pass_app
 from macli.files import open_private
+from macli.identifiers import phone_national
+from macli.options import option_stack
 from macli.output import format_option, render, render_record, write_rows
 from macli.patients import core, providers
-from macli.patients.contact import phone_display
 
 _DETAIL_OPTIONS = [
     click.option("--sex", help="female, male, other or unknown."),
@@ -24,10 +25,7 @@ _DETAIL_OPTIONS = [
 ]
 
 
-def detail_options(command):
-    for option in reversed(_DETAIL_OPTIONS):
-        command = option(command)
-    return command
+detail_options = option_stack(_DETAIL_OPTIONS)
 
 
 @click.group()
@@ -85,7 +83,7 @@ def patient_list(app, search, limit, fmt):
     rows = core.search_rows(app.store, search, user=app.user, now=app.now, limit=limit)
     if fmt == "table":
         phone = core.LIST_COLUMNS.index("phone")
-        rows = ((*row[:phone], phone_display(row[phone]), *row[phone + 1 :]) for row in rows)
+        rows = ((*row[:phone], phone_national(row[phone]), *row[phone + 1 :]) for row in rows)
     write_rows(rows, fmt, None, core.LIST_COLUMNS, empty="No patients found.", paged=not limit)
 
 
@@ -109,7 +107,7 @@ def patient_show(app, patient, fmt):
     if fmt != "table":
         render_record({**record, "consent_history": history}, "json" if fmt == "json" else fmt)
         return
-    record["phone"] = phone_display(record["phone"])
+    record["phone"] = phone_national(record["phone"])
     render_record(record, fmt)
     click.echo("\nConsent history:")
     render(history, fmt, empty="No consent recorded.")

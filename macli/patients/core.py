@@ -7,14 +7,8 @@ from datetime import date, datetime
 
 from macli import audit, csvfile
 from macli.errors import Conflict, Invalid, NotFound
-from macli.patients.contact import (
-    CHANNELS,
-    channel_list,
-    email_address,
-    fold,
-    person_name,
-    phone_e164,
-)
+from macli.identifiers import email_address, fold, mrn_for, phone_e164
+from macli.patients.contact import CHANNELS, channel_list, person_name
 from macli.store import Store
 from macli.text import clean as clean_input
 from macli.when import parse_date, utc_text
@@ -25,11 +19,6 @@ FIELDS = ("name", "dob", "sex", "phone", "email", "prefers", "address", "insuran
 IMPORT_COLUMNS = (*FIELDS, "consent")
 LIST_COLUMNS = ("mrn", "name", "dob", "sex", "phone", "email", "prefers")
 _SEX_ALIASES = {"f": "female", "m": "male", "o": "other", "u": "unknown", "x": "other"}
-
-
-def mrn_for(patient_id: int) -> str:
-    """The medical record number of a patient id: it never changes."""
-    return f"P{patient_id:06d}"
 
 
 def _claim_name(text: str) -> str:

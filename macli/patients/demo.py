@@ -233,7 +233,7 @@ def _registered(context, born: date, number: int) -> datetime:
 
 
 def _email(first: str, last: str, rng) -> str:
-    from macli.patients.contact import fold
+    from macli.identifiers import fold
 
     local = f"{fold(first)}.{fold(last)}".replace(" ", "").replace("'", "")
     return f"{local}{rng.randint(1, 99)}@example.org"

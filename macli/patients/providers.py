@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 
 from macli.errors import Conflict, Invalid, NotFound
-from macli.patients.contact import check_npi, fold
+from macli.identifiers import check_npi, fold
 from macli.store import Store
 from macli.when import utc_text
 

@@ -245,6 +245,10 @@ def calls(app, day, fmt):
     rows = history.calls(
         app.store, day=parse_date(day, app.today), tz=app.zone, user=app.user, now=app.now
     )
+    if fmt == "table":
+        from macli.identifiers import phone_national
+
+        rows = [{**row, "phone": phone_national(row["phone"])} for row in rows]
     render(rows, fmt, columns=history.CALL_COLUMNS, empty="No calls to make.")
 
 

@@ -11,7 +11,8 @@ from datetime import datetime
 
 from macli import csvfile
 from macli.errors import Invalid
-from macli.patients.contact import CHANNELS, phone_e164
+from macli.identifiers import phone_e164
+from macli.patients.contact import CHANNELS
 from macli.patients.core import consents, resolve, set_consent
 from macli.store import Store
 

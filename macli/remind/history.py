@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from macli import audit
 from macli.errors import Conflict, Invalid, NotFound
-from macli.patients.contact import phone_display
 from macli.patients.core import resolve
 from macli.remind.rules import before_text
 from macli.remind.schema import STATUSES
 from macli.store import Store
-from macli.when import day_bounds_text, local_text, utc_text
+from macli.when import day_bounds_text, day_start, local_text, utc_text
 
 LOG_COLUMNS = (
     "id",
@@ -28,9 +27,13 @@ LOG_COLUMNS = (
     "recipient",
 )
 CALL_COLUMNS = ("id", "appointment_at", "mrn", "name", "phone", "provider", "status", "marked_by")
+# How reminder outcomes are summed up (the day sheet).
+OUTCOME_GROUPS = {
+    "sent": ("sent", "reached", "voicemail"),
+    "pending": ("queued", "sending", "deferred", "to-call", "no-answer"),
+    "failed": ("failed", "unknown", "wrong-number"),
+}
 CALL_OUTCOMES = ("reached", "voicemail", "no-answer", "wrong-number")
-# A call still to make: not yet tried, or tried without reaching anyone.
-OPEN_CALLS = ("to-call", "no-answer")
 
 
 def log(
@@ -107,7 +110,6 @@ def call_list(store: Store, *, day: date, tz: ZoneInfo) -> list[dict]:
     )
     for row in rows:
         row["appointment_at"] = local_text(row.pop("starts_at"), tz)
-        row["phone"] = phone_display(row["phone"])
     return rows
 
 
@@ -138,3 +140,29 @@ def mark(store: Store, reminder_id: int, outcome: str, *, user: str, now: dateti
             detail=f"reminder {reminder_id} {outcome}",
         )
     return {"id": reminder_id, "status": outcome}
+
+
+def outcomes_since_yesterday(store: Store, day: date, *, tz: ZoneInfo) -> dict:
+    """Reminder outcomes from the start of the day before `day` to its end: counts per
+    group (OUTCOME_GROUPS), failures listed (the day sheet's reminders section)."""
+    since = utc_text(day_start(day - timedelta(days=1), tz))
+    until = utc_text(day_start(day + timedelta(days=1), tz))
+    counts = {group: 0 for group in OUTCOME_GROUPS}
+    for row in store.query(
+        "SELECT status, COUNT(*) AS n FROM reminders WHERE updated_at >= ? AND updated_at < ?"
+        " GROUP BY status",
+        [since, until],
+    ):
+        for group, statuses in OUTCOME_GROUPS.items():
+            if row["status"] in statuses:
+                counts[group] += row["n"]
+    failed = store.query(
+        "SELECT r.id, r.channel, r.starts_at, p.mrn, r.status, r.error FROM reminders r"
+        " JOIN patients p ON p.id = r.patient_id"
+        f" WHERE r.updated_at >= ? AND r.updated_at < ? AND r.status IN"
+        f" ({', '.join('?' for _ in OUTCOME_GROUPS['failed'])}) ORDER BY r.id",
+        [since, until, *OUTCOME_GROUPS["failed"]],
+    )
+    for row in failed:
+        row["appointment_at"] = local_text(row.pop("starts_at"), tz)
+    return {"since": local_text(since, tz), **counts, "failures": failed}

@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 from macli import audit, settings
 from macli.errors import Invalid, MacliError
 from macli.files import create_private_file
-from macli.patients.contact import phone_display
+from macli.identifiers import phone_national
 from macli.patients.core import set_consent
 from macli.remind import templates, transports
 from macli.remind.planner import Decision, plan
@@ -229,7 +229,7 @@ def _claim(store, decisions, *, now, tz, user) -> tuple[list[Job], list[Outcome]
     stamp = utc_text(now)
     clinic = {
         "clinic_name": settings.get(store, "clinic.name") or "",
-        "clinic_phone": phone_display(settings.get(store, "clinic.phone")) or "",
+        "clinic_phone": phone_national(settings.get(store, "clinic.phone")) or "",
     }
     sms_template = templates.get(store, "sms")
     domain = parseaddr(settings.get(store, "smtp.from") or "")[1].rpartition("@")[2]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from macli.cli import pass_app
+from macli.options import option_stack
 from macli.output import format_option, render, render_record
 from macli.schedule import core, setup_cli, sheets
 from macli.when import local_text, parse_date
@@ -26,15 +27,6 @@ _FORCE_OPTIONS = [
         "--why", metavar="TEXT", help="Why the conflict is accepted; goes to the audit log."
     ),
 ]
-
-
-def _options(options):
-    def decorate(command):
-        for option in reversed(options):
-            command = option(command)
-        return command
-
-    return decorate
 
 
 def _force_reason(force: bool, why: str | None) -> str | None:
@@ -69,13 +61,13 @@ def schedule():
 @click.argument("patient")
 @click.option("--provider", "provider_ref", required=True, help="Who sees the patient.")
 @click.option("--at", "at", required=True, metavar="DATETIME", help="When it starts.")
-@_options(_LENGTH_OPTIONS)
+@option_stack(_LENGTH_OPTIONS)
 @click.option("--room", help="Room (see: macli schedule rooms).")
 @click.option("--reason", help="Reason for the visit (kept out of calendar exports).")
 @click.option(
     "--repeat", metavar="RRULE", help="Book a series: FREQ=WEEKLY;COUNT=6 (an iCalendar RRULE)."
 )
-@_options(_FORCE_OPTIONS)
+@option_stack(_FORCE_OPTIONS)
 @pass_app
 def add_command(
     app, patient, provider_ref, at, minutes, type_ref, room, reason, repeat, force, why
@@ -194,7 +186,7 @@ def day_command(app, day, provider_ref, fmt):
         macli schedule day tomorrow --provider chen
     """
     on = _day(app, day)
-    sections = sheets.day_sheet(
+    sections = sheets.day_schedule(
         app.store, on, provider_ref, tz=app.zone, user=app.user, now=app.now
     )
     if fmt != "table":
@@ -232,7 +224,7 @@ def week_command(app, day, provider_ref, fmt):
 @schedule.command("free")
 @click.option("--provider", "provider_ref", required=True, help="Whose time to search.")
 @click.option("--date", "on", metavar="DATE", help="First day to search (default: today).")
-@_options(_LENGTH_OPTIONS)
+@option_stack(_LENGTH_OPTIONS)
 @click.option("--days", type=int, default=1, show_default=True, help="How many days to search.")
 @format_option
 @pass_app
@@ -265,7 +257,7 @@ def free_command(app, provider_ref, on, minutes, type_ref, days, fmt):
 @click.option("--at", "at", required=True, metavar="DATETIME", help="The new start.")
 @click.option("--provider", "provider_ref", help="Hand the appointment to another provider.")
 @click.option("--series", is_flag=True, help="Also shift every later occurrence of its series.")
-@_options(_FORCE_OPTIONS)
+@option_stack(_FORCE_OPTIONS)
 @pass_app
 def move_command(app, appointment_id, at, provider_ref, series, force, why):
     """Move an appointment; it keeps its length, room and patient.

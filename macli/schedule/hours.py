@@ -185,6 +185,40 @@ def earliest_start(instant: datetime) -> str:
     return utc_text(instant - timedelta(minutes=MAX_MINUTES))
 
 
+# -- who works when ----------------------------------------------------------------------
+
+
+def working_on(store: Store, day: date, provider_id: int | None = None) -> list[dict]:
+    """Who works on `day` and from when to when (the providers' weekly working hours)."""
+    clauses = ["w.weekday = ?", "v.active = 1"]
+    params: list = [day.weekday()]
+    if provider_id is not None:
+        clauses.append("v.id = ?")
+        params.append(provider_id)
+    return store.query(
+        "SELECT v.name AS provider, w.starts, w.ends FROM working_hours w"
+        f" JOIN providers v ON v.id = w.provider_id WHERE {' AND '.join(clauses)}"
+        " ORDER BY v.name, w.starts",
+        params,
+    )
+
+
+def next_working_day(store: Store, day: date, provider_id: int | None = None) -> date | None:
+    """The first day after `day` when someone (that provider) works, or None if never."""
+    weekdays = {
+        row["weekday"]
+        for row in store.query(
+            "SELECT DISTINCT w.weekday FROM working_hours w JOIN providers v"
+            " ON v.id = w.provider_id WHERE v.active = 1 AND (?1 IS NULL OR v.id = ?1)",
+            [provider_id],
+        )
+    }
+    for ahead in range(1, 8):
+        if (day + timedelta(days=ahead)).weekday() in weekdays:
+            return day + timedelta(days=ahead)
+    return None
+
+
 # -- blocks ----------------------------------------------------------------------------
 
 BLOCK_COLUMNS = ("id", "provider", "starts", "ends", "reason")

@@ -245,7 +245,7 @@ def _providers_for(
     )
 
 
-def day_sheet(
+def day_schedule(
     store: Store,
     day: date,
     provider_ref: str | None,
@@ -254,7 +254,8 @@ def day_sheet(
     user: str,
     now: datetime,
 ) -> list[dict]:
-    """A day sheet per provider: appointments, blocks and open gaps in time order.
+    """Each provider's schedule for `day` (`macli schedule day`): appointments, blocks and
+    open gaps in time order (the whole clinic's day sheet is `macli.today.core.day_sheet`).
     Returns sections {provider, hours, rows}; the view is audited."""
     sections = []
     count = 0

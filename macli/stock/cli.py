@@ -8,6 +8,7 @@ import click
 
 from macli.cli import pass_app
 from macli.money import cents_text
+from macli.options import option_stack
 from macli.output import format_option, render, render_record
 from macli.stock import core, items, reports
 
@@ -53,10 +54,7 @@ _ITEM_OPTIONS = [
 ]
 
 
-def item_options(command):
-    for option in reversed(_ITEM_OPTIONS):
-        command = option(command)
-    return command
+item_options = option_stack(_ITEM_OPTIONS)
 
 
 @item.command("add")

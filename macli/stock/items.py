@@ -12,16 +12,6 @@ from macli.when import utc_text
 
 _SKU = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
 _CATEGORY = re.compile(r"^[a-z0-9][a-z0-9 -]{0,39}$")
-ITEM_FIELDS = (
-    "name",
-    "unit",
-    "category",
-    "reorder_at",
-    "reorder_qty",
-    "supplier",
-    "location",
-    "perishable",
-)
 ITEM_COLUMNS = (
     "sku",
     "name",

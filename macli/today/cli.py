@@ -100,7 +100,10 @@ def _calls(sheet) -> str:
     calls = sheet["calls"]
     if not calls:
         return "Call list: nobody to call."
+    from macli.identifiers import phone_national
+
     columns = ["id", "appointment_at", "mrn", "name", "phone", "provider", "status"]
+    calls = [{**call, "phone": phone_national(call["phone"])} for call in calls]
     return f"Call list ({len(calls)})\n" + _table(calls, columns)
 
 

@@ -9,7 +9,8 @@ from macli import audit
 from macli.expense import budgets
 from macli.patients import providers
 from macli.qc import due as qc_due
-from macli.remind.history import call_list
+from macli.remind import history as remind_history
+from macli.schedule import hours as schedule_hours
 from macli.stock import reports as stock_reports
 from macli.store import Store
 from macli.when import day_bounds_text, day_start, local_text, utc_text
@@ -17,22 +18,6 @@ from macli.when import day_bounds_text, day_start, local_text, utc_text
 # Vitals older than this are due again at the visit.
 VITALS_DUE_AFTER = timedelta(days=365)
 EXPIRING_WITHIN_DAYS = 30
-# How the day sheet groups reminder outcomes.
-REMINDER_GROUPS = {
-    "sent": ("sent", "reached", "voicemail"),
-    "pending": ("queued", "sending", "deferred", "to-call", "no-answer"),
-    "failed": ("failed", "unknown", "wrong-number"),
-}
-APPOINTMENT_COLUMNS = (
-    "time",
-    "provider",
-    "mrn",
-    "patient",
-    "type",
-    "status",
-    "room",
-    "flags",
-)
 
 
 def appointments(store: Store, day: date, provider_id: int | None, *, tz: ZoneInfo) -> list[dict]:
@@ -81,62 +66,6 @@ def appointments(store: Store, day: date, provider_id: int | None, *, tz: ZoneIn
     return rows
 
 
-def hours(store: Store, day: date, provider_id: int | None = None) -> list[dict]:
-    """Who works on `day` and from when to when (the providers' weekly working hours)."""
-    clauses = ["w.weekday = ?", "v.active = 1"]
-    params: list = [day.weekday()]
-    if provider_id is not None:
-        clauses.append("v.id = ?")
-        params.append(provider_id)
-    return store.query(
-        "SELECT v.name AS provider, w.starts, w.ends FROM working_hours w"
-        f" JOIN providers v ON v.id = w.provider_id WHERE {' AND '.join(clauses)}"
-        " ORDER BY v.name, w.starts",
-        params,
-    )
-
-
-def next_open(store: Store, day: date, provider_id: int | None = None) -> date | None:
-    """The first day after `day` when someone (that provider) works, or None if never."""
-    weekdays = {
-        row["weekday"]
-        for row in store.query(
-            "SELECT DISTINCT w.weekday FROM working_hours w JOIN providers v"
-            " ON v.id = w.provider_id WHERE v.active = 1 AND (?1 IS NULL OR v.id = ?1)",
-            [provider_id],
-        )
-    }
-    for ahead in range(1, 8):
-        if (day + timedelta(days=ahead)).weekday() in weekdays:
-            return day + timedelta(days=ahead)
-    return None
-
-
-def reminders(store: Store, day: date, *, tz: ZoneInfo) -> dict:
-    """Reminder outcomes since the start of yesterday: counts per group, failures listed."""
-    since = utc_text(day_start(day - timedelta(days=1), tz))
-    until = utc_text(day_start(day + timedelta(days=1), tz))
-    counts = {group: 0 for group in REMINDER_GROUPS}
-    for row in store.query(
-        "SELECT status, COUNT(*) AS n FROM reminders WHERE updated_at >= ? AND updated_at < ?"
-        " GROUP BY status",
-        [since, until],
-    ):
-        for group, statuses in REMINDER_GROUPS.items():
-            if row["status"] in statuses:
-                counts[group] += row["n"]
-    failed = store.query(
-        "SELECT r.id, r.channel, r.starts_at, p.mrn, r.status, r.error FROM reminders r"
-        " JOIN patients p ON p.id = r.patient_id"
-        f" WHERE r.updated_at >= ? AND r.updated_at < ? AND r.status IN"
-        f" ({', '.join('?' for _ in REMINDER_GROUPS['failed'])}) ORDER BY r.id",
-        [since, until, *REMINDER_GROUPS["failed"]],
-    )
-    for row in failed:
-        row["appointment_at"] = local_text(row.pop("starts_at"), tz)
-    return {"since": local_text(since, tz), **counts, "failures": failed}
-
-
 def _sheet_now(day: date, now: datetime, tz: ZoneInfo) -> datetime:
     """The clock for what is due on `day`: now, or that day's start if it is another day."""
     return now if now.astimezone(tz).date() == day else day_start(day, tz)
@@ -154,15 +83,15 @@ def day_sheet(
     """Every section of the day sheet for `day`; the view is audited as one row."""
     provider_id = providers.resolve(store, provider_ref)["id"] if provider_ref else None
     month_start = day.replace(day=1)
-    working = hours(store, day, provider_id)
-    following = None if working else next_open(store, day, provider_id)
+    working = schedule_hours.working_on(store, day, provider_id)
+    following = None if working else schedule_hours.next_working_day(store, day, provider_id)
     sheet = {
         "date": day.isoformat(),
         "hours": working,
         "next_open": following.isoformat() if following else None,
         "appointments": appointments(store, day, provider_id, tz=tz),
-        "reminders": reminders(store, day, tz=tz),
-        "calls": call_list(store, day=day, tz=tz),
+        "reminders": remind_history.outcomes_since_yesterday(store, day, tz=tz),
+        "calls": remind_history.call_list(store, day=day, tz=tz),
         "supplies": {
             "low": stock_reports.low(store, today=day),
             "expiring": stock_reports.expiring(store, today=day, within_days=EXPIRING_WITHIN_DAYS)[

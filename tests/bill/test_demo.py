@@ -10,8 +10,8 @@ from macli import settings
 from macli.bill import batch
 from macli.bill import demo as bill_demo
 from macli.demo import DemoContext
+from macli.identifiers import check_npi
 from macli.patients import demo as patients_demo
-from macli.patients.contact import check_npi
 from tests.bill.helpers import NOW, TODAY, ZONE, visit
 from tests.bill.test_x12 import validate
 

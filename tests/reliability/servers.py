@@ -1,17 +1,11 @@
-"""Misbehaving servers for `remind send`: built on the mail server and SMS provider of
-tests/remind (aiosmtpd and an HTTP server on 127.0.0.1), plus the faults real servers
-have: a mail server that drops the connection mid-batch, an SMS endpoint that answers
-too late, hangs up without answering, or stalls after accepting."""
+"""Misbehaving servers for `remind send`, on top of tests/servers.py: a mail server that
+drops the connection mid-batch (the SMS provider's faults live in tests/servers.py)."""
 
 from __future__ import annotations
 
-import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs
 
-from tests.remind.conftest import LocalController, Mailbox, SmsProvider
+from tests.servers import Mailbox
 
 
 class DroppingMailbox(Mailbox):
@@ -33,70 +27,6 @@ class DroppingMailbox(Mailbox):
             server.transport.close()
             return "421 closing"  # never reaches the client: the connection is gone
         return await super().handle_DATA(server, session, envelope)
-
-
-def start_mail(mailbox: Mailbox):
-    controller = LocalController(mailbox, hostname="127.0.0.1", port=0)
-    controller.start()
-    mailbox.port = controller.port
-    return controller
-
-
-class FaultySms(SmsProvider):
-    """The SMS provider of tests/remind, with faults queued per number, one per attempt:
-    "late" (takes the message, answers after `late_seconds`), "hang-up" (takes it, closes
-    without answering) or "stall" (answers 201 with headers, then stalls the body). HTTP
-    error replies are queued in `replies`, as in tests/remind."""
-
-    def __init__(self, late_seconds: float = 1.0):
-        super().__init__()
-        self.faults: dict[str, list] = {}
-        self.late_seconds = late_seconds
-        self.release = threading.Event()  # set at the end so no handler outlives the test
-
-    def fault(self, number: str):
-        with self.lock:
-            queued = self.faults.get(number)
-            return queued.pop(0) if queued else None
-
-
-def start_sms(provider: FaultySms):
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            length = int(self.headers.get("Content-Length") or 0)
-            form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
-            fault = provider.fault(form.get("To"))
-            status, body = provider.answer(self.path, self.headers, form)
-            if fault == "hang-up":
-                self.close_connection = True
-                return
-            if fault == "late":
-                provider.release.wait(provider.late_seconds)
-            payload = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload) + (100 if fault == "stall" else 0)))
-            self.end_headers()
-            self.wfile.write(payload)
-            if fault == "stall":
-                self.wfile.flush()
-                provider.release.wait(provider.late_seconds)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    provider.url = f"http://127.0.0.1:{server.server_address[1]}/2010-04-01"
-
-    def stop():
-        provider.release.set()
-        server.shutdown()
-        server.server_close()
-
-    return stop
 
 
 def wait_for(condition, seconds: float = 30) -> bool:

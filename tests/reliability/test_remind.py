@@ -17,9 +17,10 @@ import time
 import pytest
 
 from tests.reliability.harness import MACLI, Outcome, assert_sound, macli, pick, rows
-from tests.reliability.servers import DroppingMailbox, FaultySms, start_mail, start_sms, wait_for
+from tests.reliability.servers import DroppingMailbox, wait_for
 from tests.remind.conftest import SMS_ACCOUNT, SMS_TOKEN, SMTP_PASSWORD
 from tests.remind.test_transports import certificates, check_login, start_server  # noqa: F401
+from tests.servers import SmsProvider, start_mail, start_sms
 
 SECRETS = (
     SMS_TOKEN,
@@ -140,7 +141,7 @@ def mailbox():
 
 @pytest.fixture
 def sms():
-    provider = FaultySms()
+    provider = SmsProvider()
     stop = start_sms(provider)
     yield provider
     stop()

@@ -3,26 +3,18 @@ playing a Twilio-compatible SMS provider, plus a small clinic to remind."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import email
-import json
-import threading
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email import policy
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from macli import settings
 from macli.patients import core as patients
 from macli.patients import providers
 from macli.remind import outbox, rules
 from macli.when import parse_datetime, utc_text
+from tests.servers import Mailbox, SmsProvider, start_mail, start_sms
 
 ZONE = ZoneInfo("America/New_York")
 SMS_ACCOUNT = "AC0123456789abcdef"
@@ -36,140 +28,25 @@ def at(text: str) -> datetime:
     return parse_datetime(text, ZONE)
 
 
-# -- mail ---------------------------------------------------------------------------------
-
-
-@dataclass
-class Received:
-    mail_from: str
-    recipients: list[str]
-    message: email.message.EmailMessage
-    session: object
-    raw: bytes
-
-
-class Mailbox:
-    """An aiosmtpd handler that keeps what it accepts and can refuse or hold on cue."""
-
-    def __init__(self):
-        self.received: list[Received] = []
-        self.refusals: dict[str, list[str]] = {}  # address -> RCPT replies, one per attempt
-        self.hold: threading.Event | None = None  # when set: DATA waits for it to be set
-        self.arrived = threading.Event()
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        replies = self.refusals.get(address)
-        if replies:
-            return replies.pop(0)
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.content, policy=policy.default)
-        self.received.append(
-            Received(
-                envelope.mail_from,
-                list(envelope.rcpt_tos),
-                message,
-                session,
-                envelope.original_content,
-            )
-        )
-        if self.hold is not None:
-            # The server has the whole message; the client waits for its "250".
-            self.arrived.set()
-            await asyncio.get_running_loop().run_in_executor(None, self.hold.wait)
-        return "250 2.0.0 Accepted"
-
-    @property
-    def connections(self) -> int:
-        return len({id(item.session) for item in self.received})
-
-    def to(self, address: str) -> list[Received]:
-        return [item for item in self.received if address in item.recipients]
-
-
-class LocalController(Controller):
-    """aiosmtpd on an OS-chosen port (the stock controller pokes the port it was given)."""
-
-    def _trigger_server(self):
-        self.port = self.server.sockets[0].getsockname()[1]
-        super()._trigger_server()
+# -- servers (tests/servers.py) -------------------------------------------------------------
 
 
 @pytest.fixture
 def mail_server():
     mailbox = Mailbox()
-    controller = LocalController(mailbox, hostname="127.0.0.1", port=0)
-    controller.start()
-    mailbox.port = controller.port
+    controller = start_mail(mailbox)
     yield mailbox
     if mailbox.hold is not None:
         mailbox.hold.set()
     controller.stop()
 
 
-# -- SMS ----------------------------------------------------------------------------------
-
-
-class SmsProvider:
-    """Twilio's Messages API, as far as macli uses it: POST .../Messages.json."""
-
-    def __init__(self):
-        self.requests: list[dict] = []
-        self.replies: dict[str, list[tuple[int, dict]]] = {}  # To -> replies, one per attempt
-        self.hold: threading.Event | None = None
-        self.arrived = threading.Event()
-        self.lock = threading.Lock()
-
-    def answer(self, path: str, headers, form: dict) -> tuple[int, dict]:
-        with self.lock:
-            self.requests.append(
-                {"path": path, "authorization": headers.get("Authorization"), **form}
-            )
-            number = len(self.requests)
-            replies = self.replies.get(form.get("To"))
-            reply = replies.pop(0) if replies else None
-        if self.hold is not None:
-            self.arrived.set()
-            self.hold.wait()
-        if reply is not None:
-            return reply
-        return 201, {"sid": f"SM{number:032x}", "status": "queued", "to": form.get("To")}
-
-    def to(self, number: str) -> list[dict]:
-        return [request for request in self.requests if request.get("To") == number]
-
-
 @pytest.fixture
 def sms_server():
     provider = SmsProvider()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            length = int(self.headers.get("Content-Length") or 0)
-            form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
-            status, body = provider.answer(self.path, self.headers, form)
-            payload = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    provider.url = f"http://127.0.0.1:{server.server_address[1]}/2010-04-01"
+    stop = start_sms(provider)
     yield provider
-    if provider.hold is not None:
-        provider.hold.set()
-    server.shutdown()
-    server.server_close()
+    stop()
 
 
 def basic_auth(account: str, token: str) -> str:

@@ -143,8 +143,14 @@ def test_calls_and_marks(run, clinic):
 
     rows = json.loads(run("remind calls -f json").stdout)
     assert [(r["id"], r["name"], r["phone"], r["status"]) for r in rows] == [
-        (1, "Ana García", "(617) 555-0142", "to-call")
+        (1, "Ana García", "+16175550142", "to-call")
     ]
+    # Machine formats carry E.164, as `patient list -f json` does; the table reads nationally.
+    assert json.loads(run("patient list -f json").stdout)[0]["phone"] == "+16175550142"
+    assert "(617) 555-0142" in run("remind calls").stdout
+    assert "+16175550142" in run("remind calls -f csv").stdout
+    assert "(617) 555-0142" in run("today").stdout
+    assert json.loads(run("today -f json").stdout)["calls"][0]["phone"] == "+16175550142"
     assert run("remind mark 1 voicemail").stdout == "Reminder 1: voicemail.\n"
     [row] = json.loads(run("remind calls --date 2026-11-26 -f json").stdout)
     assert (row["status"], row["marked_by"]) == ("voicemail", "tester")

@@ -66,7 +66,7 @@ def test_names_and_a_template_outside_ascii_arrive_intact(clinic, mail_server):
 
 
 def test_an_address_outside_ascii_goes_only_where_the_server_speaks_smtputf8(clinic, mail_server):
-    from .conftest import LocalController, Mailbox
+    from tests.servers import LocalController, Mailbox
 
     clinic.rule("2d", "email")
     clinic.book(clinic.patient("Zoë Müller", email="zoë@example.org"), "2026-11-28 10:00")

@@ -101,7 +101,7 @@ def test_phone_reminders_go_on_the_call_list_for_patients_who_prefer_calls(clini
     )
     assert (call["mrn"], call["phone"], call["status"]) == (
         caller["mrn"],
-        "(617) 555-0142",
+        "+16175550142",  # core returns the stored E.164; tables show (617) 555-0142
         "to-call",
     )
     reasons = {

@@ -12,8 +12,9 @@ import trustme
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from macli.remind import outbox
+from tests.servers import LocalController, Mailbox
 
-from .conftest import SMTP_PASSWORD, LocalController, Mailbox
+from .conftest import SMTP_PASSWORD
 
 
 @pytest.fixture(scope="module")

@@ -85,7 +85,7 @@ def test_day_sheet_shows_appointments_gaps_and_blocks_per_provider(store, clinic
         user="t",
         now=NOW,
     )
-    sections = sheets.day_sheet(store, TUESDAY, None, tz=TZ, user="t", now=NOW)
+    sections = sheets.day_schedule(store, TUESDAY, None, tz=TZ, user="t", now=NOW)
     assert [s["provider"] for s in sections] == ["Dr. Ana Chen", "Dr. Ben Okafor"]
     assert sections[0]["hours"] == "tue 08:00-12:00,13:00-17:00"
     chen = [(r["kind"], r["start"], r["end"], r.get("id")) for r in sections[0]["rows"]]
@@ -104,7 +104,7 @@ def test_whole_day_block_shows_across_working_hours(store, clinic):
     hours.add_block(
         store, "chen", "2026-12-01", "2026-12-01", reason="vacation", tz=TZ, user="t", now=NOW
     )
-    [section] = sheets.day_sheet(store, TUESDAY, "chen", tz=TZ, user="t", now=NOW)
+    [section] = sheets.day_schedule(store, TUESDAY, "chen", tz=TZ, user="t", now=NOW)
     assert [(r["kind"], r["start"], r["end"]) for r in section["rows"]] == [
         ("blocked", "08:00", "17:00")
     ]
