@@ -206,13 +206,16 @@ def patient_export(app, output, fmt):
     Example:
         macli patient export -f csv -o patients.csv
     """
-    rows = core.export_rows(app.store, user=app.user, now=app.now)
-    if output:
-        with open_private(output) as handle:
-            count = render(rows, fmt, out=handle)
-        click.echo(f"Wrote {count} patients to {output}.", err=True)
-    else:
-        render(rows, fmt)
+    from contextlib import closing
+
+    # Closed here, while the store is open, when a write fails part way (a full disk).
+    with closing(core.export_rows(app.store, user=app.user, now=app.now)) as rows:
+        if output:
+            with open_private(output) as handle:
+                count = render(rows, fmt, out=handle)
+            click.echo(f"Wrote {count} patients to {output}.", err=True)
+        else:
+            render(rows, fmt)
 
 
 @click.group()
