@@ -98,7 +98,7 @@ def _store():
     if getattr(_state, "store", None) is None:
         from macli.store import Store
 
-        _state.store = Store(_path(), migrate=False)
+        _state.store = Store(_path(), create=False)
     return _state.store
 
 

@@ -78,7 +78,7 @@ def test_a_good_code_with_a_bad_companion_loads_nothing(run, fresh, extra):
 @pytest.mark.parametrize("code", MALFORMED)
 def test_a_superbill_with_one_malformed_code_loads_nothing(store, code):
     with pytest.raises(Invalid):
-        superbill.check_diagnoses(store, ["J06.9", code], "2026-11-26")
+        superbill.check_diagnoses(store, ["J06.9", code])
     assert store.scalar("SELECT count(*) FROM icd10cm_codes") == 0
 
 
