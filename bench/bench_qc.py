@@ -18,8 +18,9 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -38,20 +39,23 @@ from bench.harness import (  # noqa: E402
 UNITS = [("Vaccines", "fridge", 480), ("Lab fridge", "fridge", 520), ("Freezer", "freezer", -2200)]
 START = datetime(2025, 11, 1)
 STEP = timedelta(minutes=5)
+ZONE = ZoneInfo("America/New_York")
 ROWS_PER_UNIT = 365 * 24 * 12
 
 
 def logger_file(path: Path, usual: int, seed: int) -> None:
-    """A LogTag-like export: local wall-clock times (so DST repeats occur), °C."""
+    """A LogTag-like export: local wall-clock times (so the fall-back hour repeats and the
+    spring-forward hour is skipped, as a real logger on local time writes them), °C."""
     rng = random.Random(seed)
     lines = ["Date,Time,Temperature (°C)"]
-    moment = START
+    instant = START.replace(tzinfo=ZONE).astimezone(UTC)
     for index in range(ROWS_PER_UNIT):
+        moment = instant.astimezone(ZONE)
         value = usual + round(70 * math.sin(index / 288 * 2 * math.pi)) + rng.randint(-10, 10)
         if index % 20_000 == 17_000:
             value = usual + 600  # now and then a door left open
         lines.append(f"{moment:%Y-%m-%d},{moment:%H:%M},{value / 100:.2f}")
-        moment += STEP
+        instant += STEP
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -73,6 +77,7 @@ def main() -> None:
         files[name] = folder / f"{name.replace(' ', '-')}.csv"
         logger_file(files[name], usual, seed)
     db = folder / "qc.db"
+    run(db, "init")
     run(db, "config", "set", "clinic.timezone", "America/New_York")
     for name, kind, _ in UNITS:
         run(db, "qc", "unit", "add", name, "--kind", kind)

@@ -14,8 +14,10 @@ replica's size, and `macli restore` of the whole store timed. Figures go to the
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
+import statistics
 import subprocess
 import sys
 import threading
@@ -28,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import clinic, harness  # noqa: E402
 
 WORK = harness.OUT / "scaling"
-FIRST_MONDAY = date(2027, 1, 4)  # after the large clinic's last appointment
+FIRST_MONDAY = date(2028, 1, 3)  # a Monday after every appointment the large clinic holds
 SLOTS_A_MORNING = 16  # 08:00-12:00 in 15-minute visits
 
 
@@ -45,38 +47,54 @@ def booking(index: int) -> list[str]:
     minutes = 8 * 60 + 15 * (slot % SLOTS_A_MORNING)
     at = f"{day.isoformat()} {minutes // 60:02d}:{minutes % 60:02d}"
     patient = f"P{1000 + index:06d}"
-    return ["schedule", "add", patient, "--provider", str(provider), "--at", at]
+    return ["schedule", "add", patient, "--provider", str(provider), "--at", at, "--duration", "15"]
 
 
-def timed(argv: list[str], env: dict) -> tuple[float, int]:
+def timed(argv: list[str], env: dict) -> tuple[float, int, float, str]:
+    """Wall seconds, exit code, CPU seconds (user + sys, from the kernel's accounting of
+    the finished process) and the first line of stderr of one macli command."""
     started = time.perf_counter()
-    done = subprocess.run([harness.macli_path(), *argv], env=env, capture_output=True)
-    return time.perf_counter() - started, done.returncode
+    process = subprocess.Popen(
+        [harness.macli_path(), *argv],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    stderr = process.stderr.read().decode(errors="replace")
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - started
+    first = stderr.strip().splitlines()[0] if stderr.strip() else ""
+    return wall, process.returncode, usage.ru_utime + usage.ru_stime, first
 
 
 def load(writers: int, each: int, first: int, env: dict) -> dict:
     """`writers` threads booking `each` appointments while a reader runs `today`."""
     bookings: list[float] = []
-    refused = 0
+    booking_cpu: list[float] = []
+    refused: dict[str, int] = {}
     reads: list[float] = []
+    read_cpu: list[float] = []
     lock = threading.Lock()
     stop = threading.Event()
 
     def write(worker: int):
-        nonlocal refused
         for n in range(each):
-            seconds, code = timed(booking(first + worker * each + n), env)
+            seconds, code, cpu, message = timed(booking(first + worker * each + n), env)
             with lock:
                 if code == 0:
                     bookings.append(seconds)
+                    booking_cpu.append(cpu)
                 else:
-                    refused += 1
+                    reason = message.split(":")[0] + ": " + message.split(":")[1][:40]
+                    refused[reason] = refused.get(reason, 0) + 1
 
     def read():
         while not stop.is_set():
-            seconds, code = timed(["today"], env)
+            seconds, code, cpu, _ = timed(["today"], env)
             if code == 0:
                 reads.append(seconds)
+                read_cpu.append(cpu)
 
     reader = threading.Thread(target=read)
     reader.start()
@@ -89,10 +107,15 @@ def load(writers: int, each: int, first: int, env: dict) -> dict:
     wall = time.perf_counter() - started
     stop.set()
     reader.join()
+    if not bookings:
+        raise SystemExit(f"no booking succeeded with {writers} writers: try {booking(first)}")
     return {
         "writers": writers,
         "bookings": len(bookings),
-        "refused": refused,
+        "refused": sum(refused.values()),
+        "refusals": refused,
+        "book_cpu": statistics.median(booking_cpu),
+        "today_cpu": statistics.median(read_cpu) if read_cpu else float("nan"),
         "per_second": len(bookings) / wall,
         "book_p50": percentile(bookings, 0.5),
         "book_p99": percentile(bookings, 0.99),
@@ -130,14 +153,14 @@ def main() -> None:
     parsed = harness.arguments(__doc__, options)
     source = clinic.large()
     shutil.rmtree(WORK, ignore_errors=True)
-    WORK.mkdir(parents=True)
+    WORK.mkdir(parents=True, exist_ok=True)
     db = WORK / "clinic.db"
     with sqlite3.connect(source) as src, sqlite3.connect(db) as dst:
         src.backup(dst)
     env = harness.env_for(db)
     env.pop("MACLI_NOW")  # replication works on the real clock; bookings name their dates
     replica = WORK / "replica"
-    setup_seconds, code = timed(["replicate", "setup", "--to", f"file://{replica}"], env)
+    setup_seconds, code, _, _ = timed(["replicate", "setup", "--to", f"file://{replica}"], env)
     assert code == 0, "replicate setup failed"
     runner = subprocess.Popen(
         [harness.macli_path(), "replicate", "run"],
@@ -148,6 +171,7 @@ def main() -> None:
     time.sleep(2)
     rows = []
     first = 0
+    load_before = os.getloadavg()[0]
     try:
         for writers in [int(n) for n in parsed.writers.split(",")]:
             each = max(1, parsed.bookings // writers)
@@ -158,15 +182,22 @@ def main() -> None:
         rate = commit_rate(db)
         time.sleep(3)
     finally:
-        runner.terminate()
-        runner.wait(30)
+        runner.terminate()  # Litestream ships what is left before it exits
+        try:
+            runner.wait(180)
+        except subprocess.TimeoutExpired:
+            runner.kill()
+            runner.wait()
     store_bytes = db.stat().st_size
     replica_bytes = folder_size(replica)
     restored = WORK / "restored.db"
-    restore_seconds, code = timed(
+    restore_seconds, code, _, _ = timed(
         ["restore", "--from", f"file://{replica}", "--to", str(restored)], env
     )
     assert code == 0, "restore failed"
+    refusals = "; ".join(
+        f"{count} x {reason}" for row in rows for reason, count in row["refusals"].items()
+    )
     table = harness.table(
         [
             "writers",
@@ -177,6 +208,8 @@ def main() -> None:
             "booking p99",
             "today p50",
             "today p99",
+            "CPU a booking",
+            "CPU a today",
         ],
         [
             [
@@ -188,6 +221,8 @@ def main() -> None:
                 harness.ms(row["book_p99"]),
                 harness.ms(row["today_p50"]),
                 harness.ms(row["today_p99"]),
+                harness.ms(row["book_cpu"]),
+                harness.ms(row["today_cpu"]),
             ]
             for row in rows
         ],
@@ -199,6 +234,10 @@ def main() -> None:
         "runs `macli today`; Litestream ships every change to a folder replica the whole "
         "time.\n\n"
         f"{table}\n\n"
+        f"Load average when the run began: {load_before:.1f} on {os.cpu_count()} cores "
+        "(other work shared the machine); the CPU columns are the kernel's user + system "
+        "time of each finished process, which such sharing does not inflate. Refused "
+        f"bookings, by reason: {refusals or 'none'}.\n\n"
         f"- Raw commit rate of one process (durable, WAL, synchronous=FULL): "
         f"{rate:,.0f} commits/s.\n"
         f"- The ten-year large clinic: store {store_bytes / 2**20:,.0f} MiB, "

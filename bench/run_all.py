@@ -36,6 +36,8 @@ SCRIPTS = [
     "bench.bench_stock",
     "bench.bench_expense",
     "bench.bench_today",
+    "bench.bench_speed",
+    "bench.bench_qc",
 ]
 
 

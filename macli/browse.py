@@ -84,6 +84,7 @@ def browse(app, port):
     Datasette is an optional extra: pip install 'macli[browse]'. It listens on
     127.0.0.1 only; stop it with Ctrl-C. Opening it is recorded in the audit log,
     and so is every page, query and download that shows rows of a patient table.
+    The store is served as /macli/ whatever its file is called.
 
     \b
     Example:
@@ -94,7 +95,7 @@ def browse(app, port):
         raise MacliError("Datasette is not installed; install it with: pip install 'macli[browse]'")
     store = app.store
     audit.record(store, user=app.user, action="store.browse", now=app.now, detail=f"port={port}")
-    database = app.db_path.stem
+    database = "macli"  # whatever the file is called: browse_plugins renames it
     # The metadata lives in an unlinked temporary file handed over as /dev/fd/N, and
     # macli becomes Datasette (exec): no child process to orphan, no file left behind.
     with tempfile.TemporaryFile("w+", prefix="macli-browse-") as meta:

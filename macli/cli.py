@@ -52,9 +52,17 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "macli.stock.cli:stock",
         "Supplies by lot and expiry: receive, use, count, discard, reorder.",
     ),
+    "lab": (
+        "macli.lab.cli:lab",
+        "Lab tests: orders, specimens, HL7 results, review, telling the patient.",
+    ),
     "qc": (
         "macli.qc.cli:qc",
         "Lab upkeep: fridge temperatures, excursions, sterilizers, spore tests.",
+    ),
+    "phone": (
+        "macli.phone.cli:phone",
+        "Phone messages and callbacks, and the screen to answer a caller.",
     ),
     "today": (
         "macli.today.cli:today",
@@ -121,6 +129,8 @@ class RootGroup(LazyGroup):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
+        except click.NoSuchOption as error:
+            raise _negative_number(error) from None
         except MacliError as error:
             raise _failure(error.message, error.exit_code) from None
         except Exception as error:
@@ -178,6 +188,19 @@ def guard_text(command: click.Command) -> None:
             param.type = _ONE_LINE
     for sub in getattr(command, "commands", {}).values():
         guard_text(sub)
+
+
+def _negative_number(error: click.NoSuchOption) -> click.UsageError:
+    """`stock use SKU -1` reaches click as an option named -1: say what is wrong."""
+    name = error.option_name
+    try:
+        float(name.replace(",", ""))
+    except ValueError:
+        return error
+    return click.UsageError(
+        f"{name} is a negative number: quantities, amounts and counts here must be positive",
+        ctx=error.ctx,
+    )
 
 
 def require_text(value: str, where: str = "an argument") -> None:

@@ -5,8 +5,8 @@ The csv module is imported where it is used: listings import this module too."""
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
-from typing import TypeVar
+from collections.abc import Callable, Iterator, Sequence
+from typing import BinaryIO, TypeVar
 
 from macli.errors import Invalid
 
@@ -15,17 +15,54 @@ Row = TypeVar("Row")
 
 def decode(data: bytes, what: str = "the file") -> str:
     """The text of a file handed to macli, or a clear error when it is not UTF-8 text
-    (a NUL byte is refused with its line: every file reader comes through here)."""
+    (a NUL byte is refused with its line: every file reader comes through here or
+    through `iter_rows`)."""
     from macli.text import refuse_nul
 
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise Invalid(
-            f"{what} is not UTF-8 text (line {line}, byte {error.start} cannot be read)"
-        ) from error
+        raise Invalid(_not_utf8(data, error, what)) from error
     return refuse_nul(text, what)
+
+
+def _not_utf8(data: bytes, error: UnicodeDecodeError, what: str, line: int = 1) -> str:
+    """Where the first unreadable byte is, what it probably meant, and how to fix the file:
+    most such files are spreadsheets saved as Windows-1252 (Latin-1). `line` is the line
+    `data` starts on."""
+    line += data.count(b"\n", 0, error.start)
+    byte = data[error.start]
+    meant = bytes([byte]).decode("cp1252", "replace")
+    guess = f", probably {meant!r} saved as Windows-1252/Latin-1" if meant.isprintable() else ""
+    if line == 1 and data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        guess = ": it was saved as UTF-16"
+    return (
+        f"{what} is not UTF-8 text: line {line} has the byte 0x{byte:02X}{guess}. "
+        "Save it as UTF-8 (Excel: Save As, 'CSV UTF-8'; LibreOffice: Save As, character "
+        "set 'Unicode (UTF-8)') and try again"
+    )
+
+
+class _Unreadable(Invalid):
+    """A file's line that is not UTF-8 text (or holds a NUL), reported with its line."""
+
+
+def _text_lines(source: BinaryIO) -> Iterator[str]:
+    """The lines of a binary file as text, decoded one at a time so that a byte that is
+    not UTF-8 is reported on its own line, however large the file."""
+    from macli.text import refuse_nul
+
+    for number, raw in enumerate(source, start=1):
+        try:
+            text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as error:
+            message = _not_utf8(raw, error, "the file", number)
+            raise _Unreadable(f"{message}; nothing was imported") from error
+        try:
+            yield refuse_nul(text, "the file")
+        except Invalid as error:
+            message = error.message.replace("line 1", f"line {number}", 1)
+            raise _Unreadable(f"{message}; nothing was imported") from error
 
 
 def reader(text: str):
@@ -51,11 +88,29 @@ def parse_rows(
     columns. The first problem stops the whole file with the line its row starts on
     and "nothing was imported".
     """
+    return list(
+        iter_rows(data, columns=columns, required=required, parse=parse, multiline=multiline)
+    )
+
+
+def iter_rows(
+    source: bytes | BinaryIO,
+    *,
+    columns: Sequence[str],
+    required: Sequence[str],
+    parse: Callable[[dict[str, str]], Row | None],
+    multiline: Sequence[str] = (),
+) -> Iterator[Row]:
+    """`parse_rows` as rows are read: from bytes, or from a binary file read as it goes,
+    so a file of any size is never held whole. A caller that writes the rows inside one
+    transaction keeps the file all or nothing: the first problem raises before commit."""
     import csv
 
     from macli.text import clean
 
-    rows = reader(decode(data))
+    if isinstance(source, bytes | bytearray):
+        source = io.BytesIO(source)
+    rows = csv.reader(_text_lines(source))
     header = [column.strip().lower() for column in next(rows, None) or []]
     if not header:
         raise Invalid(f"the file is empty: expected a header row ({','.join(columns)})")
@@ -69,7 +124,6 @@ def parse_rows(
         raise Invalid(f"line 1: the column(s) {', '.join(missing)} are required")
     if len(set(header)) != len(header):
         raise Invalid("line 1: a column is named twice")
-    kept: list[Row] = []
     line = 1
     try:
         while True:
@@ -89,9 +143,10 @@ def parse_rows(
             }
             row = parse(cells)
             if row is not None:
-                kept.append(row)
+                yield row
+    except _Unreadable:
+        raise  # names its own (physical) line already
     except Invalid as error:
         raise Invalid(f"line {line}: {error.message}; nothing was imported") from error
     except csv.Error as error:
         raise Invalid(f"line {line}: {error}; nothing was imported") from error
-    return kept

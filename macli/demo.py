@@ -34,8 +34,10 @@ AREAS = [
     "macli.bill.demo:populate",
     "macli.remind.demo:populate",
     "macli.stock.demo:populate",
+    "macli.lab.demo:populate",
     "macli.documents.demo:populate",
     "macli.qc.demo:populate",
+    "macli.phone.demo:populate",
 ]
 
 

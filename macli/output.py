@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain, islice
+from typing import NamedTuple
 
 import click
 
@@ -78,8 +79,18 @@ def write_rows(
     written to a terminal that would run past TERMINAL_ROWS shows one page and says how
     many more rows there are, unless `paged` is false (the user asked for a --limit).
     """
-    output = output or sys.stdout
     iterator = iter(rows)
+    try:
+        return _write_rows(iterator, fmt, output or sys.stdout, columns, empty, paged)
+    finally:
+        # A write that fails part-way (a full disk) leaves a generator of the caller's
+        # half read: close it now, while the store it reads is still open.
+        close = getattr(iterator, "close", None)
+        if close is not None:
+            close()
+
+
+def _write_rows(iterator, fmt, output, columns, empty, paged) -> int:
     first = next(iterator, None)
     if first is None:
         tuples: Iterator = iter(())
@@ -138,7 +149,8 @@ def _from_dicts(rows: Iterable[dict], columns: list[str]) -> Iterator[tuple]:
             yield tuple(row.get(column) for column in columns)
 
 
-def _batches(rows: Iterable, size: int = BATCH_ROWS) -> Iterator[list]:
+def _batches(rows: Iterable, size: int | None = None) -> Iterator[list]:
+    size = size or BATCH_ROWS
     iterator = iter(rows)
     while batch := list(islice(iterator, size)):
         yield batch
@@ -243,7 +255,10 @@ def _table_cells(cells: list[list[str]], columns: list[str]) -> str:
 
 
 def _narrow(cells) -> bool:
-    text = "".join(cells)
+    return _narrow_text("".join(cells))
+
+
+def _narrow_text(text: str) -> bool:
     return text.isprintable() and (text.isascii() or max(text) < "\u0300")
 
 
@@ -276,12 +291,12 @@ def _tabulate_cells(cells: list[list[str]], columns: list[str]) -> str:
 
 
 def _write_table(rows: Iterable, columns: list[str], output, page) -> int:
-    text_rows = ([cell_text(value) for value in row] for row in rows)
+    batches = _text_batches(rows)
     if page is not None:
         threshold, shown = page
-        held = list(islice(text_rows, threshold + 1))
+        held = _take(batches, threshold + 1)
         if len(held) > threshold:
-            more = len(held) - shown + sum(1 for _ in text_rows)
+            more = len(held) - shown + sum(len(batch.rows) for batch in batches)
             output.write(_table_cells(held[:shown], columns) + "\n")
             output.write(
                 f"... {more:,} more rows not shown ({shown + more:,} in all): add --limit N"
@@ -290,20 +305,64 @@ def _write_table(rows: Iterable, columns: list[str], output, page) -> int:
             return shown
         output.write(_table_cells(held, columns) + "\n")
         return len(held)
-    held = list(islice(text_rows, TABLE_IN_MEMORY + 1))
-    if len(held) <= TABLE_IN_MEMORY or _multiline(held):
+    first: list[TextBatch] = []
+    count = 0
+    for batch in batches:
+        first.append(batch)
+        count += len(batch.rows)
+        if count > TABLE_IN_MEMORY:
+            break
+    if count <= TABLE_IN_MEMORY or any(batch.multiline for batch in first):
         # A multi-line cell is tabulate's own layout: such a table is held whole.
-        held.extend(text_rows)
+        held = [row for batch in chain(first, batches) for row in batch.rows]
         output.write(_table_cells(held, columns) + "\n")
         return len(held)
-    return _write_long_table(held, text_rows, columns, output)
+    return _write_long_table(chain(first, batches), columns, output)
 
 
-def _multiline(rows: list[list[str]]) -> bool:
-    return any("\n" in value or "\r" in value for row in rows for value in row)
+class TextBatch(NamedTuple):
+    rows: list[tuple[str, ...]]  # cell text, row by row
+    widths: list[int]  # the widest cell of each column
+    narrow: bool  # every character one column wide: widths are lengths
+    multiline: bool
 
 
-def _write_long_table(held: list, rest: Iterator, columns: list[str], output) -> int:
+def _text_batches(rows: Iterable, size: int | None = None) -> Iterator[TextBatch]:
+    """Rows as cell text a batch at a time, converted and measured column by column (the
+    common cases, all text or text and None, without a function call per cell)."""
+    width = None
+    for batch in _batches(rows, size or BATCH_ROWS):
+        cells, widths, narrow, multiline = [], [], True, False
+        for column in zip(*batch, strict=False):
+            kinds = set(map(type, column))
+            if kinds <= {str}:
+                text = list(map(str.strip, column))
+            elif kinds <= {str, type(None)}:
+                text = ["" if value is None else value.strip() for value in column]
+            else:
+                text = list(map(cell_text, column))
+            joined = "".join(text)
+            if _narrow_text(joined):
+                widths.append(max(map(len, text)))
+            else:
+                narrow = False
+                multiline = multiline or "\n" in joined or "\r" in joined
+                width = width or _width_function()
+                widths.append(max(map(width, text)))
+            cells.append(text)
+        yield TextBatch(list(zip(*cells, strict=False)), widths, narrow, multiline)
+
+
+def _take(batches: Iterator[TextBatch], count: int) -> list:
+    held: list = []
+    for batch in batches:
+        held.extend(batch.rows)
+        if len(held) >= count:
+            break
+    return held
+
+
+def _write_long_table(batches: Iterable[TextBatch], columns: list[str], output) -> int:
     """A table too long to hold: widths from every row, the rows kept meanwhile in an
     anonymous temporary file (mode 0600, gone when closed), then written in batches."""
     import marshal
@@ -311,31 +370,34 @@ def _write_long_table(held: list, rest: Iterator, columns: list[str], output) ->
 
     width = _width_function()
     widths = [width(name) + 2 for name in columns]  # tabulate's header padding
-    batches = total = 0
+    narrow = _narrow(columns)
+    spilled = total = 0
+    batches = iter(batches)
     with tempfile.TemporaryFile() as spill:
-        for batch in chain((held,), _batches(rest, TABLE_IN_MEMORY)):
-            if _multiline(batch):
+        for batch in batches:
+            if batch.multiline:
                 # Rare (a long listing of multi-line notes): tabulate lays it out whole.
                 spill.seek(0)
-                cells = [row for _ in range(batches) for row in marshal.load(spill)]
-                cells += batch
-                cells.extend(rest)
+                cells = [row for _ in range(spilled) for row in marshal.load(spill)]
+                cells += batch.rows
+                cells.extend(row for later in batches for row in later.rows)
                 output.write(_tabulate_cells(cells, columns) + "\n")
                 return len(cells)
-            for index, column in enumerate(zip(*batch, strict=False)):
-                widest = max(map(width, column))
-                if widest > widths[index]:
-                    widths[index] = widest
-            marshal.dump(batch, spill)
-            batches += 1
-            total += len(batch)
-        held = batch = None  # the first rows need not stay in memory while writing
+            widths = list(map(max, widths, batch.widths))
+            narrow = narrow and batch.narrow
+            marshal.dump(batch.rows, spill)
+            spilled += 1
+            total += len(batch.rows)
         spill.seek(0)
         output.write(_line(columns, widths, width) + "\n")
         output.write("  ".join("-" * w for w in widths) + "\n")
-        for _ in range(batches):
+        for _ in range(spilled):
             rows = marshal.load(spill)
-            output.write("\n".join(_line(row, widths, width) for row in rows) + "\n")
+            if narrow:  # lengths are widths: str.ljust pads as tabulate does
+                lines = ("  ".join(map(str.ljust, row, widths)).rstrip() for row in rows)
+            else:
+                lines = (_line(row, widths, width) for row in rows)
+            output.write("\n".join(lines) + "\n")
     return total
 
 

@@ -33,14 +33,18 @@ def test_day_sheet_canned_query_as_json(run, store, db_path):
     port = free_port()
     script = Path(sys.executable).with_name("macli")
     macli = str(script) if script.exists() else shutil.which("macli")
-    env = {**os.environ, "MACLI_DB": str(db_path)}
+    # Served as /macli/ whatever the file is called (issue 21 item 23).
+    renamed = db_path.with_name("macli-demo.db")
+    store.close()
+    db_path.rename(renamed)
+    env = {**os.environ, "MACLI_DB": str(renamed)}
     server = subprocess.Popen(
         [macli, "browse", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    base = f"http://127.0.0.1:{port}/{db_path.stem}"
+    base = f"http://127.0.0.1:{port}/macli"
     url = f"{base}/day_sheet.json?day=2026-12-01&_shape=array"
     try:
         deadline = time.monotonic() + 90  # Datasette starts slowly on a busy machine
@@ -70,4 +74,4 @@ def test_day_sheet_canned_query_as_json(run, store, db_path):
             "room": None,
         }
     ]
-    assert "store.browse" in run("audit list").stdout
+    assert "store.browse" in run(f"--db {renamed} audit list").stdout

@@ -45,6 +45,7 @@ def test_a_long_table_is_laid_out_exactly_as_tabulate_lays_it_out(monkeypatch):
     columns = ["id", "name", "amount", "note"]
     expected = _tabulate(rows, columns)
     monkeypatch.setattr(output, "TABLE_IN_MEMORY", 64)
+    monkeypatch.setattr(output, "BATCH_ROWS", 50)
     streamed = io.StringIO()
     assert write_rows(iter(rows), "table", streamed, columns) == 700
     assert streamed.getvalue() == expected
@@ -73,6 +74,7 @@ def test_our_layout_of_latin_text_is_tabulates_and_needs_no_tabulate(monkeypatch
         write_rows(rows, "table", streamed, columns)
         assert streamed.getvalue() == _tabulate(rows, columns)
         monkeypatch.setattr(output, "TABLE_IN_MEMORY", 8)
+        monkeypatch.setattr(output, "BATCH_ROWS", 7)
         streamed = io.StringIO()
         write_rows(rows, "table", streamed, columns)
         assert streamed.getvalue() == _tabulate(rows, columns)
@@ -93,6 +95,7 @@ def test_a_long_table_with_a_multi_line_cell_falls_back_to_tabulate(monkeypatch)
     rows = _rows(300)
     rows[250]["note"] = "two\nlines"
     monkeypatch.setattr(output, "TABLE_IN_MEMORY", 50)
+    monkeypatch.setattr(output, "BATCH_ROWS", 20)
     streamed = io.StringIO()
     write_rows(rows, "table", streamed, ["id", "name", "note"])
     assert streamed.getvalue() == _tabulate(rows, ["id", "name", "note"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from macli.bill import claims, coverage, fees, ledger, superbill, views
+from macli.bill import claims, coverage, fees, payments, superbill, views
 from macli.bill.schema import RELATIONS, STATUSES
 from macli.cli import pass_app
 from macli.errors import MacliError
@@ -436,7 +436,7 @@ def pay_command(app, claim, amount, adjust, reason, received):
     from macli.when import parse_date
 
     received_on = parse_date(received, app.today) if received else app.today
-    row = ledger.pay(
+    row = payments.pay(
         app.store,
         claim,
         amount,
@@ -466,7 +466,7 @@ def deny_command(app, claim, reason, payer_claim):
     Example:
         macli bill deny C12 --reason "CO-16 missing information" --payer-claim 2026330000123
     """
-    row = ledger.deny(
+    row = payments.deny(
         app.store, claim, reason, payer_claim_number=payer_claim, user=app.user, now=app.now
     )
     click.echo(
@@ -476,7 +476,7 @@ def deny_command(app, claim, reason, payer_claim):
 
 @bill.command("aging")
 @click.option("--as-of", "as_of", help="Age balances as of this date (default today).")
-@click.option("--by", type=click.Choice(ledger.AGING_BY), help="One row per payer or patient.")
+@click.option("--by", type=click.Choice(payments.AGING_BY), help="One row per payer or patient.")
 @format_option
 @pass_app
 def aging_command(app, as_of, by, fmt):
@@ -490,7 +490,7 @@ def aging_command(app, as_of, by, fmt):
     from macli.when import parse_date
 
     day = parse_date(as_of, app.today) if as_of else app.today
-    rows = ledger.aging(app.store, as_of=day, by=by, user=app.user, now=app.now)
+    rows = payments.aging(app.store, as_of=day, by=by, user=app.user, now=app.now)
     key = {None: ("total_of",), "payer": ("payer",), "patient": ("mrn", "patient")}[by]
-    columns = (*key, "claims", *ledger.BUCKETS, "total")
+    columns = (*key, "claims", *payments.BUCKETS, "total")
     render(rows, fmt, columns=columns, empty="Nothing is owed.")

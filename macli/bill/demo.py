@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from macli import settings
-from macli.bill import claims, coverage, fees, ledger, superbill
+from macli.bill import claims, coverage, fees, payments, superbill
 from macli.money import cents_text
 from macli.patients import providers
 from macli.when import from_utc_text, utc_text
@@ -176,7 +176,7 @@ def _claims(context) -> None:
         owed = claim["charge_cents"]
         answered_claims += 1
         if answered_claims % 8 == 3:
-            ledger.deny(
+            payments.deny(
                 store, f"C{claim['id']}", "CO-16 claim lacks information", user=user, now=answered
             )
             if rng.random() < 0.5:
@@ -185,9 +185,9 @@ def _claims(context) -> None:
         allowed = owed * rng.choice([70, 75, 80]) // 100
         common = {"received_on": received, "user": user, "now": answered, "today": context.today}
         if answered_claims % 8 == 5:  # the payer paid part and the patient's share is still open
-            ledger.pay(store, f"C{claim['id']}", cents_text(allowed * 8 // 10), **common)
+            payments.pay(store, f"C{claim['id']}", cents_text(allowed * 8 // 10), **common)
             continue
-        ledger.pay(
+        payments.pay(
             store,
             f"C{claim['id']}",
             cents_text(allowed),

@@ -12,6 +12,8 @@ from datasette import hookimpl
 
 from macli import when
 
+DATABASE_NAME = "macli"  # the one name `macli browse` serves the store under
+
 
 def _zone() -> ZoneInfo:
     return ZoneInfo(os.environ.get("MACLI_BROWSE_TZ", "UTC"))
@@ -49,3 +51,13 @@ def prepare_connection(conn):
     conn.create_function("local_date", 1, local_date, deterministic=True)
     conn.create_function("day_start_utc", 1, day_start_utc)
     conn.create_function("local_today", 0, local_today)
+
+
+@hookimpl
+def startup(datasette):
+    # Datasette names a database after its file (macli-demo.db is /macli-demo/); the
+    # store is served as /macli/ whatever the file is called, so documented URLs work.
+    for name, database in list(datasette.databases.items()):
+        if database.path and name != DATABASE_NAME:
+            datasette.remove_database(name)
+            datasette.add_database(database, name=DATABASE_NAME)

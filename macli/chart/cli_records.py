@@ -9,17 +9,12 @@ import click
 from macli.chart import core, findings
 from macli.chart import icd as icd_codes
 from macli.cli import MULTILINE, pass_app
+from macli.options import limit_type
 from macli.output import format_option, render, render_record
 
 # A record with sections: a table for people or one JSON document for scripts.
-record_format_option = click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=click.Choice(("table", "json")),
-    default="table",
-    show_default=True,
-    help="Output format: sections for people, or one JSON document.",
+record_format_option = format_option(
+    formats=("table", "json"), help="Output format: sections for people, or one JSON document."
 )
 
 
@@ -388,7 +383,7 @@ def icd():
 @click.argument("text", nargs=-1, required=True)
 @click.option(
     "--limit",
-    type=click.IntRange(min=1),
+    type=limit_type(1),
     default=25,
     show_default=True,
     help="Show at most N codes.",

@@ -28,7 +28,29 @@ NAMES = {
     "referral": "A referral to a specialist",
     "could-not-reach": "We tried to call and could not reach you",
 }
-LANGUAGES = {"en": "English", "es": "Spanish"}
+LANGUAGES = {"en": "English", "es": "Spanish"}  # the languages templates ship in
+# Names for messages about languages the clinic may add its own versions in.
+_LANGUAGE_NAMES = {
+    **LANGUAGES,
+    "pt": "Portuguese",
+    "fr": "French",
+    "ht": "Haitian Creole",
+    "vi": "Vietnamese",
+    "zh": "Chinese",
+    "ko": "Korean",
+    "ru": "Russian",
+    "ar": "Arabic",
+    "tl": "Tagalog",
+    "pl": "Polish",
+    "it": "Italian",
+    "de": "German",
+}
+
+
+def language_name(code: str) -> str:
+    """`Spanish` for es; the code itself for a language without a name here."""
+    return _LANGUAGE_NAMES.get(code, code)
+
 
 # Every field a template may use, and what gives it.
 FIELDS = {
@@ -46,7 +68,8 @@ FIELDS = {
     "appointment_time": "--appointment: its time",
     "visit_date": "--appointment's date, or today",
     "to": "--to: the specialist",
-    "reason": "--reason",
+    "reason": "--reason, else --problem's plain words",
+    "problem": "--problem ID: a problem on the chart, in plain words",
     "until": "--until: a date",
 }
 # What each field needs from the command line when a template uses it.
@@ -57,7 +80,8 @@ NEEDS = {
     "appointment_date": "--appointment ID",
     "appointment_time": "--appointment ID",
     "to": "--to TEXT (who the patient is referred to)",
-    "reason": "--reason TEXT",
+    "reason": "--reason TEXT (or --problem ID)",
+    "problem": "--problem ID (see `macli chart problem list`)",
     "until": "--until DATE",
 }
 _FIELD = re.compile(r"\{([a-z_]+)\}")
@@ -65,23 +89,25 @@ _FIELD = re.compile(r"\{([a-z_]+)\}")
 _MONTHS = {
     "en": "January February March April May June July August September October November December",
     "es": "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre",
+    "pt": "janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro dezembro",
 }
 _WORDS = {
     "en": {"in": "in the normal range", "out": "not in the normal range", "range": "normal"},
     "es": {"in": "en el rango normal", "out": "fuera del rango normal", "range": "normal"},
+    "pt": {"in": "dentro do normal", "out": "fora do normal", "range": "normal"},
 }
 
 
 def date_words(day: date, language: str) -> str:
     """`December 4, 2026` / `4 de diciembre de 2026`."""
     month = _MONTHS.get(language, _MONTHS["en"]).split()[day.month - 1]
-    if language == "es":
+    if language in ("es", "pt"):
         return f"{day.day} de {month} de {day.year}"
     return f"{month} {day.day}, {day.year}"
 
 
 def time_words(moment: datetime, language: str) -> str:
-    if language == "es":
+    if language != "en":
         return moment.strftime("%H:%M")
     return moment.strftime("%I:%M %p").lstrip("0")
 
@@ -109,6 +135,11 @@ def shipped(name: str, language: str) -> str | None:
     return path.read_text(encoding="utf-8") if path.is_file() else None
 
 
+# A row with an empty body is a reset: from then on the shipped text is used again (a
+# template set by the clinic is never empty, `check` refuses that).
+RESET = ""
+
+
 def template(store: Store, name: str, language: str) -> tuple[str, str] | None:
     """(text, source) of the template used for `name` in `language`: the clinic's newest
     version, else the shipped one; None if there is neither."""
@@ -116,7 +147,7 @@ def template(store: Store, name: str, language: str) -> tuple[str, str] | None:
         "SELECT body FROM letter_templates WHERE name = ? AND language = ? ORDER BY id DESC LIMIT 1",
         [name, language],
     )
-    if row is not None:
+    if row is not None and row["body"] != RESET:
         return row["body"], "clinic"
     text = shipped(name, language)
     return (text, "shipped") if text is not None else None
@@ -168,6 +199,7 @@ def sample_text(text: str) -> str:
         "visit_date": "May 4",
         "to": "Dr Kim",
         "reason": "a check of your heart",
+        "problem": "high blood pressure",
         "until": "May 6",
     }
     lines = [line for line in text.splitlines() if line.strip() != "{results}"]
@@ -183,7 +215,12 @@ def list_templates(store: Store) -> list[dict]:
     """Every template name in every language that has one, with its source and level."""
     clinic = {
         (row["name"], row["language"])
-        for row in store.query("SELECT DISTINCT name, language FROM letter_templates")
+        for row in store.query(
+            "SELECT name, language FROM letter_templates t WHERE body <> ? AND id ="
+            " (SELECT max(id) FROM letter_templates l"
+            "  WHERE l.name = t.name AND l.language = t.language)",
+            [RESET],
+        )
     }
     rows = []
     for name, about in NAMES.items():
@@ -214,7 +251,7 @@ def show_template(store: Store, name: str, language: str | None = None) -> dict:
     name, language = _name(name), _language(language)
     found = template(store, name, language)
     if found is None:
-        raise NotFound(f"no {LANGUAGES.get(language, language)} version of {name}")
+        raise NotFound(f"no {language_name(language)} version of {name}")
     text, source = found
     return {
         "name": name,
@@ -250,6 +287,34 @@ def set_template(
     return {"name": name, "language": language, **level, "warning": readability.too_hard(level)}
 
 
+def reset_template(
+    store: Store, name: str, *, language: str | None = None, user: str, now: datetime
+) -> dict:
+    """Go back to the shipped text of a template (the clinic's versions stay on record)."""
+    name, language = _name(name), _language(language)
+    with store.write():
+        current = template(store, name, language)
+        if current is None or current[1] != "clinic":
+            raise Invalid(
+                f"{name} ({language}) has no version of the clinic's own; nothing to reset"
+            )
+        store.insert(
+            "letter_templates",
+            {
+                "name": name,
+                "language": language,
+                "body": RESET,
+                "set_at": utc_text(now),
+                "set_by": user,
+            },
+        )
+        audit.record(
+            store, user=user, action="letter.template.reset", now=now, detail=f"{name} {language}"
+        )
+    back = template(store, name, language)
+    return {"name": name, "language": language, "source": back[1] if back else None}
+
+
 # -- writing a letter -------------------------------------------------------------------
 
 
@@ -258,11 +323,15 @@ def patient_language(store: Store, patient: dict) -> str:
     return _language(patient.get("language")) if patient.get("language") else "en"
 
 
-def _results(store: Store, patient: dict, result_ids: list[int], language: str, tz) -> tuple:
+def _results(
+    store: Store, patient: dict, result_ids: list[int], language: str, tz, given=None
+) -> tuple:
     from macli.chart import findings
 
-    rows = findings.results(store, patient["id"], tz=tz)
-    if result_ids:
+    rows = given if given is not None else findings.results(store, patient["id"], tz=tz)
+    if given is not None:
+        chosen = list(given)
+    elif result_ids:
         by_id = {row["id"]: row for row in rows}
         chosen = []
         for result_id in result_ids:
@@ -277,11 +346,13 @@ def _results(store: Store, patient: dict, result_ids: list[int], language: str, 
             return [], None, []
         last_day = max(from_utc_text(row["at"]).astimezone(tz).date() for row in rows)
         chosen = [row for row in rows if from_utc_text(row["at"]).astimezone(tz).date() == last_day]
+    if not chosen:
+        return [], None, []
     words = _WORDS.get(language, _WORDS["en"])
     lines = []
     for row in chosen:
         unit = f" {row['unit']}" if row["unit"] else ""
-        state = words["out"] if row["flag"] else words["in"]
+        state = words["out"] if _out_of_range(row) else words["in"]
         if not row["range"]:
             state = ""
         shown = f"{row['value']}{unit}"
@@ -289,8 +360,13 @@ def _results(store: Store, patient: dict, result_ids: list[int], language: str, 
         label = plain.plain_name(row["test"], row["loinc"], language)
         lines.append(f"- {label}: {shown}{ranged}" + (f", {state}" if state else ""))
     day = max(from_utc_text(row["at"]).astimezone(tz).date() for row in chosen)
-    flagged = [row for row in chosen if row["flag"]]
+    flagged = [row for row in chosen if _out_of_range(row)]
     return lines, day, flagged
+
+
+def _out_of_range(row: dict) -> bool:
+    # H/L from the chart; HL7's H, L, HH, LL, A (abnormal) from the lab; N is normal.
+    return bool(row.get("flag")) and row["flag"] != "N"
 
 
 def fields(
@@ -304,8 +380,10 @@ def fields(
     reason: str | None,
     until: date | None,
     today: date,
+    problem_id: int | None = None,
     tz,
     wanted: set[str],
+    results: list[dict] | None = None,
 ) -> dict:
     """The values of the fields a template uses, or Invalid naming the missing option."""
     from macli import settings
@@ -321,11 +399,11 @@ def fields(
         "visit_date": date_words(today, language),
     }
     if wanted & {"results", "results_date"}:
-        lines, day, flagged = _results(store, patient, result_ids, language, tz)
+        lines, day, flagged = _results(store, patient, result_ids, language, tz, results)
         if flagged and "normal" in wanted:
             row = flagged[0]
             raise Invalid(
-                f"{row['test']} {row['value']} (entry {row['id']}) is not in the normal range "
+                f"{row['test']} {row['value']} (entry {row.get('id')}) is not in the normal range "
                 f"({row['range']}): write --template follow-up-results instead"
             )
         if not lines:
@@ -351,14 +429,30 @@ def fields(
         values["visit_date"] = values["appointment_date"]
     if to:
         values["to"] = " ".join(to.split())
+    if problem_id is not None:
+        values["problem"] = _problem(store, patient, problem_id, language, tz)
     if reason:
         values["reason"] = " ".join(reason.split()).rstrip(".")
+    elif values.get("problem"):
+        values["reason"] = values["problem"]
     if until:
         values["until"] = date_words(until, language)
     for field in sorted(wanted):
         if not values.get(field) and field in NEEDS:
             raise Invalid(f"this letter needs {NEEDS[field]}")
     return values
+
+
+def _problem(store: Store, patient: dict, problem_id: int, language: str, tz) -> str:
+    """A problem on the patient's list (any version's id), in the words a patient reads."""
+    from macli.chart import core as chart
+
+    for row in chart.problems(store, patient["id"], include_resolved=True, tz=tz):
+        if problem_id in (row["id"], row["thread_id"]):
+            return plain.plain_problem(row["code"], row["description"], language)
+    raise NotFound(
+        f"no problem {problem_id} on {patient['name']}'s chart (see `macli chart problem list`)"
+    )
 
 
 def _phone(value: str | None) -> str:
@@ -398,13 +492,18 @@ def write(
     to: str | None = None,
     reason: str | None = None,
     until: str | None = None,
+    problem_id: int | None = None,
     language: str | None = None,
+    results: list[dict] | None = None,
     user: str,
     now: datetime,
     today: date,
     tz,
 ) -> dict:
     """Write a letter from a template and file it on the chart (kind `letter`).
+
+    `results` lets another area (the lab) give the tests to report, each a dict with
+    test, loinc, value, unit, range ("70-99"), flag ("" when in range) and at (UTC text).
 
     Returns the document row, the PDF bytes, and the language it was written in (with a
     note when the patient's language has no version of this template).
@@ -421,7 +520,7 @@ def write(
         used_language = "en"
         found = template(store, name, "en")
         notice = (
-            f"there is no {LANGUAGES.get(wanted_language, wanted_language)} version of {name}; "
+            f"there is no {language_name(wanted_language)} version of {name}; "
             f"written in English (add one with `macli chart letter template set {name} "
             f"--language {wanted_language} --file FILE`)"
         )
@@ -437,9 +536,11 @@ def write(
         to=to,
         reason=reason,
         until=until_day,
+        problem_id=problem_id,
         today=today,
         tz=tz,
         wanted=set(_FIELD.findall(text)) | ({"normal"} if name == "normal-results" else set()),
+        results=results,
     )
     filled_title = _FIELD.sub(lambda m: values.get(m[1], ""), title)
     filled = _FIELD.sub(lambda m: values.get(m[1], ""), body)
@@ -453,7 +554,7 @@ def write(
             kind="letter",
             source=values["clinic_name"] or None,
             note=NAMES[name]
-            + ("" if used_language == "en" else f" ({LANGUAGES.get(used_language)})"),
+            + ("" if used_language == "en" else f" ({language_name(used_language)})"),
             user=user,
             now=now,
             today=today,

@@ -14,7 +14,7 @@ from macli.expense import budgets, categories, core
 from macli.expense.schema import METHODS
 from macli.files import open_private
 from macli.money import parse_amount
-from macli.options import option_stack
+from macli.options import MAX_LIMIT, limit_type, option_stack
 from macli.output import FORMATS, format_option, render, render_record, write_rows
 from macli.when import parse_date
 
@@ -103,7 +103,9 @@ def expense_add(app, amount, category, new_category, vendor, date_text, memo, me
 @click.option("--category", "-c", help="Only this category and those under it.")
 @click.option("--vendor", help="Only vendors containing this text (any case).")
 @click.option("--uncategorized", is_flag=True, help="Only expenses still to be filed.")
-@click.option("--limit", type=click.IntRange(min=0), default=0, help="Show at most N.")
+@click.option(
+    "--limit", type=limit_type(), default=0, help=f"Show at most N (up to {MAX_LIMIT:,})."
+)
 @format_option
 @pass_app
 def expense_list(app, month, year, start, end, category, vendor, uncategorized, limit, fmt):
@@ -384,13 +386,9 @@ def expense_import(
 @click.option("--ledger", "as_ledger", is_flag=True, help="A journal for ledger and hledger.")
 @click.option("--beancount", "as_beancount", is_flag=True, help="A beancount file.")
 @period_options
-@click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=click.Choice([f for f in FORMATS if f != "table"]),
+@format_option(
+    formats=tuple(f for f in FORMATS if f != "table"),
     default="csv",
-    show_default=True,
     help="Rows for scripts and spreadsheets (without --ledger/--beancount).",
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE (mode 0600).")
@@ -415,9 +413,9 @@ def expense_export(app, as_ledger, as_beancount, month, year, start, end, fmt, o
     handle = open_private(output) if output else sys.stdout
     try:
         if as_ledger or as_beancount:
-            from macli.expense import ledger
+            from macli.expense import journal
 
-            count = ledger.write(
+            count = journal.write(
                 app.store,
                 handle,
                 kind="ledger" if as_ledger else "beancount",

@@ -16,8 +16,10 @@ from macli.when import parse_date, utc_text
 SEXES = ("female", "male", "other", "unknown")
 PREFERENCES = ("sms", "email", "phone", "none")
 FIELDS = ("name", "dob", "sex", "phone", "email", "prefers", "address", "insurance")
+LANGUAGE_FIELDS = ("language", "interpreter")
 IMPORT_COLUMNS = (*FIELDS, "consent")
 LIST_COLUMNS = ("mrn", "name", "dob", "sex", "phone", "email", "prefers")
+FIND_COLUMNS = ("mrn", "name", "dob", "phone")
 _SEX_ALIASES = {"f": "female", "m": "male", "o": "other", "u": "unknown", "x": "other"}
 
 
@@ -71,6 +73,12 @@ def clean(values: dict, *, region: str, today: date) -> dict:
             out["prefers"] = prefers
         elif key == "claim_name":
             out[key] = _claim_name(value) if value else None
+        elif key == "language":
+            from macli.patients.language import check
+
+            out["language"], out["language_name"] = check(value) if value else (None, None)
+        elif key == "interpreter":
+            out["interpreter"] = int(bool(value))
         elif key in ("address", "insurance"):
             out[key] = clean_input(value, f"the {key}") or None
         else:
@@ -117,10 +125,12 @@ def insert_rows(store: Store, rows: list[dict], now: datetime) -> list[int]:
     first = (store.scalar("SELECT MAX(id) FROM patients") or 0) + 1
     stamp = utc_text(now)
     ids = list(range(first, first + len(rows)))
+    for row in rows:
+        keep_language(store, row)
     store.conn.executemany(
         "INSERT INTO patients (id, mrn, name, first_name, search_name, dob, sex, phone, email,"
-        " prefers, address, insurance, created_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " prefers, address, insurance, language, interpreter, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 patient_id,
@@ -135,13 +145,36 @@ def insert_rows(store: Store, rows: list[dict], now: datetime) -> list[int]:
                 row.get("prefers", "none"),
                 row.get("address"),
                 row.get("insurance"),
+                row.get("language"),
+                row.get("interpreter", 0),
                 stamp,
                 stamp,
             )
             for patient_id, row in zip(ids, rows, strict=True)
         ],
     )
+    index_names(store, first, first + len(rows) - 1)
     return ids
+
+
+def index_names(store: Store, first_id: int, last_id: int) -> None:
+    """Add patients `first_id..last_id` to the name index `patient_find` searches (inside
+    a write; a writer that inserts patients without insert_rows calls this after)."""
+    store.execute(
+        "INSERT INTO patient_names (rowid, search_name)"
+        " SELECT id, search_name FROM patients WHERE id BETWEEN ? AND ?",
+        [first_id, last_id],
+    )
+
+
+def keep_language(store: Store, row: dict) -> None:
+    """Keep the name of a cleaned row's language (inside a write); drops it from the row."""
+    name = row.pop("language_name", None)
+    if row.get("language") and name:
+        store.execute(
+            "INSERT INTO languages (code, name) VALUES (?, ?) ON CONFLICT (code) DO NOTHING",
+            [row["language"], name],
+        )
 
 
 def record_consent(store, patient_id, channels, granted, source, user, now) -> None:
@@ -167,29 +200,71 @@ def contains_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def resolve(store: Store, reference: str) -> dict:
-    """The one patient an MRN or a name fragment points at; ambiguity is an error."""
+def resolve(store: Store, reference: str, *, today: date | None = None) -> dict:
+    """The one patient a reference points at: an MRN, name words, a phone number (or its
+    last digits), a date of birth, or a mix ("garcia 1984-03-02"); ambiguity is an error
+    that lists the candidates."""
+    from macli.patients import find
+
     text = " ".join(str(reference).split())
     if not text:
-        raise Invalid("no patient given (use an MRN or part of the name)")
+        raise Invalid("no patient given (use an MRN, a name, a phone number or a date of birth)")
     if text[0] in "pP" and text[1:].isdigit():
         row = store.one("SELECT * FROM patients WHERE mrn = ?", [text.upper()])
         if row is None:
             raise NotFound(f"no patient with MRN {text.upper()}")
         return row
-    needle = fold(text)
-    rows = store.query(
-        "SELECT * FROM patients WHERE search_name LIKE ? ESCAPE '\\' ORDER BY search_name LIMIT 11",
-        [contains_pattern(needle)],
-    )
-    exact = [row for row in rows if row["search_name"] == needle]
-    if len(rows) == 1 or len(exact) == 1:
-        return exact[0] if len(exact) == 1 else rows[0]
+    query = find.parse(text, date_order=_date_order(store), today=today)
+    rows = find.matching(store, query, limit=10)
+    if not rows and query.kinds == ["name"]:
+        # Word prefixes found nothing: a fragment from inside a name ("arcí") still counts.
+        rows = store.query(
+            "SELECT * FROM patients WHERE search_name LIKE ? ESCAPE '\\'"
+            " ORDER BY search_name, id LIMIT 11",
+            [contains_pattern(fold(text))],
+        )
+    if len(rows) == 1:
+        return rows[0]
+    exact = [row for row in rows if row["search_name"] == fold(text)]
+    if len(exact) == 1:
+        return exact[0]
     if not rows:
         raise NotFound(f"no patient matches {text!r}")
+    raise Invalid(f"{text!r} matches several patients: {candidates_text(rows)}. Use the MRN.")
+
+
+def candidates_text(rows: list[dict]) -> str:
+    """`Ana García (P000001, born 1984-03-02); ...` for the first ten, `and more` after."""
     shown = "; ".join(f"{r['name']} ({r['mrn']}, born {r['dob']})" for r in rows[:10])
-    more = " and more" if len(rows) > 10 else ""
-    raise Invalid(f"{text!r} matches several patients: {shown}{more}. Use the MRN.")
+    return shown + (" and more" if len(rows) > 10 else "")
+
+
+def find_patients(
+    store: Store, text: str, *, user: str, now: datetime, today: date, limit: int = 20
+) -> dict:
+    """Patients matching what a caller said (`patient find`): rows (at most `limit`),
+    whether there were more, and what the text was read as. The look-up is audited."""
+    from macli.patients import find
+
+    query = find.parse(text, date_order=_date_order(store), today=today)
+    rows = find.matching(store, query, limit=limit)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    audit.record(
+        store,
+        user=user,
+        action="patient.find",
+        now=now,
+        patient_id=rows[0]["id"] if len(rows) == 1 else None,
+        detail=f"by={'+'.join(query.kinds)} rows={len(rows)}{'+' if more else ''}",
+    )
+    return {"rows": rows, "more": more, "kinds": query.kinds}
+
+
+def _date_order(store: Store) -> str:
+    from macli import settings
+
+    return settings.get(store, "clinic.date_order")
 
 
 def search(
@@ -245,7 +320,13 @@ def show(store: Store, reference: str, *, user: str, now: datetime) -> dict:
         [row["id"]],
     )
     audit.record(store, user=user, action="patient.view", now=now, patient_id=row["id"])
-    return {**row, "consent": consents(store, row["id"]), "consent_history": history}
+    language = store.scalar("SELECT name FROM languages WHERE code = ?", [row["language"]])
+    return {
+        **row,
+        "language_name": language,
+        "consent": consents(store, row["id"]),
+        "consent_history": history,
+    }
 
 
 def consents(store: Store, patient_id: int) -> dict[str, bool]:
@@ -276,12 +357,16 @@ def edit(
         raise Invalid("nothing to change: give at least one option")
     with store.write():
         row = resolve(store, reference)
+        keep_language(store, values)
         assignments = ", ".join(f"{column} = ?" for column in values)
         store.execute(
             f"UPDATE patients SET {assignments}, updated_at = ? WHERE id = ?",
             [*values.values(), utc_text(now), row["id"]],
         )
-        changed = sorted(set(changes) & {*FIELDS, "claim_name"})
+        changed = sorted(
+            {key for key, value in changes.items() if value is not None}
+            & {*FIELDS, *LANGUAGE_FIELDS, "claim_name"}
+        )
         audit.record(
             store,
             user=user,
@@ -321,10 +406,12 @@ def set_consent(
     return row
 
 
-def import_csv(
-    store: Store, data: bytes, *, region: str, user: str, now: datetime, today: date
-) -> int:
-    """Import patients from CSV bytes, all or nothing; returns how many were added."""
+def import_csv(store: Store, data, *, region: str, user: str, now: datetime, today: date) -> int:
+    """Import patients from CSV (bytes, or a binary file read as it goes), all or nothing;
+    returns how many were added. Rows go from the file through validation into the one
+    transaction a batch at a time, so memory stays flat however long the file."""
+    from itertools import islice
+
     seen: set[tuple[str, str]] = set()
     phone_cache: dict[str, str] = {}
 
@@ -345,25 +432,32 @@ def import_csv(
         seen.add(key)
         return row, channel_list(consent) if consent.strip() else []
 
-    parsed = csvfile.parse_rows(data, columns=IMPORT_COLUMNS, required=("name", "dob"), parse=parse)
-    rows = [row for row, _ in parsed]
+    parsed = csvfile.iter_rows(data, columns=IMPORT_COLUMNS, required=("name", "dob"), parse=parse)
+    count = 0
+    # The file is read inside the write: a bad row anywhere rolls every batch back.
     with store.write():
-        existing = _already_registered(store, seen)
-        if existing:
-            name, dob = existing
-            raise Conflict(f"{name}, born {dob}, is already registered; nothing was imported")
-        ids = insert_rows(store, rows, now)
-        for patient_id, (_, channels) in zip(ids, parsed, strict=True):
-            if channels:
-                record_consent(store, patient_id, channels, True, "import", user, now)
-        audit.record_many(
-            store,
-            user=user,
-            action="patient.import",
-            now=now,
-            entries=[(patient_id, None) for patient_id in ids],
-        )
-    return len(rows)
+        while batch := list(islice(parsed, IMPORT_BATCH)):
+            keys = {(row["search_name"], row["dob"]) for row, _ in batch}
+            existing = _already_registered(store, keys)
+            if existing:
+                name, dob = existing
+                raise Conflict(f"{name}, born {dob}, is already registered; nothing was imported")
+            ids = insert_rows(store, [row for row, _ in batch], now)
+            for patient_id, (_, channels) in zip(ids, batch, strict=True):
+                if channels:
+                    record_consent(store, patient_id, channels, True, "import", user, now)
+            audit.record_many(
+                store,
+                user=user,
+                action="patient.import",
+                now=now,
+                entries=[(patient_id, None) for patient_id in ids],
+            )
+            count += len(batch)
+    return count
+
+
+IMPORT_BATCH = 2000
 
 
 def _already_registered(store: Store, keys: set[tuple[str, str]]) -> tuple[str, str] | None:

@@ -558,6 +558,14 @@ def spore(app, sterilizer_name, result, bi_lot, control, note, at):
             + " (macli qc recall list).",
             err=True,
         )
+    for used in outcome["already_used"]:
+        click.echo(
+            f"ALREADY OPENED: pack {used['pack']} on {used['opened']}"
+            + (f" for {used['for']}" if used["for"] else "")
+            + (f", patient {used['patient']}" if used["patient"] else "")
+            + ": tell whoever leads infection control.",
+            err=True,
+        )
     if not outcome["in_service"]:
         click.echo(
             f"{outcome['sterilizer']} is OUT OF SERVICE: {outcome['passes_since']} of "
@@ -602,16 +610,19 @@ def recall():
 @format_option
 @pass_app
 def recall_list(app, everything, fmt):
-    """Recalled packs not yet reprocessed: do not use them.
+    """Recalled packs still on the shelf: do not use them, reprocess them.
+
+    --all adds those reprocessed and those opened before the recall (with the
+    patient they were opened for: tell whoever leads infection control).
 
     \b
     Example:
         macli qc recall list
     """
-    from macli.qc import sterilizers
+    from macli.qc import packs
 
-    rows = sterilizers.recalls(app.store, open_only=not everything, tz=app.zone)
-    render(rows, fmt, columns=sterilizers.RECALL_COLUMNS, empty="No recalled packs.")
+    rows = packs.recalls(app.store, open_only=not everything, tz=app.zone)
+    render(rows, fmt, columns=packs.RECALL_COLUMNS, empty="No recalled packs.")
 
 
 @recall.command("reprocessed")
@@ -625,9 +636,9 @@ def recall_reprocessed(app, codes, note):
     Example:
         macli qc recall reprocessed S1-0041-01 S1-0041-02 --note "into load 45"
     """
-    from macli.qc import sterilizers
+    from macli.qc import packs
 
-    done = sterilizers.reprocessed(app.store, list(codes), note=note, user=app.user, now=app.now)
+    done = packs.reprocessed(app.store, list(codes), note=note, user=app.user, now=app.now)
     click.echo(f"Reprocessed: {', '.join(done)}.")
 
 
@@ -642,12 +653,9 @@ def pack(app, code, fmt):
     Example:
         macli qc pack S1-0042-03
     """
-    from macli.qc import sterilizers
-    from macli.when import local_text
+    from macli.qc import packs
 
-    found = sterilizers.pack(app.store, code)
-    found["at"] = local_text(found["at"], app.zone)
-    render_record(found, fmt)
+    render_record(packs.shown(packs.pack(app.store, code), app.zone), fmt)
 
 
 # -- what is due -------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from macli.qc import excursions, sterilizers
+from macli.qc import excursions, packs, sterilizers
 from macli.store import Store
 from macli.when import local_text
 
@@ -49,7 +49,7 @@ def due(store: Store, *, now: datetime, tz: ZoneInfo) -> list[dict]:
                     else "no spore test recorded",
                 }
             )
-    recalled = sterilizers.recalls(store, open_only=True, tz=tz)
+    recalled = packs.recalls(store, open_only=True, tz=tz)
     if recalled:
         lines.append(
             {

@@ -219,4 +219,24 @@ def qc_002_sterilizers(db):
     append_only(db, "qc_reprocessed")
 
 
-MIGRATIONS = [qc_001_units, qc_002_sterilizers]
+def qc_003_pack_uses(db):
+    # A sterile pack is opened once, for one patient: recorded by whoever opens it (the
+    # procedure area), so that a later recall can name the patients it reached.
+    db.execute(
+        """
+        CREATE TABLE qc_pack_uses (
+            id INTEGER PRIMARY KEY,
+            pack_id INTEGER NOT NULL REFERENCES qc_packs (id),
+            at TEXT NOT NULL,
+            patient_id INTEGER REFERENCES patients (id),
+            reference TEXT,                   -- what it was opened for: 'procedure 12'
+            user TEXT NOT NULL
+        ) STRICT
+        """
+    )
+    db.execute("CREATE UNIQUE INDEX qc_pack_uses_pack ON qc_pack_uses (pack_id)")
+    db.execute("CREATE INDEX qc_pack_uses_patient ON qc_pack_uses (patient_id)")
+    append_only(db, "qc_pack_uses")
+
+
+MIGRATIONS = [qc_001_units, qc_002_sterilizers, qc_003_pack_uses]

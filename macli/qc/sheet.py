@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from macli import pdf
 from macli.errors import Invalid, NotFound
-from macli.qc import excursions, sterilizers, temps, units
+from macli.qc import excursions, packs, sterilizers, temps, units
 from macli.store import Store
 from macli.when import day_bounds_text, day_start, local_text, utc_text
 
@@ -197,7 +197,7 @@ def sterilizer_sheet(store, sterilizer: dict, month: date, path, *, tz: ZoneInfo
     tests = sterilizers.spore_tests(store, sterilizer["name"], since=start, until=end, tz=tz)
     recalled = [
         row
-        for row in sterilizers.recalls(store, open_only=False, tz=tz)
+        for row in packs.recalls(store, open_only=False, tz=tz)
         if row["sterilizer"] == sterilizer["name"] and row["load_at"][:7] <= f"{month:%Y-%m}"
     ]
     state = sterilizers.service(store, sterilizer)
@@ -254,7 +254,7 @@ def sterilizer_sheet(store, sterilizer: dict, month: date, path, *, tz: ZoneInfo
         pdf.table(
             doc,
             recalled,
-            ["pack", "load", "load_at", "pack_type", "spore_test", "reprocessed"],
+            ["pack", "load", "load_at", "pack_type", "spore_test", "used", "reprocessed"],
             size=8,
         )
     else:

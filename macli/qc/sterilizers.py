@@ -12,7 +12,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from macli.errors import Conflict, Invalid, NotFound
-from macli.qc import temps
+from macli.qc import packs, temps
+from macli.qc.packs import pack_code
 from macli.qc.units import check_name, clean_text
 from macli.store import Store
 from macli.when import local_text, utc_text
@@ -36,7 +37,6 @@ CYCLE_COLUMNS = (
     "status",
 )
 SPORE_COLUMNS = ("id", "at", "result", "bi_lot", "control", "counts", "by", "note")
-RECALL_COLUMNS = ("pack", "sterilizer", "load", "load_at", "pack_type", "spore_test", "reprocessed")
 
 
 def add(store: Store, name: str, *, kind: str = "steam", user: str, now: datetime) -> dict:
@@ -222,11 +222,6 @@ def record_cycle(
     }
 
 
-def pack_code(sterilizer_id: int, load: int, number: int) -> str:
-    """`S1-0042-03`: sterilizer 1, load 42, pack 3 (printed on the label, stable)."""
-    return f"S{sterilizer_id}-{load:04d}-{number:02d}"
-
-
 def record_spore_test(
     store: Store,
     name: str,
@@ -240,7 +235,10 @@ def record_spore_test(
     now: datetime,
     tz: ZoneInfo,
 ) -> dict:
-    """Record a biological-indicator test; a failure recalls the packs since the last pass."""
+    """Record a biological-indicator test; a failure recalls the packs since the last pass.
+
+    `at` is when the indicator ran; every load after the last passing test is recalled,
+    up to now. `already_used` names the recalled packs that were opened before."""
     result = (result or "").strip().lower()
     if result not in ("pass", "fail"):
         raise Invalid("the result is pass or fail")
@@ -276,100 +274,44 @@ def record_spore_test(
                 " AND coalesce(control, '') != 'fail' AND at < ?",
                 [sterilizer["id"], utc_text(at)],
             )
-            packs = store.query(
+            # Every load since the last pass, up to now: an indicator is read a day or two
+            # after it ran (--at), and the loads run while it incubated are suspect too.
+            suspects = store.query(
                 "SELECT p.id, p.code FROM qc_packs p JOIN qc_cycles c ON c.id = p.cycle_id"
-                " WHERE c.sterilizer_id = ? AND c.at > ? AND c.at <= ?"
+                " WHERE c.sterilizer_id = ? AND c.at > ?"
                 " AND NOT EXISTS (SELECT 1 FROM qc_recalls r WHERE r.pack_id = p.id)"
                 " ORDER BY p.code",
-                [sterilizer["id"], last_pass or "", utc_text(at)],
+                [sterilizer["id"], last_pass or ""],
             )
-            for pack in packs:
+            for suspect in suspects:
                 store.insert(
                     "qc_recalls",
-                    {"pack_id": pack["id"], "spore_test_id": test_id, "at": utc_text(now)},
+                    {"pack_id": suspect["id"], "spore_test_id": test_id, "at": utc_text(now)},
                 )
-                recalled.append(pack["code"])
+                recalled.append(suspect["code"])
         state = service(store, sterilizer)
+        already_used = [
+            found for found in (packs.pack(store, code) for code in recalled) if found["used_at"]
+        ]
     return {
         "id": test_id,
         "sterilizer": sterilizer["name"],
         "result": result,
         "counted": control != "fail",
         "recalled": recalled,
+        "already_used": [
+            {
+                "pack": found["code"],
+                "opened": local_text(found["used_at"], tz),
+                "patient": found["used_mrn"],
+                "for": found["used_for"],
+            }
+            for found in already_used
+        ],
         "in_service": state["in_service"],
         "returned_to_service": state["in_service"] and not was["in_service"],
         "passes_since": state["passes_since"],
     }
-
-
-def pack(store: Store, code: str) -> dict:
-    """A pack by its code, with whether it may be used and why not."""
-    row = store.one(
-        "SELECT p.code, p.pack_type, c.load_number, c.at, c.chemical, s.name AS sterilizer,"
-        " r.spore_test_id, x.at AS reprocessed_at FROM qc_packs p"
-        " JOIN qc_cycles c ON c.id = p.cycle_id JOIN qc_sterilizers s ON s.id = c.sterilizer_id"
-        " LEFT JOIN qc_recalls r ON r.pack_id = p.id"
-        " LEFT JOIN qc_reprocessed x ON x.pack_id = p.id WHERE p.code = ? COLLATE NOCASE",
-        [(code or "").strip()],
-    )
-    if row is None:
-        raise NotFound(f"no sterile pack {code!r} (pack codes look like S1-0042-03)")
-    if row["reprocessed_at"]:
-        why = "it was reprocessed: use the pack from the new load"
-    elif row["spore_test_id"]:
-        why = f"recalled after the failed spore test {row['spore_test_id']}: reprocess it"
-    elif row["chemical"] == "fail":
-        why = f"load {row['load_number']} failed its chemical indicator: reprocess it"
-    else:
-        why = None
-    return {**row, "usable": why is None, "why_not": why}
-
-
-def require_usable_pack(store: Store, code: str) -> dict:
-    """The pack, or Conflict when it may not be used (recalled, or from a failed load)."""
-    found = pack(store, code)
-    if not found["usable"]:
-        raise Conflict(f"DO NOT USE pack {found['code']}: {found['why_not']}")
-    return found
-
-
-def recalls(store: Store, *, open_only: bool = True, tz: ZoneInfo) -> list[dict]:
-    """Recalled packs (those not yet reprocessed, unless `open_only` is False)."""
-    rows = store.query(
-        "SELECT p.code AS pack, s.name AS sterilizer, c.load_number AS load, c.at AS load_at,"
-        " p.pack_type, r.spore_test_id AS spore_test, x.at AS reprocessed FROM qc_recalls r"
-        " JOIN qc_packs p ON p.id = r.pack_id JOIN qc_cycles c ON c.id = p.cycle_id"
-        " JOIN qc_sterilizers s ON s.id = c.sterilizer_id"
-        " LEFT JOIN qc_reprocessed x ON x.pack_id = p.id"
-        + (" WHERE x.id IS NULL" if open_only else "")
-        + " ORDER BY p.code"
-    )
-    for row in rows:
-        row["load_at"] = local_text(row["load_at"], tz)
-        row["reprocessed"] = local_text(row["reprocessed"], tz) if row["reprocessed"] else None
-    return rows
-
-
-def reprocessed(
-    store: Store, codes: list[str], *, note: str | None = None, user: str, now: datetime
-) -> list[str]:
-    """Mark recalled or failed-load packs as reprocessed (taken apart, sterilized again)."""
-    note = clean_text(note, "the note", required=False, longest=500)
-    done = []
-    with store.write():
-        for code in codes:
-            found = pack(store, code)
-            if found["usable"]:
-                raise Conflict(f"pack {found['code']} is neither recalled nor from a failed load")
-            if found["reprocessed_at"]:
-                raise Conflict(f"pack {found['code']} was already reprocessed")
-            pack_id = store.scalar("SELECT id FROM qc_packs WHERE code = ?", [found["code"]])
-            store.insert(
-                "qc_reprocessed",
-                {"pack_id": pack_id, "at": utc_text(now), "note": note, "user": user},
-            )
-            done.append(found["code"])
-    return done
 
 
 def cycles(

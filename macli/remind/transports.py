@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from email.message import Message
 from email.policy import compat32
 from email.utils import parseaddr
+from typing import NamedTuple
 from urllib.error import HTTPError, URLError
 from urllib.parse import quote, urlencode
 from urllib.request import Request, urlopen
@@ -109,6 +110,14 @@ def _network_failure(error: BaseException) -> TemporaryFailure:
     return TemporaryFailure(summary, f"{summary}: {error}", stop=True)
 
 
+class Prepared(NamedTuple):
+    """A message already written out as the bytes SMTP carries (CRLF line ends)."""
+
+    data: bytes
+    message_id: str
+    sender: str
+
+
 class MailTransport:
     """One SMTP connection for a whole batch: `with MailTransport(...) as mail: mail.send(m)`."""
 
@@ -167,14 +176,19 @@ class MailTransport:
             raise _network_failure(error) from error
         return self
 
-    def send(self, recipient: str, message: Message) -> str:
+    def send(self, recipient: str, message: Message | Prepared) -> str:
         """Hand one message to the server for `recipient`; returns its Message-ID."""
         with _scrubbed([self.password]):
             return self._send(recipient, message)
 
     def _send(self, recipient: str, message: Message) -> str:
         assert self.smtp is not None, "use MailTransport as a context manager"
-        sender = self.envelope_from or parseaddr(message["From"])[1]
+        if isinstance(message, Prepared):
+            data, message_id = message.data, message.message_id
+            sender = self.envelope_from or message.sender
+        else:
+            data, message_id = message.as_bytes(policy=_CRLF), message["Message-ID"]
+            sender = self.envelope_from or parseaddr(message["From"])[1]
         options = []
         if not recipient.isascii():
             # An address like zoë@example.org travels only where the server speaks SMTPUTF8.
@@ -189,9 +203,7 @@ class MailTransport:
                 )
             options = ["SMTPUTF8"]
         try:
-            self.smtp.sendmail(
-                sender, [recipient], message.as_bytes(policy=_CRLF), mail_options=options
-            )
+            self.smtp.sendmail(sender, [recipient], data, mail_options=options)
         except smtplib.SMTPRecipientsRefused as error:
             code, text = next(iter(error.recipients.values()))
             raise _by_code(code, text, "recipient refused") from error
@@ -208,7 +220,7 @@ class MailTransport:
             ) from error
         except (OSError, smtplib.SMTPException) as error:
             raise _network_failure(error) from error
-        return message["Message-ID"]
+        return message_id
 
     def __exit__(self, *exc) -> None:
         if self.smtp is not None:

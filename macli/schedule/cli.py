@@ -38,6 +38,12 @@ def _force_reason(force: bool, why: str | None) -> str | None:
     return why if force else None
 
 
+def _require_length(minutes: int | None, type_ref: str | None) -> None:
+    # A missing option is a usage mistake (exit 2), caught before the store is opened.
+    if minutes is None and not type_ref:
+        raise click.UsageError("give --duration MINUTES or --type TYPE")
+
+
 def _day(app, text: str | None):
     return parse_date(text, app.today) if text else app.today
 
@@ -84,6 +90,7 @@ def add_command(
         macli schedule add "ana garcia" --provider chen --at "2026-12-01 10:00" \\
             --duration 30 --room "Exam 2" --repeat "FREQ=WEEKLY;COUNT=6"
     """
+    _require_length(minutes, type_ref)
     result = core.add(
         app.store,
         patient,
@@ -199,7 +206,11 @@ def day_command(app, day, provider_ref, fmt):
         if number:
             click.echo()
         click.echo(f"{section['provider']} · {on:%a %Y-%m-%d} · {section['hours']}")
-        render(section["rows"], fmt, columns=sheets.DAY_COLUMNS, empty="Nothing booked.")
+        shown = [
+            {**row, "status": f"{row['status']}, {row['arrival']}"} if row.get("arrival") else row
+            for row in section["rows"]
+        ]
+        render(shown, fmt, columns=sheets.DAY_COLUMNS, empty="Nothing booked.")
 
 
 @schedule.command("week")
@@ -239,6 +250,7 @@ def free_command(app, provider_ref, on, minutes, type_ref, days, fmt):
         macli schedule free --provider chen --date tomorrow --type "new patient"
         macli schedule free --provider chen --date mon --duration 30 --days 5
     """
+    _require_length(minutes, type_ref)
     rows = sheets.free(
         app.store,
         provider_ref,

@@ -55,7 +55,16 @@ LIST_DATA_COLUMNS = (
     "cancel_reason",
 )
 DAY_COLUMNS = ("start", "end", "id", "patient", "mrn", "type", "room", "status", "reason")
-DAY_DATA_COLUMNS = ("provider", "kind", "date", *DAY_COLUMNS, "minutes", "starts_at", "ends_at")
+DAY_DATA_COLUMNS = (
+    "provider",
+    "kind",
+    "date",
+    *DAY_COLUMNS,
+    "arrival",
+    "minutes",
+    "starts_at",
+    "ends_at",
+)
 WEEK_COLUMNS = (
     "date",
     "day",
@@ -126,6 +135,23 @@ def appointments(
         detail=f"rows={len(rows)}",
     )
     return rows
+
+
+# A visit not checked in this long after its start is "not arrived" rather than "late":
+# the desk calls the patient, or marks the no-show.
+NOT_ARRIVED_AFTER = timedelta(minutes=30)
+
+
+def arrival(status: str, starts_at: str, now: datetime) -> str | None:
+    """`late 25 min` for a visit past its start that nobody checked in, `not arrived`
+    once it is NOT_ARRIVED_AFTER late; None when it is not due yet or was checked in."""
+    if status != "scheduled":
+        return None
+    late = now - datetime.fromisoformat(starts_at)
+    if late >= NOT_ARRIVED_AFTER:
+        return "not arrived"
+    minutes = int(late.total_seconds() // 60)
+    return f"late {minutes} min" if minutes >= 1 else None
 
 
 def _appointment_row(row: dict, tz: ZoneInfo) -> dict:
@@ -261,9 +287,14 @@ def day_schedule(
     count = 0
     for provider in _providers_for(store, provider_ref, day, day, tz):
         sheet = _provider_days(store, provider, day, 1, tz, people=True)[0]
-        rows = [{**_appointment_row(row, tz), "kind": "appointment"} for row in sheet.booked] + [
-            _span_row("open", begin, end, tz) for begin, end in sheet.gaps
-        ]
+        rows = [
+            {
+                **_appointment_row(row, tz),
+                "kind": "appointment",
+                "arrival": arrival(row["status"], row["starts_at"], now),
+            }
+            for row in sheet.booked
+        ] + [_span_row("open", begin, end, tz) for begin, end in sheet.gaps]
         lower, upper = day_bounds(day, tz)
         if sheet.intervals:
             lower, upper = sheet.intervals[0][0], sheet.intervals[-1][1]

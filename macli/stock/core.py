@@ -12,7 +12,7 @@ import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from macli import audit
+from macli import audit, settings
 from macli.errors import Conflict, Invalid, NotFound
 from macli.stock import items, usable
 from macli.store import Store
@@ -34,9 +34,17 @@ def parse_expiry(text: str, today: date | None = None) -> date:
     return parse_date(value, today)
 
 
-def _check_quantity(quantity: int, *, least: int = 1) -> int:
+def _check_quantity(store: Store, quantity: int, *, least: int = 1) -> int:
+    """A count of units typed in: whole, at least `least`, at most stock.max_quantity
+    (a clinic's deliveries are boxes by the dozen; 100000 is a typo, not a delivery)."""
     if not isinstance(quantity, int) or quantity < least:
         raise Invalid(f"the quantity must be a whole number of at least {least}")
+    most = int(settings.get(store, "stock.max_quantity"))
+    if quantity > most:
+        raise Invalid(
+            f"a quantity of {quantity} is more than stock.max_quantity ({most:,}); check it, "
+            "or raise the limit: macli config set stock.max_quantity N"
+        )
     return quantity
 
 
@@ -139,7 +147,7 @@ def receive(
     A receipt that cost something is also booked as an expense under
     `supplies:<item category>`, linked both ways, unless `expense` is False.
     """
-    _check_quantity(quantity)
+    _check_quantity(store, quantity)
     if cost_cents is not None and unit_cost_cents is not None:
         raise Invalid("give either the total cost or the unit cost, not both")
     for cents in (cost_cents, unit_cost_cents):
@@ -317,7 +325,7 @@ def use(
             ]
             kit_name = definition["name"]
         else:
-            wanted = [(items.get(store, sku), _check_quantity(quantity))]
+            wanted = [(items.get(store, sku), _check_quantity(store, quantity))]
             kit_name = None
         plans, shortages = [], []
         for item, units in wanted:
@@ -392,7 +400,7 @@ def count(
     Without --lot a shortage comes off the earliest-expiring lots first; found units
     must be counted against a lot, unless only one lot holds the item.
     """
-    _check_quantity(counted, least=0)
+    _check_quantity(store, counted, least=0)
     reason = _text(reason)
     if not reason:
         raise Invalid("say why the count was taken (--reason), e.g. 'monthly count'")
@@ -462,7 +470,7 @@ def discard(
     tz: ZoneInfo,
 ) -> dict:
     """Take units of one lot out of stock: expired, damaged or recalled."""
-    _check_quantity(quantity)
+    _check_quantity(store, quantity)
     reason = (reason or "").strip().lower()
     if reason not in DISCARD_REASONS:
         raise Invalid(f"the reason must be one of: {', '.join(DISCARD_REASONS)}")

@@ -26,8 +26,9 @@ from macli.when import parse_date
 def today(app, day_text, provider, fmt):
     """The day sheet: appointments, reminders, calls, supplies and spending.
 
-    Per provider, the day's appointments with flags (new patient, allergies
-    not recorded, vitals due: none in the last 12 months); reminders sent,
+    Per provider, the day's appointments with flags (late N min, then not
+    arrived 30 minutes after the start without a check-in; new patient,
+    allergies not recorded, vitals due: none in the last 12 months); reminders sent,
     pending and failed since yesterday; the call list; supplies at or below
     their reorder point and lots expiring within 30 days; what the lab upkeep
     asks for (macli qc due: checks, spore tests, excursions); month-to-date
@@ -51,7 +52,19 @@ def show(app, day, provider=None, fmt="table") -> None:
         click.echo(json.dumps(sheet, ensure_ascii=False, indent=2, default=str))
         return
     click.echo(f"{day:%A %Y-%m-%d} · {app.setting('clinic.name')}")
-    for section in (_appointments, _reminders, _calls, _supplies, _lab, _spending):
+    if sheet["results"]["critical"]:
+        click.echo("")
+        click.echo(_critical(sheet))
+    for section in (
+        _appointments,
+        _messages,
+        _results,
+        _reminders,
+        _calls,
+        _supplies,
+        _lab,
+        _spending,
+    ):
         click.echo("")
         click.echo(section(sheet))
 
@@ -81,6 +94,45 @@ def _appointments(sheet) -> str:
     return "\n".join(parts)
 
 
+def _messages(sheet) -> str:
+    rows = sheet["messages"]
+    if not rows:
+        return "Phone messages: none overdue."
+    parts = [f"Phone messages overdue ({len(rows)})"]
+    for person, owed in groupby(rows, key=lambda row: row["for"]):
+        owed = list(owed)
+        parts.append(f"For {person} ({len(owed)})")
+        parts.append(
+            _table(owed, ["id", "flag", "due", "mrn", "patient", "caller", "reason", "summary"])
+        )
+    return "\n".join(parts)
+
+
+def _critical(sheet) -> str:
+    rows = sheet["results"]["critical"]
+    return (
+        f"CRITICAL RESULTS ({len(rows)}): tell the provider now, then macli lab review RESULT\n"
+        + _table(rows, ["result", "mrn", "patient", "test", "flags", "reported", "provider"])
+    )
+
+
+def _results(sheet) -> str:
+    lab = sheet["results"]
+    if not any(lab[key] for key in ("to_review", "to_tell", "overdue", "specimens_to_send")):
+        return "Lab results: nothing to review, tell, chase or send."
+
+    def count(number, one, many):
+        return f"{number} {one if number == 1 else many}"
+
+    parts = [
+        count(lab["to_review"], "result", "results") + " waiting for review (macli lab inbox)",
+        count(lab["to_tell"], "patient", "patients") + " to tell (macli lab open)",
+        count(lab["overdue"], "test", "tests") + " overdue (macli lab pending --overdue)",
+        count(lab["specimens_to_send"], "specimen", "specimens") + " to send (macli lab send)",
+    ]
+    return "Lab results: " + "; ".join(parts) + "."
+
+
 def _reminders(sheet) -> str:
     found = sheet["reminders"]
     summary = (
@@ -104,6 +156,8 @@ def _calls(sheet) -> str:
 
     columns = ["id", "appointment_at", "mrn", "name", "phone", "provider", "status"]
     calls = [{**call, "phone": phone_national(call["phone"])} for call in calls]
+    if any(call.get("interpreter") for call in calls):
+        columns.append("interpreter")
     return f"Call list ({len(calls)})\n" + _table(calls, columns)
 
 

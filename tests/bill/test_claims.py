@@ -161,10 +161,10 @@ def test_status_only_moves_forward_even_in_the_store(clinic):
 
 
 def test_a_denied_claim_is_corrected_as_a_new_version_keeping_the_history(clinic, tmp_path):
-    from macli.bill import ledger
+    from macli.bill import payments
 
     first = submitted(clinic, tmp_path, dx=("J02.9", "R50.9"), lines=("99213@1", "87880@1"))
-    ledger.deny(
+    payments.deny(
         clinic.store,
         f"C{first}",
         "CO-16 missing modifier",
@@ -217,10 +217,10 @@ def test_a_denied_claim_is_corrected_as_a_new_version_keeping_the_history(clinic
 
 
 def test_show_is_audited_and_lists_hide_corrected_versions(clinic, tmp_path):
-    from macli.bill import ledger
+    from macli.bill import payments
 
     first = submitted(clinic, tmp_path)
-    ledger.deny(clinic.store, f"C{first}", "CO-16", user=USER, now=NOW)
+    payments.deny(clinic.store, f"C{first}", "CO-16", user=USER, now=NOW)
     claims.correct(clinic.store, f"C{first}", user=USER, now=NOW)
     views.show(clinic.store, f"C{first}", user=USER, now=NOW, tz=ZONE)
     last = clinic.store.one("SELECT action, patient_id, detail FROM audit ORDER BY id DESC LIMIT 1")

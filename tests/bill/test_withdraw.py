@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from macli.bill import claims, ledger, superbill
+from macli.bill import claims, payments, superbill
 from macli.errors import Conflict, Invalid
 from macli.patients import core as patients
 from macli.schedule import core as schedule
@@ -85,9 +85,9 @@ def test_only_a_claim_never_sent_can_be_withdrawn(clinic, tmp_path):
 
 def test_a_withdrawn_claim_is_not_owed(clinic):
     claim = claimed(clinic)
-    assert ledger.aging(clinic.store, as_of=TODAY, user=USER, now=NOW)
+    assert payments.aging(clinic.store, as_of=TODAY, user=USER, now=NOW)
     claims.withdraw(clinic.store, f"C{claim}", "not billable", user=USER, now=NOW)
-    assert ledger.aging(clinic.store, as_of=TODAY, user=USER, now=NOW) == []
+    assert payments.aging(clinic.store, as_of=TODAY, user=USER, now=NOW) == []
 
 
 def test_status_changes_follow_the_visit(clinic):

@@ -10,7 +10,7 @@ import sqlite3
 import pytest
 
 from macli import settings
-from macli.bill import claims, coverage, ledger, superbill, views, x12
+from macli.bill import claims, coverage, payments, superbill, views, x12
 from macli.errors import Conflict, Invalid, MacliError
 from macli.patients import core as patients
 from tests.bill.helpers import NOW, TODAY, USER, ZONE, claimed, coded, send, submitted
@@ -102,7 +102,7 @@ def test_a_batch_of_several_claims_passes_pyx12_with_no_errors(clinic, tmp_path)
     claimed(clinic, patient=siobhan, starts="2026-11-18T15:00:00Z", dx=("I10",), lines=("99213",))
     # 5: a denied claim corrected: it replaces the payer's claim.
     denied = submitted(clinic, tmp_path, starts="2026-11-02T15:00:00Z")
-    ledger.deny(
+    payments.deny(
         store,
         f"C{denied}",
         "CO-4 modifier missing",

@@ -129,7 +129,14 @@ def test_a_spanish_letter_for_a_spanish_speaking_patient(run, clinic, tmp_path, 
     assert 'colesterol "malo" (LDL): 162 mg/dL' in text and "fuera del rango normal" in text
     assert "26 de noviembre de 2026" in text
     assert store.scalar("SELECT language FROM document_letters") == "es"
-    # No Spanish referral yet: written in English, and the user is told how to add one.
+    # Every letter ships in Spanish, the referral too.
+    out = tmp_path / "referencia.pdf"
+    args = ["--to", "Dra. Kim", "--reason", "revisar su corazón", "-o", str(out)]
+    run(["chart", "letter", "P000001", "--template", "referral", "--language", "es", *args])
+    text = _text(out.read_bytes())
+    assert "Su médico quiere que vea a un especialista: Dra. Kim." in text
+    assert "El motivo: revisar su corazón." in text
+    # No Portuguese version: written in English, and the user is told how to add one.
     result = run(
         [
             "chart",
@@ -138,14 +145,15 @@ def test_a_spanish_letter_for_a_spanish_speaking_patient(run, clinic, tmp_path, 
             "--template",
             "referral",
             "--language",
-            "es",
+            "pt-BR",
             "--to",
             "Dr Kim",
             "--reason",
             "your heart",
         ]
     )
-    assert "no Spanish version of referral; written in English" in result.stderr
+    assert "no Portuguese version of referral; written in English" in result.stderr
+    assert "template set referral --language pt --file FILE" in result.stderr
 
 
 def test_the_patients_own_language_picks_the_version(store, clinic):
@@ -262,3 +270,156 @@ def test_writing_a_letter_is_audited(run, clinic, store):
         )
         == 1
     )
+
+
+def test_another_area_can_give_the_results_to_report(store, clinic):
+    """The lab's results (HL7 flags: N normal, H high) reach a letter the same way."""
+    given = [
+        {
+            "test": "TSH",
+            "loinc": "3016-3",
+            "value": "2.1",
+            "unit": "mIU/L",
+            "range": "0.4-4.0",
+            "flag": "N",
+            "at": "2026-11-20T15:00:00Z",
+        },
+        {
+            "test": "Potassium",
+            "loinc": "2823-3",
+            "value": "5.9",
+            "unit": "mmol/L",
+            "range": "3.5-5.1",
+            "flag": "H",
+            "at": "2026-11-20T15:00:00Z",
+        },
+    ]
+    with pytest.raises(Exception, match="Potassium 5.9"):
+        letters.write(
+            store,
+            "P000001",
+            "normal-results",
+            results=given,
+            user="tester",
+            now=NOW,
+            today=NOW.date(),
+            tz=UTC,
+        )
+    written = letters.write(
+        store,
+        "P000001",
+        "follow-up-results",
+        results=given,
+        user="tester",
+        now=NOW,
+        today=NOW.date(),
+        tz=UTC,
+    )
+    text = _text(written["data"])
+    assert "thyroid test (TSH): 2.1 mIU/L" in text and "November 20, 2026" in text
+    assert "potassium (a body salt) (Potassium): 5.9 mmol/L" in text
+
+
+def test_a_problem_on_the_chart_is_named_in_plain_words(run, clinic, tmp_path):
+    run("chart problem add P000001 --icd I10 --onset 2020-01-01")
+    problem = json.loads(run("chart problem list P000001 -f json").stdout)[0]["id"]
+    out = tmp_path / "referral.pdf"
+    args = ["--template", "referral", "--to", "Dr Kim", "--problem", str(problem), "-o", str(out)]
+    run(["chart", "letter", "P000001", *args])
+    text = _text(out.read_bytes())
+    assert "The reason: high blood pressure." in text
+    assert "hypertension" not in text.lower()
+    run(["chart", "letter", "P000001", *args, "--language", "es"])
+    assert "El motivo: presión alta." in _text(out.read_bytes())
+    # --reason, when given, is the reason; a problem not on this chart is refused.
+    run(["chart", "letter", "P000001", *args, "--reason", "your heart and blood pressure"])
+    assert "The reason: your heart and blood pressure." in _text(out.read_bytes())
+    result = run(
+        [
+            "chart",
+            "letter",
+            "P000001",
+            "--template",
+            "referral",
+            "--to",
+            "Dr Kim",
+            "--problem",
+            "999",
+        ],
+        expect=1,
+    )
+    assert "no problem 999 on Ana García's chart" in result.stderr
+
+
+def test_problems_not_in_the_table_keep_their_description():
+    from macli.documents import plain
+
+    assert plain.plain_problem("E11.65") == "type 2 diabetes"
+    assert plain.plain_problem("M54.50", language="es") == "dolor de la parte baja de la espalda"
+    assert plain.plain_problem("Q99.9", "Chromosomal abnormality, unspecified") == (
+        "Chromosomal abnormality, unspecified"
+    )
+
+
+def test_template_reset_goes_back_to_the_shipped_text(run, clinic, tmp_path, store):
+    own = tmp_path / "own.txt"
+    own.write_text("We called\n\nDear {first_name},\n\nPlease call {clinic_phone}.\n")
+    run(["chart", "letter", "template", "set", "could-not-reach", "--file", str(own)])
+    assert run("chart letter template show could-not-reach").stdout.startswith("We called")
+    result = run("chart letter template reset could-not-reach")
+    assert "could-not-reach (en) is the shipped text again." in result.stdout
+    assert run("chart letter template show could-not-reach").stdout.startswith("We tried")
+    rows = json.loads(run("chart letter template list -f json").stdout)
+    assert {r["source"] for r in rows if r["name"] == "could-not-reach"} == {"shipped"}
+    # The clinic's version stays on record; a second reset has nothing to undo.
+    assert store.scalar("SELECT count(*) FROM letter_templates") == 2
+    assert "nothing to reset" in run("chart letter template reset could-not-reach", expect=1).stderr
+    assert store.scalar("SELECT count(*) FROM audit WHERE action = 'letter.template.reset'") == 1
+
+
+def test_a_clinics_own_language_gets_its_dates_and_words(run, clinic, tmp_path):
+    """Portuguese does not ship; a clinic's Portuguese template gets Portuguese dates and
+    range words, the tests' own names (no English words), and no reading level made up."""
+    mine = tmp_path / "pt.txt"
+    mine.write_text(
+        "Seus resultados\n\nPrezado(a) {first_name},\n\nResultados de {results_date}:\n\n"
+        "{results}\n\nLigue para {clinic_phone}.\n"
+    )
+    result = run(
+        [
+            "chart",
+            "letter",
+            "template",
+            "set",
+            "follow-up-results",
+            "--language",
+            "pt",
+            "--file",
+            str(mine),
+        ]
+    )
+    assert "reading level not measured in this language" in result.stdout
+    assert "Warning" not in result.stderr
+    out = tmp_path / "pt.pdf"
+    run(
+        [
+            "chart",
+            "letter",
+            "P000001",
+            "--template",
+            "follow-up-results",
+            "--language",
+            "pt-BR",
+            "-o",
+            str(out),
+        ]
+    )
+    text = _text(out.read_bytes())
+    assert "26 de novembro de 2026" in text
+    assert "LDL: 162 mg/dL (normal: 0-129 mg/dL), fora do normal" in text
+    assert "cholesterol" not in text
+    rows = json.loads(run("chart letter template list -f json").stdout)
+    pt = [r for r in rows if r["language"] == "pt"]
+    assert [(r["name"], r["source"], r["grade"], r["ease"]) for r in pt] == [
+        ("follow-up-results", "clinic", None, None)
+    ]

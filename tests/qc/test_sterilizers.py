@@ -5,7 +5,7 @@ import json
 import pytest
 
 from macli.errors import Conflict
-from macli.qc import sterilizers
+from macli.qc import packs
 from tests.conftest import dump
 
 CYCLE = "qc cycle Autoclave --contents 'suture sets' --temp 121C --minutes 30 --chemical pass"
@@ -27,7 +27,7 @@ def test_a_cycle_gets_a_load_number_and_pack_codes(run, autoclave, store):
         (1, "121.0 °C", 3, "ok"),
         (2, "121.11 °C", 0, "ok"),
     ]
-    assert sterilizers.require_usable_pack(store, "s1-0001-02")["load_number"] == 1
+    assert packs.require_usable_pack(store, "s1-0001-02")["load"] == 1
 
 
 def test_labels_pdf_carries_sterilizer_load_date_and_type(run, autoclave, tmp_path):
@@ -55,8 +55,8 @@ def test_failed_spore_test_recalls_packs_since_last_pass_and_stops_cycles(
     recalled = json.loads(run("qc recall list -f json").stdout)
     assert [r["pack"] for r in recalled] == ["S1-0002-01", "S1-0002-02", "S1-0003-01"]
     with pytest.raises(Conflict, match="recalled after the failed spore test"):
-        sterilizers.require_usable_pack(store, "S1-0002-01")
-    sterilizers.require_usable_pack(store, "S1-0001-01")  # before the last pass: fine
+        packs.require_usable_pack(store, "S1-0002-01")
+    packs.require_usable_pack(store, "S1-0001-01")  # before the last pass: fine
 
     before = dump(db_path)
     refused = run(CYCLE, expect=1)
@@ -80,8 +80,8 @@ def test_a_failed_chemical_indicator_fails_that_load_alone(run, autoclave, store
     result = run(CYCLE.replace("pass", "fail") + " --packs 2 --pack-type tray")
     assert "CHEMICAL INDICATOR FAILED" in result.stderr
     run(CYCLE + " --packs 1 --pack-type tray")
-    assert not sterilizers.pack(store, "S1-0001-01")["usable"]
-    assert sterilizers.pack(store, "S1-0002-01")["usable"]
+    assert not packs.pack(store, "S1-0001-01")["usable"]
+    assert packs.pack(store, "S1-0002-01")["usable"]
     shown = json.loads(run("qc pack S1-0001-02 -f json").stdout)
     assert shown["why_not"] == "load 1 failed its chemical indicator: reprocess it"
     assert run("qc recall list").stdout.strip() == "No recalled packs."
@@ -99,3 +99,15 @@ def test_bad_sterilizer_input(run, autoclave, db_path):
         result = run(args, expect=1)
         assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1, args
     assert dump(db_path) == before
+
+
+def test_a_spore_test_read_days_later_recalls_the_loads_run_while_it_incubated(run, autoclave):
+    run("qc spore Autoclave --result pass --bi-lot BI-1 --control pass --at '2026-11-16 08:00'")
+    run(CYCLE + " --packs 1 --pack-type tray --at '2026-11-20 10:00'")  # load 1
+    run(CYCLE + " --packs 1 --pack-type tray --at '2026-11-23 10:00'")  # load 2: the test's load
+    run(CYCLE + " --packs 2 --pack-type kit --at '2026-11-24 14:00'")  # load 3: while it grew
+    # The indicator that ran on the 23rd is read as failed on the 25th.
+    failed = run("qc spore Autoclave --result fail --bi-lot BI-2 --at '2026-11-23 10:00'")
+    assert "RECALL: 4 pack(s)" in failed.stderr
+    recalled = json.loads(run("qc recall list -f json").stdout)
+    assert [r["pack"] for r in recalled] == ["S1-0001-01", "S1-0002-01", "S1-0003-01", "S1-0003-02"]

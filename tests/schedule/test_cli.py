@@ -88,7 +88,7 @@ def test_add_prints_the_id_and_a_series_prints_every_id(run, clinic, store):
         ),
         (
             "{cy} --provider chen --at '2026-12-01 11:00'",
-            1,
+            2,  # a usage mistake (issue 21 item 16)
             "Error: give --duration MINUTES or --type TYPE",
         ),
         (
@@ -317,3 +317,26 @@ def test_every_command_has_an_example():
         subcommands = command.commands.values() if isinstance(command, click.Group) else [command]
         for sub in subcommands:
             assert "Example:" in sub.help, f"schedule {name} {sub.name}"
+
+
+def test_free_without_a_length_is_a_usage_mistake(run, clinic):
+    # issue 21 item 16: exit 2, as click's own usage errors.
+    result = run("schedule free --provider chen --date mon", expect=2)
+    assert "Error: give --duration MINUTES or --type TYPE" in result.stderr
+
+
+def test_a_visit_past_its_start_not_checked_in_is_late_then_not_arrived(run, booked):
+    first, second = booked  # Tuesday 2026-12-01 09:00 (20 min) and 10:00 (30 min)
+
+    def arrival(now):
+        rows = json.loads(run(f"--now '{now}' schedule day 2026-12-01 -f json").stdout)
+        return {row["id"]: row["arrival"] for row in rows if row["kind"] == "appointment"}
+
+    assert arrival("2026-12-01T08:55") == {first: None, second: None}
+    assert arrival("2026-12-01T09:25") == {first: "late 25 min", second: None}
+    assert arrival("2026-12-01T09:30") == {first: "not arrived", second: None}
+    table = run("--now '2026-12-01T10:05' schedule day 2026-12-01 --provider chen").stdout
+    assert "scheduled, not arrived" in table
+    assert "scheduled, late 5 min" in table
+    run(f"--now '2026-12-01T10:06' schedule status {second} arrived")
+    assert arrival("2026-12-01T17:40") == {first: "not arrived", second: None}

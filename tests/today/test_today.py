@@ -23,6 +23,8 @@ def test_empty_store_collapses_every_section_to_one_line(run):
     assert lines[0] == "Thursday 2026-11-26 · Our Clinic"
     assert [line for line in lines[1:] if line] == [
         "Appointments: none.",
+        "Phone messages: none overdue.",
+        "Lab results: nothing to review, tell, chase or send.",
         "Reminders since 2026-11-25 00:00: 0 sent, 0 pending, 0 failed.",
         "Call list: nobody to call.",
         "Supplies: nothing low, nothing expiring within 30 days.",
@@ -40,7 +42,9 @@ def test_the_demo_day_sheet_has_content_in_every_section(demo, run):
         "appointments",
         "reminders",
         "calls",
+        "messages",
         "supplies",
+        "results",
         "lab",
         "spending",
     }
@@ -51,13 +55,14 @@ def test_the_demo_day_sheet_has_content_in_every_section(demo, run):
         "Priya Natarajan",
     }
     assert sheet["date"] == DAY
-    assert sheet["appointments"] and sheet["calls"]
+    assert sheet["appointments"] and sheet["calls"] and sheet["messages"]
     assert sheet["reminders"]["sent"] > 0
     assert sheet["supplies"]["low"] and sheet["supplies"]["expiring"]
     assert len(sheet["spending"]["budgets"]) > 1
     text = run("today").stdout
     for heading in (
         "Appointments (",
+        "Phone messages overdue (",
         "Reminders since",
         "Call list (",
         "Supplies at or below",
@@ -197,3 +202,28 @@ def day_heading(day):
     from datetime import date
 
     return f"{date.fromisoformat(day):%A} {day}"
+
+
+def test_the_day_sheet_flags_late_and_missing_patients(run):
+    run("provider add 'Dr. Ana Chen'")
+    run("schedule hours chen --set 'mon-fri 08:00-17:00'")
+    run("patient add 'Ana García' --dob 1984-03-02")
+    run("patient add 'Bo Li' --dob 1990-01-01")
+    run(
+        "--now 2026-11-26T07:00 schedule add P000001 --provider chen --at '2026-11-26 08:30' --duration 20"
+    )
+    run(
+        "--now 2026-11-26T07:00 schedule add P000002 --provider chen --at '2026-11-26 09:15' --duration 20"
+    )
+
+    def flags(now):
+        sheet = json.loads(run(f"--now {now} today -f json").stdout)
+        return [(row["patient"], row["arrival"]) for row in sheet["appointments"]]
+
+    assert flags("2026-11-26T08:00") == [("Ana García", None), ("Bo Li", None)]
+    assert flags("2026-11-26T08:55") == [("Ana García", "late 25 min"), ("Bo Li", None)]
+    assert flags("2026-11-26T17:40") == [("Ana García", "not arrived"), ("Bo Li", "not arrived")]
+    run("--now 2026-11-26T09:20 schedule status 2 arrived")
+    assert flags("2026-11-26T17:40") == [("Ana García", "not arrived"), ("Bo Li", None)]
+    text = run("--now 2026-11-26T08:55 today").stdout
+    assert "late 25 min, new patient" in text

@@ -6,14 +6,14 @@ from datetime import date, timedelta
 
 import pytest
 
-from macli.bill import claims, ledger, views
+from macli.bill import claims, payments, views
 from macli.errors import Conflict, Invalid
 from tests.bill.helpers import NOW, TODAY, USER, ZONE, claimed, coded, send, submitted
 from tests.conftest import dump
 
 
 def pay(clinic, claim, amount, received_on=TODAY, **kwargs):
-    return ledger.pay(
+    return payments.pay(
         clinic.store,
         f"C{claim}",
         amount,
@@ -111,7 +111,7 @@ def test_a_paid_or_denied_claim_takes_no_more_payments(clinic, tmp_path):
     with pytest.raises(Conflict, match="it is paid in full"):
         pay(clinic, paid, "1")
     denied = submitted(clinic, tmp_path, starts="2026-11-21T14:00:00Z")
-    ledger.deny(clinic.store, f"C{denied}", "CO-29 time limit", user=USER, now=NOW)
+    payments.deny(clinic.store, f"C{denied}", "CO-29 time limit", user=USER, now=NOW)
     with pytest.raises(
         Conflict, match=f"it was denied \\(correct it: macli bill correct C{denied}\\)"
     ):
@@ -124,11 +124,11 @@ def test_only_a_submitted_claim_is_denied(clinic, tmp_path, db_path):
     pay(clinic, partial, "10")
     before = dump(db_path)
     with pytest.raises(Conflict, match="is ready: only a submitted claim"):
-        ledger.deny(clinic.store, f"C{ready_claim}", "CO-16", user=USER, now=NOW)
+        payments.deny(clinic.store, f"C{ready_claim}", "CO-16", user=USER, now=NOW)
     with pytest.raises(Conflict, match="is partial: only a submitted claim"):
-        ledger.deny(clinic.store, f"C{partial}", "CO-16", user=USER, now=NOW)
+        payments.deny(clinic.store, f"C{partial}", "CO-16", user=USER, now=NOW)
     with pytest.raises(Invalid, match="give the payer's reason"):
-        ledger.deny(clinic.store, f"C{partial}", "  ", user=USER, now=NOW)
+        payments.deny(clinic.store, f"C{partial}", "  ", user=USER, now=NOW)
     assert dump(db_path) == before
 
 
@@ -144,7 +144,7 @@ def test_balance_is_charges_less_payments_and_adjustments_everywhere(clinic, tmp
         "20.10",
         "38.15",
     )
-    aged = ledger.aging(clinic.store, as_of=TODAY, user=USER, now=NOW)
+    aged = payments.aging(clinic.store, as_of=TODAY, user=USER, now=NOW)
     assert aged[0]["total"] == "38.15"
 
 
@@ -159,7 +159,7 @@ def test_aging_buckets_on_their_boundaries(clinic, tmp_path):
     for age in ages:
         claimed(clinic, starts=_service_day(as_of, age))
     send(clinic, tmp_path / "batch.837")
-    rows = ledger.aging(clinic.store, as_of=as_of, user=USER, now=NOW)
+    rows = payments.aging(clinic.store, as_of=as_of, user=USER, now=NOW)
     # 95.00 each: ages 0 and 30 | 31 and 60 | 61 and 90 | 91 and 400.
     assert rows == [
         {
@@ -173,7 +173,7 @@ def test_aging_buckets_on_their_boundaries(clinic, tmp_path):
         }
     ]
     # A day later every boundary claim has moved one bucket on.
-    later = ledger.aging(clinic.store, as_of=as_of + timedelta(days=1), user=USER, now=NOW)[0]
+    later = payments.aging(clinic.store, as_of=as_of + timedelta(days=1), user=USER, now=NOW)[0]
     assert (
         later["days_0_30"],
         later["days_31_60"],
@@ -191,13 +191,13 @@ def test_aging_as_of_an_earlier_date_ignores_later_visits_and_payments(clinic, t
     first = submitted(clinic, tmp_path, starts="2026-10-01T15:00:00Z")
     submitted(clinic, tmp_path, starts="2026-11-20T15:00:00Z")
     pay(clinic, first, "95", received_on=date(2026, 11, 10))
-    before_payment = ledger.aging(clinic.store, as_of=date(2026, 11, 9), user=USER, now=NOW)[0]
+    before_payment = payments.aging(clinic.store, as_of=date(2026, 11, 9), user=USER, now=NOW)[0]
     assert (before_payment["claims"], before_payment["days_31_60"], before_payment["total"]) == (
         1,
         "95.00",
         "95.00",
     )
-    after = ledger.aging(clinic.store, as_of=TODAY, user=USER, now=NOW)[0]
+    after = payments.aging(clinic.store, as_of=TODAY, user=USER, now=NOW)[0]
     assert (after["claims"], after["days_0_30"], after["total"]) == (1, "95.00", "95.00")
 
 
@@ -206,11 +206,11 @@ def test_aging_by_payer_and_by_patient(clinic, tmp_path):
     submitted(clinic, tmp_path, patient=clinic.leo, starts="2026-09-01T15:00:00Z")
     claimed(clinic, starts="2026-11-21T15:00:00Z")  # ready, not yet sent: still owed
     coded(clinic, starts="2026-11-22T15:00:00Z")  # a draft is not a charge yet
-    by_payer = ledger.aging(clinic.store, as_of=TODAY, by="payer", user=USER, now=NOW)
+    by_payer = payments.aging(clinic.store, as_of=TODAY, by="payer", user=USER, now=NOW)
     assert [
         (r["payer"], r["claims"], r["days_0_30"], r["days_61_90"], r["total"]) for r in by_payer
     ] == [("Blue Harbor PPO", 3, "190.00", "95.00", "285.00")]
-    by_patient = ledger.aging(clinic.store, as_of=TODAY, by="patient", user=USER, now=NOW)
+    by_patient = payments.aging(clinic.store, as_of=TODAY, by="patient", user=USER, now=NOW)
     assert [(r["mrn"], r["patient"], r["claims"], r["total"]) for r in by_patient] == [
         ("P000001", "Ana García", 2, "190.00"),
         ("P000002", "Leo García", 1, "95.00"),
@@ -223,12 +223,12 @@ def test_aging_by_payer_and_by_patient(clinic, tmp_path):
 
 def test_a_denied_claim_stays_owed_until_its_correction_leaves_draft(clinic, tmp_path):
     first = submitted(clinic, tmp_path)
-    ledger.deny(clinic.store, f"C{first}", "CO-16", user=USER, now=NOW)
+    payments.deny(clinic.store, f"C{first}", "CO-16", user=USER, now=NOW)
     claims.correct(clinic.store, f"C{first}", user=USER, now=NOW)
-    aged = ledger.aging(clinic.store, as_of=TODAY, user=USER, now=NOW)
+    aged = payments.aging(clinic.store, as_of=TODAY, user=USER, now=NOW)
     assert (aged[0]["claims"], aged[0]["total"]) == (1, "95.00")
     appointment = claims.get(clinic.store, first)["appointment_id"]
     claims.make_ready(clinic.store, appointment, user=USER, now=NOW, tz=ZONE)
-    aged = ledger.aging(clinic.store, as_of=TODAY, user=USER, now=NOW)
+    aged = payments.aging(clinic.store, as_of=TODAY, user=USER, now=NOW)
     assert (aged[0]["claims"], aged[0]["total"]) == (1, "95.00")
-    assert ledger.aging(clinic.store, as_of=date(2026, 11, 19), user=USER, now=NOW) == []
+    assert payments.aging(clinic.store, as_of=date(2026, 11, 19), user=USER, now=NOW) == []

@@ -1,0 +1,225 @@
+"""The whole loop through the CLI: order, collect, label, send, import, review, notify."""
+
+import json
+
+from tests.conftest import dump
+from tests.test_pdf import page_text, rendered_barcodes
+
+from .messages import oru
+
+
+def setup_clinic(run):
+    run("config set clinic.name 'Maple Street Clinic'")
+    run("patient add 'Ana Lima' --dob 1990-01-01")
+    run("provider add 'Dr. Maya Chen' --title MD")
+    run(
+        "lab test add 'Basic metabolic panel' --loinc 51990-0 --specimen blood"
+        " --container 'gold top (SST)' --lab Quest --turnaround 24h"
+    )
+    run(
+        "lab test add 'HbA1c' --loinc 4548-4 --specimen blood --container 'lavender top'"
+        " --lab Quest --turnaround 2d --unit % --range 4.0-5.6"
+    )
+
+
+def test_order_to_closed(run, tmp_path, db_path):
+    setup_clinic(run)
+    out = run("lab order P000001 --test 'Basic metabolic panel' --test HbA1c --provider chen")
+    assert out.stdout.startswith("LO000001")
+    pending = json.loads(run("lab pending -f json").stdout)
+    assert [(r["test"], r["state"]) for r in pending] == [
+        ("Basic metabolic panel", "ordered"),
+        ("HbA1c", "ordered"),
+    ]
+    # A label before anything is drawn is refused, and writes nothing.
+    before = dump(db_path)
+    err = run(f"lab label LO000001 -o {tmp_path / 'x.pdf'}", expect=1).stderr
+    assert "no specimen collected" in err and dump(db_path) == before
+    labels = tmp_path / "labels.pdf"
+    run(f"lab collect LO000001 --at 'today 8:10' --label -o {labels}")
+    text = page_text(labels)
+    for expected in ("Ana Lima", "1990-01-01", "P000001", "LO000001", "gold top", "SP000001"):
+        assert expected in text
+    assert sorted(rendered_barcodes(labels)) == [("Code128", "SP000001"), ("Code128", "SP000002")]
+
+    manifest = tmp_path / "manifest.csv"
+    run(f"lab send --lab Quest -o {manifest}")
+    assert manifest.read_text().count("SP00000") == 2
+    assert "no collected specimen" in run("lab send", expect=1).stderr
+    states = {r["state"] for r in json.loads(run("lab pending -f json").stdout)}
+    assert states == {"sent"}
+
+    result_file = tmp_path / "results.hl7"
+    result_file.write_text(oru("M1", "LO000001"), newline="")
+    assert "1 attached (1 results)" in run(f"lab import {result_file}").stdout
+    assert "1 already imported" in run(f"lab import {result_file}").stdout
+    assert [r["test"] for r in json.loads(run("lab pending -f json").stdout)] == ["HbA1c"]
+
+    inbox = json.loads(run("lab inbox -f json").stdout)
+    assert [(r["result"], r["flags"]) for r in inbox] == [(1, "normal")]
+    run("lab review 1 --by chen --comment 'fine'")
+    assert json.loads(run("lab inbox -f json").stdout) == []
+    assert [r["waiting_for"] for r in json.loads(run("lab open -f json").stdout)] == [
+        "telling the patient"
+    ]
+    run("lab notify 1 --how phone --note 'told'")
+    assert json.loads(run("lab open -f json").stdout) == []
+
+    # The faxed HbA1c, by hand; not a number is refused.
+    assert "takes a number" in run("lab result LO000001 --value HbA1c=high", expect=1).stderr
+    run("lab result LO000001 --value HbA1c=7.9")
+    shown = json.loads(run("lab show 2 -f json").stdout)
+    assert shown["observations"][0]["flag"] == "H" and shown["flags"] == "HbA1c H"
+    run("lab review 2 --by chen --no-notify-needed")
+    assert json.loads(run("lab open -f json").stdout) == []
+    assert json.loads(run("lab pending -f json").stdout) == []
+
+
+def test_wrong_patient_is_quarantined_then_matched(run, tmp_path):
+    setup_clinic(run)
+    run("lab order P000001 --test 'Basic metabolic panel' --provider chen")
+    run("lab collect LO000001")
+    wrong = tmp_path / "wrong.hl7"
+    wrong.write_text(
+        oru("Q1", "LO000001", family="LIMAS", given="ANNA") + oru("Q2", "LO000099"),
+        newline="",
+    )
+    out = run(f"lab import {wrong}").stdout
+    assert "2 quarantined" in out
+    quarantined = json.loads(run("lab import --quarantine -f json").stdout)
+    assert [q["reason"][:20] for q in quarantined] == [
+        "the message's patien",
+        "placer order number ",
+    ]
+    assert json.loads(run("lab inbox -f json").stdout) == []
+    run("lab match 1 LO000001 --why 'lab misspelt the name; DOB agrees, confirmed by phone'")
+    assert len(json.loads(run("lab inbox -f json").stdout)) == 1
+    assert len(json.loads(run("lab import --quarantine -f json").stdout)) == 1
+
+
+def test_preliminary_final_corrected_supersede_and_all_stay(run, tmp_path):
+    setup_clinic(run)
+    run("lab order P000001 --test 'Basic metabolic panel' --provider chen")
+    run("lab collect LO000001")
+    messages = tmp_path / "three.hl7"
+    messages.write_text(
+        oru("A1", "LO000001", status="P")
+        + oru("A2", "LO000001", status="F")
+        + oru(
+            "A3",
+            "LO000001",
+            status="C",
+            observations=["OBX|1|NM|2823-3^Potassium^LN||6.6|mmol/L|3.5-5.1|H|||C"],
+        ),
+        newline="",
+    )
+    run(f"lab import {messages}")
+    inbox = json.loads(run("lab inbox -f json").stdout)
+    assert [(r["result"], r["status"]) for r in inbox] == [(3, "corrected")]
+    assert inbox[0]["flags"].startswith("CRITICAL")  # 6.6 is beyond the clinic's 6.0
+    history = json.loads(run("lab show 3 -f json").stdout)["history"]
+    assert [h["status"] for h in history] == ["preliminary", "final", "corrected"]
+    assert "superseded by result 3" in run("lab review 1 --by chen", expect=1).stderr
+    late = tmp_path / "late.hl7"
+    late.write_text(oru("A4", "LO000001", status="P"), newline="")
+    assert "1 quarantined" in run(f"lab import {late}").stdout
+
+
+def test_bad_files_name_file_and_message_and_write_nothing(run, tmp_path, db_path):
+    setup_clinic(run)
+    run("lab order P000001 --test 'Basic metabolic panel'")
+    run("lab collect LO000001")
+    good = oru("G1", "LO000001")
+    cases = {
+        "lf.hl7": good.replace("\r", "\n"),
+        "nonnumber.hl7": good
+        + oru("G2", "LO000001", observations=["OBX|1|NM|2823-3^Potassium^LN||high|mmol/L||||F"]),
+        "badloinc.hl7": oru("G3", "LO000001", observations=["OBX|1|NM|2823-4^K^LN||4|mmol/L||||F"]),
+        "notours.hl7": good.replace("ORU^R01", "ADT^A01"),
+        "garbage.hl7": "hello world\r",
+    }
+    expected = {
+        "lf.hl7": "line feeds",
+        "nonnumber.hl7": "nonnumber.hl7, message 2, OBX 1: value 'high' is not a number",
+        "badloinc.hl7": "badloinc.hl7, message 1, OBX 1: 2823-4 is not a LOINC code: its check digit is wrong",
+        "notours.hl7": "notours.hl7, message 1: message type ADT^A01",
+        "garbage.hl7": "not an HL7 message",
+    }
+    before = dump(db_path)
+    for name, body in cases.items():
+        path = tmp_path / name
+        path.write_text(body, newline="")
+        err = run(f"lab import {path}", expect=1).stderr
+        assert err.startswith("Error: ") and err.count("\n") == 1, err
+        assert expected[name] in err
+    assert dump(db_path) == before
+
+
+def test_overdue_pending_and_loinc_checked(run):
+    setup_clinic(run)
+    assert "check digit" in run("lab test add Bad --loinc 2823-4 --specimen blood", expect=1).stderr
+    run("lab order P000001 --test HbA1c")
+    run("lab collect LO000001 --at '2026-11-20 09:00'")
+    rows = json.loads(run("lab pending --overdue -f json").stdout)
+    assert rows[0]["overdue_by"] == "4d 0h"
+    assert json.loads(run("--now 2026-11-21T09:00:00 lab pending --overdue -f json").stdout) == []
+
+
+def test_a_critical_potassium_heads_today_until_reviewed(run, tmp_path):
+    setup_clinic(run)
+    run("lab order P000001 --test 'Basic metabolic panel' --provider chen")
+    run("lab collect LO000001")
+    path = tmp_path / "k.hl7"
+    path.write_text(
+        oru(
+            "K1",
+            "LO000001",
+            observations=["OBX|1|NM|2823-3^Potassium^LN||6.4|mmol/L^^UCUM|3.5-5.1|H|||F"],
+        ),
+        newline="",
+    )
+    run(f"lab import {path}")
+    sheet = run("today").stdout
+    lines = [line for line in sheet.splitlines() if line.strip()]
+    assert lines[1].startswith("CRITICAL RESULTS (1): tell the provider now")
+    assert "Potassium H" in lines[4] and "Ana Lima" in lines[4]
+    assert json.loads(run("today -f json").stdout)["results"]["critical"][0]["result"] == 1
+    run("lab review 1 --by chen --comment 'called patient to ED'")
+    assert "CRITICAL" not in run("today").stdout
+
+
+def test_a_cancelled_order_leaves_the_worklist_and_one_with_a_result_cannot_be(
+    run, tmp_path, db_path
+):
+    setup_clinic(run)
+    run("lab order P000001 --test HbA1c --provider chen")
+    run("lab order P000001 --test 'Basic metabolic panel' --provider chen")
+    run("lab cancel LO000001 --reason 'patient declined the draw'")
+    assert [r["order"] for r in json.loads(run("lab pending -f json").stdout)] == ["LO000002"]
+    assert "lab.cancel" in [r["action"] for r in json.loads(run("audit list -f json").stdout)]
+    run("lab collect LO000002")
+    path = tmp_path / "r.hl7"
+    path.write_text(oru("C1", "LO000002"), newline="")
+    run(f"lab import {path}")
+    before = dump(db_path)
+    err = run("lab cancel LO000002 --reason 'oops'", expect=1).stderr
+    assert err.startswith("Error: ") and err.count("\n") == 1
+    assert dump(db_path) == before
+
+
+def test_the_courier_manifest_as_pdf_names_every_specimen_and_a_failed_write_sends_none(
+    run, tmp_path, db_path
+):
+    setup_clinic(run)
+    run("lab order P000001 --test 'Basic metabolic panel' --test HbA1c --provider chen")
+    run("lab collect LO000001 --at 'today 8:10'")
+    before = dump(db_path)
+    err = run(f"lab send -o {tmp_path / 'no-such-folder' / 'manifest.pdf'}", expect=1).stderr
+    assert err.startswith("Error: ") and err.count("\n") == 1
+    assert dump(db_path) == before
+    manifest = tmp_path / "manifest.pdf"
+    run(f"lab send --lab Quest -o {manifest}")
+    text = page_text(manifest)
+    for expected in ("Quest", "SP000001", "SP000002", "LO000001", "Ana Lima", "P000001"):
+        assert expected in text, expected
+    assert {r["state"] for r in json.loads(run("lab pending -f json").stdout)} == {"sent"}
