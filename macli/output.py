@@ -345,6 +345,10 @@ def _text_batches(rows: Iterable, size: int | None = None) -> Iterator[TextBatch
             if _narrow_text(joined):
                 widths.append(max(map(len, text)))
             else:
+                # Not printable or not narrow: where a stored control character would be
+                # (the text fast path above skips cell_text), shown escaped, never raw.
+                text = list(map(escape, text))
+                joined = "".join(text)
                 narrow = False
                 multiline = multiline or "\n" in joined or "\r" in joined
                 width = width or _width_function()

@@ -135,7 +135,7 @@ def test_a_nul_is_refused_with_its_line(before, after):
 
 
 def test_a_file_that_is_not_utf8_names_its_line():
-    with pytest.raises(Invalid, match="line 3, byte"):
+    with pytest.raises(Invalid, match="line 3 has the byte 0xFF"):
         csvfile.decode(b"a\nb\n\xff\n", "the file")
 
 
