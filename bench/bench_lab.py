@@ -188,8 +188,15 @@ class _Context:
 
 def main() -> None:
     arguments(__doc__)
+    import os
+
     demo, large = clinic.demo(), with_lab(clinic.large())
+    load = os.getloadavg()[0]
     sections = [listings(demo, large), import_run(large)]
+    sections.append(
+        f"Load average when the listings began: {load:.1f} on {os.cpu_count()} cores (the"
+        " machine is shared); read the ratios, which pair each run with its reference."
+    )
     write_section("lab", "## Lab\n\n" + "\n\n".join(sections))
 
 

@@ -98,6 +98,11 @@ def main() -> None:
     for key, args in COMMANDS.items():
         runs[f"before {key}"] = lambda args=args: once([before_macli, *args], env_for(before_db))
         runs[f"after {key}"] = lambda args=args: once([after_macli, *args], env_for(after_db))
+    # What output._tabulate's stand-in for importlib.metadata saves a table tabulate draws.
+    runs["tabulate plain"] = lambda: once([after_python, "-c", "import macli.output, tabulate"])
+    runs["tabulate stand-in"] = lambda: once(
+        [after_python, "-c", "import macli.output; macli.output._tabulate()"]
+    )
     median = alternate(runs, ROUNDS)
 
     rows = [["`python -c pass`", ms(median["pass"]), "", "", ""]]
@@ -112,6 +117,16 @@ def main() -> None:
                 f"{before / median['pass']:.1f}x → {after / median['pass']:.1f}x",
             ]
         )
+    plain, stand_in = median["tabulate plain"], median["tabulate stand-in"]
+    saved = (
+        "\n\nImporting tabulate as `output._tabulate` does, with its stand-in for"
+        " `importlib.metadata` (tabulate asks it for its own version, and it reads every"
+        f" installed package's metadata): {ms(stand_in)}, against {ms(plain)} for a plain"
+        " `import tabulate` beside `macli.output` (the newer install, same run). Only tables"
+        " with letters wider or narrower than one column are drawn by tabulate;"
+        " tests/test_output.py checks the stand-in keeps importlib.metadata out and does not"
+        " outlive the import."
+    )
     write_section(
         "startup-pair",
         f"### Start-up before and after: {parsed.before_label} and this checkout"
@@ -121,7 +136,8 @@ def main() -> None:
         " once before timing. Everything that landed between the two commits is in the"
         " comparison, not only one change. This section comes from its own run (it needs"
         " two installs), not from bench/run_all.py.\n\n"
-        + table(["command", "before", "after", "after / before", "vs `python -c pass`"], rows),
+        + table(["command", "before", "after", "after / before", "vs `python -c pass`"], rows)
+        + saved,
     )
 
 

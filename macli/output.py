@@ -178,14 +178,17 @@ def _write_delimited(rows: Iterable, columns: list[str], output, delimiter: str)
     # right after a delimiter, a line break or an opening quote (or at the very start).
     # Only a batch where one of those pairs occurs is written again cell by cell; most
     # batches (dates and names, whose "-" never starts a cell) pass untouched.
-    starts = tuple(before + risky for before in (delimiter, "\n", '"') for risky in _FORMULA_START)
+    starts = {
+        risky: tuple(before + risky for before in (delimiter, "\n", '"'))
+        for risky in _FORMULA_START
+    }
     count = 0
     for batch in _batches(rows):
         buffer.seek(0)
         buffer.truncate()
         writer.writerows(batch)
         text = buffer.getvalue()
-        if text.startswith(_FORMULA_START) or text.startswith(starts) or _contains(text, starts):
+        if text.startswith(_FORMULA_START) or _contains(text, starts):
             buffer.seek(0)
             buffer.truncate()
             writer.writerows([neutralise(value) for value in row] for row in batch)
@@ -195,8 +198,12 @@ def _write_delimited(rows: Iterable, columns: list[str], output, delimiter: str)
     return count
 
 
-def _contains(text: str, needles: tuple[str, ...]) -> bool:
-    return any(needle in text for needle in needles)
+def _contains(text: str, starts: dict[str, tuple[str, ...]]) -> bool:
+    # One scan for each risky character, and the pairs only for one that occurs at all:
+    # five of the six never do in most exports, and "-" mostly sits inside dates.
+    return any(
+        risky in text and any(pair in text for pair in pairs) for risky, pairs in starts.items()
+    )
 
 
 def _write_json(rows: Iterable, columns: list[str] | None, output, array: bool) -> int:
@@ -274,7 +281,10 @@ def _widths(cells: list[list[str]], columns: list[str], width) -> list[int]:
 def _layout(cells, columns, widths, width) -> str:
     """tabulate's "simple" format, left-aligned, for column widths already known."""
     lines = [_line(columns, widths, width), "  ".join("-" * w for w in widths)]
-    lines.extend(_line(row, widths, width) for row in cells)
+    if width is len:  # lengths are widths: str.ljust pads as tabulate does
+        lines.extend("  ".join(map(str.ljust, row, widths)).rstrip() for row in cells)
+    else:
+        lines.extend(_line(row, widths, width) for row in cells)
     return "\n".join(lines)
 
 
@@ -312,6 +322,16 @@ def _write_table(rows: Iterable, columns: list[str], output, page) -> int:
         count += len(batch.rows)
         if count > TABLE_IN_MEMORY:
             break
+    if count <= TABLE_IN_MEMORY and first and all(batch.narrow for batch in first):
+        # The batches already measured every column: lay the table out from their widths.
+        if _narrow(columns):
+            widths = [len(name) + 2 for name in columns]  # tabulate pads headers by two
+            for batch in first:
+                widths = list(map(max, widths, batch.widths))
+            output.write(
+                _layout([row for batch in first for row in batch.rows], columns, widths, len) + "\n"
+            )
+            return count
     if count <= TABLE_IN_MEMORY or any(batch.multiline for batch in first):
         # A multi-line cell is tabulate's own layout: such a table is held whole.
         held = [row for batch in chain(first, batches) for row in batch.rows]
@@ -369,7 +389,6 @@ def _take(batches: Iterator[TextBatch], count: int) -> list:
 def _write_long_table(batches: Iterable[TextBatch], columns: list[str], output) -> int:
     """A table too long to hold: widths from every row, the rows kept meanwhile in an
     anonymous temporary file (mode 0600, gone when closed), then written in batches."""
-    import marshal
     import tempfile
 
     width = _width_function()
@@ -382,27 +401,42 @@ def _write_long_table(batches: Iterable[TextBatch], columns: list[str], output) 
             if batch.multiline:
                 # Rare (a long listing of multi-line notes): tabulate lays it out whole.
                 spill.seek(0)
-                cells = [row for _ in range(spilled) for row in marshal.load(spill)]
+                cells = [row for _ in range(spilled) for row in _unspill(spill)]
                 cells += batch.rows
                 cells.extend(row for later in batches for row in later.rows)
                 output.write(_tabulate_cells(cells, columns) + "\n")
                 return len(cells)
             widths = list(map(max, widths, batch.widths))
             narrow = narrow and batch.narrow
-            marshal.dump(batch.rows, spill)
+            _spill(spill, batch.rows)
             spilled += 1
             total += len(batch.rows)
         spill.seek(0)
         output.write(_line(columns, widths, width) + "\n")
         output.write("  ".join("-" * w for w in widths) + "\n")
         for _ in range(spilled):
-            rows = marshal.load(spill)
+            rows = _unspill(spill)
             if narrow:  # lengths are widths: str.ljust pads as tabulate does
                 lines = ("  ".join(map(str.ljust, row, widths)).rstrip() for row in rows)
             else:
                 lines = (_line(row, widths, width) for row in rows)
             output.write("\n".join(lines) + "\n")
     return total
+
+
+def _spill(spill, rows) -> None:
+    import marshal
+
+    # Each batch as one length-prefixed block: marshal.load on a file reads it a few
+    # bytes at a time (most of a 60,000-row table's time); loads of one read does not.
+    data = marshal.dumps(rows)
+    spill.write(len(data).to_bytes(8, "little") + data)
+
+
+def _unspill(spill):
+    import marshal
+
+    return marshal.loads(spill.read(int.from_bytes(spill.read(8), "little")))
 
 
 def _line(cells, widths, width) -> str:

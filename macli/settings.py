@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
 from macli.errors import Invalid
@@ -27,12 +26,21 @@ EMERGENCY_TEXT = (
 )
 
 
-@dataclass(frozen=True)
 class Setting:
-    key: str
-    help: str
-    default: Callable[[], str | None]
-    validate: Callable[[str], str]
+    """One known key: its help, its default and its check. A plain class, not a
+    dataclass: dataclasses (and copy) would be imported by every command that reads the
+    clinic's zone."""
+
+    __slots__ = ("key", "help", "default", "validate")
+
+    def __init__(
+        self,
+        key: str,
+        help: str,
+        default: Callable[[], str | None],
+        validate: Callable[[str], str],
+    ):
+        self.key, self.help, self.default, self.validate = key, help, default, validate
 
 
 def _any_text(value: str) -> str:

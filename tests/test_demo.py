@@ -304,3 +304,32 @@ def test_the_demo_ends_with_a_full_sheet_whatever_the_day(tmp_path, run, clock, 
     closed = run(f"--db {path} --now {clock} today --date 2026-11-29").stdout
     assert "Appointments: none. Closed on Sundays: no working hours." in closed
     assert "Next open: Monday 2026-11-30 (macli today --date 2026-11-30)." in closed
+    # The README's tour shows something whatever day the demo was built on.
+    tour = json.loads(
+        run(f"--db {path} --now {clock} today --date tue --provider chen -f json").stdout
+    )
+    assert tour["appointments"] and {row["provider"] for row in tour["appointments"]} == {
+        "Dr. Maya Chen"
+    }
+    free = run(
+        f"--db {path} --now {clock} schedule free --provider chen --date tue --type follow-up"
+    )
+    assert "Dr. Maya Chen" in free.stdout
+
+
+@pytest.mark.parametrize(
+    "clock",
+    [
+        # The chart's history starts a year back: 2026-09-06, a day that starts at 01:00.
+        "2027-09-06T10:00",
+        # The fridge readings start 91 days back: 2026-09-06 again.
+        "2026-12-06T10:00",
+    ],
+)
+def test_the_demo_builds_where_the_clocks_jump_at_midnight(tmp_path, run, clock):
+    # America/Santiago springs forward at 2026-09-06 00:00. The demo once began those
+    # histories at that midnight and stopped: "2026-09-06 00:00 does not exist".
+    path = tmp_path / DEFAULT_PATH
+    run(f"--now {clock} demo --timezone America/Santiago --db {path}")
+    sheet = json.loads(run(f"--db {path} --now {clock} today -f json").stdout)
+    assert sheet["date"] == clock[:10]

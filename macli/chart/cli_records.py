@@ -9,6 +9,7 @@ import click
 from macli.chart import core, findings
 from macli.chart import icd as icd_codes
 from macli.cli import MULTILINE, pass_app
+from macli.errors import Invalid
 from macli.options import limit_type
 from macli.output import format_option, render, render_record
 
@@ -35,16 +36,22 @@ def problem():
 @click.option("--icd", "code", required=True, metavar="CODE", help="A billable ICD-10-CM code.")
 @click.option("--onset", metavar="DATE", help="When it began, YYYY-MM-DD.")
 @click.option("--note", help="A short note.")
+@click.option(
+    "--again", is_flag=True, help="Record a new episode of a problem already on the active list."
+)
 @pass_app
-def problem_add(app, patient, code, onset, note):
+def problem_add(app, patient, code, onset, note, again):
     """Add a problem to the patient's list.
 
     A category header (E11, M54.5) or a code missing its 7th character is
     refused with the billable codes under it; find codes with `chart icd search`.
+    A code already on the active list is refused with the entry named: resolve
+    that one, or give --again for a new episode.
 
     \b
     Example:
         macli chart problem add P000042 --icd E11.9 --onset 2019-05-01
+        macli chart problem add P000042 --icd J02.0 --again
     """
     entry = core.add_problem(
         app.store,
@@ -55,6 +62,7 @@ def problem_add(app, patient, code, onset, note):
         user=app.user,
         now=app.now,
         today=app.today,
+        again=again,
     )
     click.echo(_patient_line(entry, f"Added problem {entry['code']} {entry['description']}"))
 
@@ -345,9 +353,16 @@ def note_add(app, patient, text, path, template):
         from macli.patients.core import resolve
 
         person = resolve(app.store, patient)
-        text = transcription.edit(
-            transcription.NOTE_TEMPLATES.get(template, ""), f"{person['name']} ({person['mrn']})"
-        )
+        initial = transcription.NOTE_TEMPLATES.get(template, "")
+        seeded = transcription.editor_text(initial, f"{person['name']} ({person['mrn']})")
+        try:
+            written = click.edit(seeded, extension=".txt", require_save=True)
+        except click.ClickException as error:
+            raise Invalid(
+                f"the editor could not be started ({error.format_message()}); "
+                "set EDITOR, or give --text or --file"
+            ) from None
+        text = transcription.written_note(written, initial)
     elif text is None:
         from macli.csvfile import decode
 

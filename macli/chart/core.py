@@ -91,20 +91,35 @@ def add_problem(
     user: str,
     now: datetime,
     today: date,
+    again: bool = False,
 ) -> dict:
-    """Add a problem coded with a billable ICD-10-CM code."""
+    """Add a problem coded with a billable ICD-10-CM code; the same code already active
+    on the list is refused (naming it) unless `again` records a new episode."""
     # Checked before the write: loading the code set on first use commits on its own.
     detail = problem_fields(store, {"icd": code, "onset": onset, "note": note}, today)
-    return add_entry(
-        store,
-        patient_ref,
-        "problem",
-        action="chart.problem.add",
-        at=now,
-        detail=detail,
-        user=user,
-        now=now,
-    )
+    with store.write():
+        patient = patients.resolve(store, patient_ref)
+        if not again:
+            # The zone only shapes the 'amended' date, which is not used here.
+            for active in problems(store, patient["id"], tz=ZoneInfo("UTC")):
+                if active["code"] == detail["code"]:
+                    since = f", onset {active['onset']}" if active["onset"] else ""
+                    raise Conflict(
+                        f"{patient['mrn']} already has {active['code']} {active['description']}"
+                        f" on the active problem list (entry {active['id']}{since}): resolve it"
+                        f" first (macli chart problem resolve {active['id']}), or add --again"
+                        " to record a new episode"
+                    )
+        return add_entry(
+            store,
+            patient_ref,
+            "problem",
+            action="chart.problem.add",
+            at=now,
+            detail=detail,
+            user=user,
+            now=now,
+        )
 
 
 def _set_status(store, entry_id, kind, target_kind, on, *, user, now, today) -> dict:

@@ -136,6 +136,9 @@ def file_show(app, document_id, output, fmt):
         macli chart file show 12 -o ~/print/lopez-referral.pdf
     """
     if output:
+        from macli.files import check_writable
+
+        check_writable(output)  # a copy that cannot be written is not audited as given out
         kept = filing.original(app.store, document_id, user=app.user, now=app.now)
         if output == "-":
             sys.stdout.buffer.write(kept["data"])
@@ -319,7 +322,10 @@ def letter_write(
         macli chart letter P000042 --template referral --to "Dr Kim" --problem 1240
     """
     from macli.documents import letters
+    from macli.files import check_writable
 
+    if output:
+        check_writable(output)  # before the letter is filed, not after
     written = letters.write(
         app.store,
         patient,
@@ -464,3 +470,48 @@ def letter_template_reset(app, name, language):
             f"{result['name']} ({result['language']}) has no version now; "
             "letters in that language are written in English."
         )
+
+
+@letter_group.group("plain")
+def letter_plain():
+    """The words a letter uses for each test ("average blood sugar over 3 months")."""
+
+
+@letter_plain.command("list")
+@click.option("--language", metavar="CODE", default="en", show_default=True)
+@format_option
+@pass_app
+def letter_plain_list(app, language, fmt):
+    """List the clinic's own words for tests, then the shipped ones (by LOINC code).
+
+    \b
+    Example:
+        macli chart letter plain list --language es
+    """
+    from macli.documents import letters
+
+    rows = letters.plain_names(app.store, language)
+    render(rows, fmt, columns=("test", "language", "words", "source"))
+
+
+@letter_plain.command("set")
+@click.argument("test")
+@click.argument("words")
+@click.option("--language", metavar="CODE", default="en", show_default=True)
+@pass_app
+def letter_plain_set(app, test, words, language):
+    """Give a test the words a patient reads, by its LOINC code or its name as the
+    lab or the chart writes it; the test's own name follows them in brackets.
+
+    \b
+    Example:
+        macli chart letter plain set 2951-2 "salt level in the blood"
+        macli chart letter plain set MCV "size of the red blood cells"
+        macli chart letter plain set MCV "tamaño de los glóbulos rojos" --language es
+    """
+    from macli.documents import letters
+
+    row = letters.set_plain_name(
+        app.store, test, words, language=language, user=app.user, now=app.now
+    )
+    click.echo(f'{row["test"]} ({row["language"]}) reads in letters as "{row["words"]}".')

@@ -315,6 +315,39 @@ def reset_template(
     return {"name": name, "language": language, "source": back[1] if back else None}
 
 
+def plain_names(store: Store, language: str | None = None) -> list[dict]:
+    """The words letters use for tests in `language`: the clinic's, then the shipped."""
+    return plain.known(store, _language(language))
+
+
+def set_plain_name(
+    store: Store, test: str, words: str, *, language: str | None = None, user: str, now: datetime
+) -> dict:
+    """Keep the clinic's own words for a test in letters (by LOINC code or name)."""
+    language = _language(language)
+    key = plain.clinic_key(test)
+    words = " ".join(_clean_multiline(words or "", "the words").split())
+    if not words:
+        raise Invalid("give the words a patient reads for the test")
+    if len(words) > 120:
+        raise Invalid("keep the words short: 120 characters at most")
+    with store.write():
+        store.insert(
+            "letter_plain_names",
+            {
+                "key": key,
+                "language": language,
+                "words": words,
+                "set_at": utc_text(now),
+                "set_by": user,
+            },
+        )
+        audit.record(
+            store, user=user, action="letter.plain.set", now=now, detail=f"{key} {language}"
+        )
+    return {"test": key, "language": language, "words": words}
+
+
 # -- writing a letter -------------------------------------------------------------------
 
 
@@ -357,7 +390,7 @@ def _results(
             state = ""
         shown = f"{row['value']}{unit}"
         ranged = f" ({words['range']}: {row['range']}{unit})" if row["range"] else ""
-        label = plain.plain_name(row["test"], row["loinc"], language)
+        label = plain.patient_name_of(store, row["test"], row["loinc"], language)
         lines.append(f"- {label}: {shown}{ranged}" + (f", {state}" if state else ""))
     day = max(from_utc_text(row["at"]).astimezone(tz).date() for row in chosen)
     flagged = [row for row in chosen if _out_of_range(row)]
@@ -403,7 +436,8 @@ def fields(
         if flagged and "normal" in wanted:
             row = flagged[0]
             raise Invalid(
-                f"{row['test']} {row['value']} (entry {row.get('id')}) is not in the normal range "
+                f"{row['test']} {row['value']} ({row.get('where') or 'entry ' + str(row.get('id'))})"
+                " is not in the normal range "
                 f"({row['range']}): write --template follow-up-results instead"
             )
         if not lines:
@@ -503,7 +537,8 @@ def write(
     """Write a letter from a template and file it on the chart (kind `letter`).
 
     `results` lets another area (the lab) give the tests to report, each a dict with
-    test, loinc, value, unit, range ("70-99"), flag ("" when in range) and at (UTC text).
+    test, loinc, value, unit, range ("70-99"), flag ("" or "N" when in range), at (UTC
+    text) and, optionally, where (how an error names it: "lab result 12").
 
     Returns the document row, the PDF bytes, and the language it was written in (with a
     note when the patient's language has no version of this template).

@@ -91,6 +91,70 @@ def _key(name: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", name.lower()).split())
 
 
+_LOINC = re.compile(r"\d{1,7}-\d")
+
+
+def clinic_key(test: str) -> str:
+    """What the clinic's own words are kept under: the LOINC code, or the folded name."""
+    text = (test or "").strip()
+    if _LOINC.fullmatch(text):
+        from macli.identifiers import check_loinc
+
+        return check_loinc(text)
+    key = _key(text)
+    if not key:
+        from macli.errors import Invalid
+
+        raise Invalid("name the test by its name (HbA1c) or its LOINC code (4548-4)")
+    return key
+
+
+def clinic_words(store, test: str, loinc: str | None, language: str) -> str | None:
+    """The clinic's own words for a test (by LOINC first, then by name), or None; a name
+    the shipped table knows (LDL) is also found by its code (13457-7)."""
+    name = _key(test or "")
+    for key in (loinc, BY_NAME.get(name), name):
+        if not key:
+            continue
+        words = store.scalar(
+            "SELECT words FROM letter_plain_names WHERE key = ? AND language = ?"
+            " ORDER BY id DESC LIMIT 1",
+            [key, language],
+        )
+        if words:
+            return words
+    return None
+
+
+def patient_name_of(store, test: str, loinc: str | None, language: str) -> str:
+    """A test as a letter names it: the clinic's words, else the shipped ones, else the
+    test's own name; the test's name follows in brackets."""
+    words = clinic_words(store, test, loinc, language)
+    if words is None:
+        return plain_name(test, loinc, language)
+    return words if _key(words) == _key(test) else f"{words} ({test})"
+
+
+def known(store, language: str) -> list[dict]:
+    """The clinic's words for tests (newest per test), then the shipped table's."""
+    rows = [
+        {"test": row["key"], "language": language, "words": row["words"], "source": "clinic"}
+        for row in store.query(
+            "SELECT key, words FROM letter_plain_names n WHERE language = ? AND id ="
+            " (SELECT max(id) FROM letter_plain_names m WHERE m.key = n.key"
+            "  AND m.language = n.language) ORDER BY key",
+            [language],
+        )
+    ]
+    if language in ("en", "es"):
+        index = 1 if language == "es" else 0
+        rows += [
+            {"test": code, "language": language, "words": words[index], "source": "shipped"}
+            for code, words in BY_LOINC.items()
+        ]
+    return rows
+
+
 def plain_name(test: str, loinc: str | None = None, language: str = "en") -> str:
     """`HbA1c` -> `average blood sugar over 3 months (HbA1c)`; unknown tests keep their name."""
     code = loinc if loinc in BY_LOINC else BY_NAME.get(_key(test or ""))

@@ -97,6 +97,93 @@ def add(
     return display(row)
 
 
+EDITABLE = (
+    "container",
+    "lab",
+    "turnaround",
+    "kit",
+    "unit",
+    "reference_range",
+    "qc_levels",
+    "qc_every",
+)
+
+
+def edit(store: Store, name: str, *, user: str, now: datetime, **changes) -> dict:
+    """Change what may change about a test (an empty text clears it), audited.
+
+    The name, LOINC code, specimen and whether it is done in the office stay: a test that
+    differs in those is another test, so add it. Orders already placed keep the turnaround
+    they were given."""
+    from macli import audit
+
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise Invalid(f"cannot change {', '.join(sorted(unknown))} of a test")
+    given = {key: value for key, value in changes.items() if value is not None}
+    if not given:
+        raise Invalid(
+            f"say what to change ({', '.join('--' + k.replace('_', '-') for k in EDITABLE)})"
+        )
+    with store.write():
+        row = get(store, name)
+        update: dict = {}
+        if "container" in given:
+            update["container"] = clean(given["container"], "the container")
+        if "lab" in given:
+            if row["poc"]:
+                raise Invalid(f"{row['name']} is done in the office: it has no reference lab")
+            update["lab"] = clean(given["lab"], "the lab")
+        if "turnaround" in given:
+            text = given["turnaround"].strip()
+            update["turnaround_minutes"] = (
+                int(parse_duration(text).total_seconds() // 60) if text else None
+            )
+        if "kit" in given:
+            if not row["poc"]:
+                raise Invalid("a kit is used up by a point-of-care test (--poc)")
+            sku = given["kit"].strip()
+            if sku:
+                from macli.stock import items
+
+                sku = items.get(store, sku)["sku"]
+            update["kit_sku"] = sku or None
+        if "unit" in given:
+            update["unit"] = clean(given["unit"], "the unit")
+        if "reference_range" in given:
+            update["reference_range"] = clean(given["reference_range"], "the reference range")
+        levels = _levels(given["qc_levels"]) if "qc_levels" in given else None
+        if levels is not None:
+            if levels and not row["poc"]:
+                raise Invalid("quality-control levels are for point-of-care tests (--poc)")
+            update["qc_levels"] = ",".join(levels) or None
+        every = given.get("qc_every")
+        if every is not None and every not in QC_EVERY:
+            raise Invalid(f"controls are run every {', '.join(QC_EVERY)}")
+        has_levels = update["qc_levels"] if levels is not None else row["qc_levels"]
+        if every and not has_levels:
+            raise Invalid("say which control levels the rule needs (--qc-levels positive,negative)")
+        if has_levels:
+            update["qc_every"] = every or row["qc_every"] or "lot"
+        else:
+            update["qc_every"] = None
+        changed = {key: value for key, value in update.items() if value != row[key]}
+        if changed:
+            assignments = ", ".join(f"{column} = ?" for column in changed)
+            store.execute(
+                f"UPDATE lab_tests SET {assignments} WHERE id = ?", [*changed.values(), row["id"]]
+            )
+            audit.record(
+                store,
+                user=user,
+                action="lab.test.edit",
+                now=now,
+                detail=f"{row['name']}: "
+                + "; ".join(f"{key} {row[key]!r} -> {value!r}" for key, value in changed.items()),
+            )
+        return display({**row, **changed})
+
+
 def _levels(text: str | None) -> list[str]:
     levels = [part.strip().lower() for part in (text or "").split(",") if part.strip()]
     for level in levels:

@@ -78,6 +78,38 @@ def test_add(app, name, lab_name, fmt, **options):
     render_record(row, fmt)
 
 
+@test_group.command("edit")
+@click.argument("name")
+@click.option("--container", help="The tube or cup ('' clears it).")
+@click.option("--lab", "lab_name", help="The reference lab that runs it.")
+@click.option("--turnaround", help="e.g. 24h, 3d; new orders get it ('' clears it).")
+@click.option("--kit", help="Stock SKU of the kit a point-of-care test uses up.")
+@click.option("--unit", help="UCUM unit of a single-value result.")
+@click.option("--range", "reference_range", help="Reference range, e.g. 70-99 or <200.")
+@click.option("--qc-levels", help="Control levels a POC test needs ('' drops the rule).")
+@click.option(
+    "--qc-every", type=click.Choice(["lot", "daily", "weekly"]), help="When controls are due."
+)
+@format_option
+@pass_app
+def test_edit(app, name, lab_name, fmt, **options):
+    """Change a test in the catalogue: its container, lab, turnaround, kit, range, controls.
+
+    Orders already placed keep the turnaround they were given. The name, LOINC code and
+    specimen do not change: a test that differs in those is another test (add it).
+    The change is audited.
+
+    \b
+    Example:
+        macli lab test edit "Lipid panel" --lab "LabCorp" --turnaround 2d
+        macli lab test edit "Glucose meter" --qc-levels low,high --qc-every daily
+    """
+    from macli.lab import catalogue
+
+    row = catalogue.edit(app.store, name, lab=lab_name, user=app.user, now=app.now, **options)
+    render_record(row, fmt)
+
+
 @test_group.command("list")
 @click.option(
     "--poc/--sent-out", "poc", default=None, help="Only in-office, or only sent-out tests."
@@ -474,17 +506,69 @@ def review(app, result_id, by, comment, no_notify_needed):
     "--how", required=True, type=click.Choice(["phone", "letter", "portal", "email", "in-person"])
 )
 @click.option("--note", help="What was said, who answered.")
+@click.option(
+    "--template",
+    metavar="NAME",
+    help="With --how letter: the letter (default: normal-results, or follow-up-results "
+    "when a test is out of range).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="With --how letter: also write the PDF here (mode 0600).",
+)
 @pass_app
-def notify(app, result_id, how, note):
+def notify(app, result_id, how, note, template, output):
     """Record that the patient was told of a result.
+
+    `--how letter` writes the results letter on the clinic's letterhead, each
+    test in plain words with whether it is in range, and files it on the chart
+    (`macli chart files PATIENT --kind letter`).
 
     \b
     Example:
         macli lab notify 31 --how phone --note "spoke with patient, will start statin"
+        macli lab notify 32 --how letter -o ~/print/letter.pdf
     """
     from macli.lab import results
 
-    row = results.notify(app.store, result_id, how=how, note=note, user=app.user, now=app.now)
+    if output and how != "letter":
+        raise click.UsageError("-o goes with --how letter")
+    if output:
+        from macli.files import check_writable
+
+        check_writable(output)  # before the letter is filed and the patient marked told
+    row = results.notify(
+        app.store,
+        result_id,
+        how=how,
+        note=note,
+        template=template,
+        user=app.user,
+        now=app.now,
+        today=app.today,
+        tz=app.zone,
+    )
+    letter = row["letter"]
+    if letter is not None:
+        if letter["notice"]:
+            click.echo(f"Note: {letter['notice']}.", err=True)
+        document = letter["document"]
+        click.echo(
+            f'Filed the letter "{letter["title"]}" as document {document["thread_id"]} for '
+            f"{document['patient_name']} ({document['mrn']})."
+        )
+        if output:
+            from macli.files import open_private
+
+            with open_private(output, "wb") as handle:
+                handle.write(letter["data"])
+            click.echo(f"Wrote {output}.")
+        else:
+            click.echo(
+                f"Print it with: macli chart file show {document['thread_id']} -o letter.pdf"
+            )
     click.echo(
         f"Result {row['result']}: patient told by {row['told_by']}; closed: {row['closed']}."
     )

@@ -27,27 +27,68 @@ _SEGMENT = re.compile(r"^[A-Z][A-Z0-9]{2}$")
 _NUMBER = re.compile(r"^[<>]?=?\s*[-+]?(\d+(\.\d*)?|\.\d+)$")
 
 
+_PLAIN_ID = re.compile(r"^[A-Za-z0-9._-]{1,199}$")
+_ENVELOPE = ("FHS", "BHS", "BTS", "FTS")
+
+
 def split(text: str, where: str) -> list[str]:
-    """The messages of one file's text, each with CR-separated segments."""
+    """The messages of one file's text, each with CR-separated segments.
+
+    A batch file's envelope (FHS/BHS ... BTS/FTS) is read past, its BTS-1 message count
+    checked so that a cut-off file is refused; MLLP framing bytes (VT, FS) left by an
+    interface engine's capture are dropped."""
     if "\x00" in text:
         raise Invalid(f"{where}: not an HL7 text file (it holds NUL bytes)")
-    text = text.lstrip("\ufeff").replace("\r\n", "\r")
+    text = text.lstrip("\ufeff").replace("\x0b", "").replace("\x1c", "").replace("\r\n", "\r")
     if "\n" in text:
         raise Invalid(
             f"{where}: segments are separated by line feeds; HL7 v2 separates them with"
             " carriage returns (ask the lab for the file as sent, or convert LF to CR)"
         )
     segments = [segment for segment in text.split("\r") if segment.strip()]
-    if not segments or not segments[0].startswith("MSH"):
+    body = [segment for segment in segments if segment[:3] not in _ENVELOPE]
+    if not body or not body[0].startswith("MSH"):
         raise Invalid(f"{where}: not an HL7 message (a message starts with an MSH segment)")
-    messages, current = [], []
+    messages, current, in_batch = [], [], 0
     for segment in segments:
-        if segment.startswith("MSH") and current:
+        kind = segment[:3]
+        if kind == "MSH" and current:
             messages.append("\r".join(current))
             current = []
+        if kind in _ENVELOPE:
+            if current:
+                messages.append("\r".join(current))
+                current = []
+            if kind == "BHS":
+                in_batch = len(messages)
+            elif kind == "BTS":
+                _check_batch_count(segment, len(messages) - in_batch, where)
+            continue
         current.append(segment)
-    messages.append("\r".join(current))
+    if current:
+        messages.append("\r".join(current))
     return messages
+
+
+def _check_batch_count(segment: str, found: int, where: str) -> None:
+    fields = segment.split(segment[3]) if len(segment) > 3 else []
+    stated = fields[1].strip() if len(fields) > 1 else ""
+    if stated and (not stated.isdigit() or int(stated) != found):
+        raise Invalid(
+            f"{where}: the batch trailer (BTS-1) says {stated} messages but the batch holds"
+            f" {found}: the file looks cut off or joined; ask the lab to send it again"
+        )
+
+
+def control_id(message: str) -> str | None:
+    """MSH-10 read straight from the text (no parse), or None when it is not plain."""
+    header = message.split("\r", 1)[0]
+    if len(header) < 4 or not header.startswith("MSH"):
+        return None
+    fields = header.split(header[3])
+    value = fields[9].strip() if len(fields) > 9 else ""
+    # Anything but a plain id (escapes, components, repeats) is left to the full parse.
+    return value if _PLAIN_ID.match(value) else None
 
 
 def _field(segment, number: int, component: int = 1, repetition: int = 1) -> str:

@@ -34,8 +34,12 @@ QUARANTINE_COLUMNS = [
 ]
 
 
-def read(paths: list[str | Path], tz: ZoneInfo) -> list[dict]:
-    """Every message of every file, parsed; Invalid on the first that cannot be read."""
+def read(paths: list[str | Path], tz: ZoneInfo, known=None) -> list[dict]:
+    """Every message of every file, parsed; Invalid on the first that cannot be read.
+
+    `known(control_id)` gives the text already stored under a control id: a message
+    identical to it is not parsed again (it was read when it came; re-delivered files
+    are mostly such messages, and parsing is most of an import's time)."""
     texts = []
     for path in paths:
         path = Path(path)
@@ -49,16 +53,20 @@ def read(paths: list[str | Path], tz: ZoneInfo) -> list[dict]:
             # HL7 v2 files from older systems are often Latin-1; MSH-18 would say so.
             text = raw.decode("latin-1")
         texts.append((path.name, text))
-    return parse_texts(texts, tz)
+    return parse_texts(texts, tz, known)
 
 
-def parse_texts(texts: list[tuple[str, str]], tz: ZoneInfo) -> list[dict]:
-    """Every message of (file name, text) pairs, parsed."""
+def parse_texts(texts: list[tuple[str, str]], tz: ZoneInfo, known=None) -> list[dict]:
+    """Every message of (file name, text) pairs, parsed (see `read` for `known`)."""
     parsed = []
     for name, text in texts:
         for number, message in enumerate(hl7.split(text, name), start=1):
             where = f"{name}, message {number}"
-            entry = hl7.parse(message, where, tz)
+            control = hl7.control_id(message) if known else None
+            if control and known(control) == message:
+                entry = {"control_id": control}
+            else:
+                entry = hl7.parse(message, where, tz)
             entry.update(file=name, number=number, text=message, where=where)
             parsed.append(entry)
     return parsed
@@ -133,7 +141,11 @@ def import_files(
     store: Store, paths: list[str | Path], *, user: str, now: datetime, tz: ZoneInfo
 ) -> dict:
     """Import result files; returns counts and what went to quarantine."""
-    return import_parsed(store, read(paths, tz), user=user, now=now)
+
+    def known(control_id: str) -> str | None:
+        return store.scalar("SELECT text FROM lab_messages WHERE control_id = ?", [control_id])
+
+    return import_parsed(store, read(paths, tz, known), user=user, now=now)
 
 
 def import_parsed(store: Store, parsed: list[dict], *, user: str, now: datetime) -> dict:

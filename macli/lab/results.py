@@ -352,16 +352,75 @@ def review(
     }
 
 
+def letter_results(store: Store, row: dict) -> list[dict]:
+    """A result's analytes as a results letter reports them (macli.documents.letters)."""
+    return [
+        {
+            "id": row["id"],
+            "where": f"lab result {row['id']}",
+            "test": observation["name"],
+            "loinc": observation["loinc"],
+            "value": observation["value"],
+            "unit": observation["unit"],
+            "range": observation["reference_range"],
+            "flag": observation["flag"] or "",
+            "at": row["observed_at"],
+        }
+        for observation in store.query(
+            "SELECT * FROM lab_observations WHERE result_id = ? ORDER BY id", [row["id"]]
+        )
+    ]
+
+
+def _write_letter(store: Store, row: dict, template: str | None, *, user, now, today, tz):
+    """The results letter of `row`, filed on the chart: all in range or please come in."""
+    from macli.documents import letters
+
+    given = letter_results(store, row)
+    if template is None:
+        flagged = (
+            row["abnormal"] or row["critical"] or any(r["flag"] not in ("", "N") for r in given)
+        )
+        template = "follow-up-results" if flagged else "normal-results"
+    mrn = store.scalar("SELECT mrn FROM patients WHERE id = ?", [row["patient_id"]])
+    return letters.write(
+        store, mrn, template, results=given, user=user, now=now, today=today, tz=tz
+    )
+
+
 def notify(
-    store: Store, result_id, *, how: str, note: str | None = None, user: str, now: datetime
+    store: Store,
+    result_id,
+    *,
+    how: str,
+    note: str | None = None,
+    template: str | None = None,
+    user: str,
+    now: datetime,
+    today=None,
+    tz: ZoneInfo | None = None,
 ) -> dict:
-    """Record that the patient was told of a result, and how."""
+    """Record that the patient was told of a result, and how. `how="letter"` writes the
+    results letter (macli.documents) and files it on the chart in the same write."""
     if how not in HOW:
         raise Invalid(f"how the patient was told: {', '.join(HOW)}")
+    if template is not None and how != "letter":
+        raise Invalid("a letter template goes with --how letter")
     note = clean(note, "the note", multiline=True)
+    letter = None
     with store.write():
         row = _result(store, result_id)
         _latest_check(store, row)
+        if how == "letter":
+            if tz is None:
+                from macli import settings
+                from macli.when import zone
+
+                tz = zone(settings.get(store, "clinic.timezone"))
+            today = today or now.astimezone(tz).date()
+            letter = _write_letter(store, row, template, user=user, now=now, today=today, tz=tz)
+            document = letter["document"]["thread_id"]
+            note = f"letter: document {document}" + (f"; {note}" if note else "")
         store.insert(
             "lab_notifications",
             {"result_id": row["id"], "how": how, "at": utc_text(now), "user": user, "note": note},
@@ -379,6 +438,7 @@ def notify(
         "result": row["id"],
         "told_by": how,
         "closed": "yes" if reviewed else "no: waiting for the provider's review",
+        "letter": letter,
     }
 
 

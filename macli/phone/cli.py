@@ -246,6 +246,7 @@ def phone_screen(app, patient, caller, number, fmt):
     First the two identifiers to confirm (name and date of birth), then the
     language and interpreter need, who else may be told, the next
     appointments and the last visit, active medications, recent results,
+    the lab's results with their review state and the tests not back yet,
     open messages, balance due and contact consent.
 
     \b

@@ -1,6 +1,7 @@
 """`phone screen`: one audited read of what the desk needs to answer a caller, in the
 order the call goes: confirm who it is, the language, who else may be told, then the
-appointments, medications, results, open messages, balance and consent."""
+appointments, medications, results (the chart's, and the lab's with their review
+state), open messages, balance and consent."""
 
 from __future__ import annotations
 
@@ -78,6 +79,16 @@ def caller_check(
     return {"on_file": False, "as": caller or number, "may_discuss": False}
 
 
+def lab_for_desk(store: Store, lab: dict) -> dict:
+    """The lab section with what the reviewing provider wrote (what the desk may say)."""
+    for row in lab["recent"]:
+        row["provider_says"] = store.scalar(
+            "SELECT comment FROM lab_reviews WHERE result_id = ? ORDER BY id DESC LIMIT 1",
+            [row["result"]],
+        )
+    return lab
+
+
 def screen(
     store: Store,
     patient_ref: str,
@@ -92,6 +103,7 @@ def screen(
     from macli.bill import payments
     from macli.chart import core as chart
     from macli.chart import findings
+    from macli.lab import results as lab_results
 
     today = now.astimezone(tz).date()
     with store.write():
@@ -118,6 +130,11 @@ def screen(
             "appointments": appointments(store, pid, now),
             "medications": chart.medications(store, pid, tz=tz),
             "results": findings.results(store, pid, tz=tz, last=RECENT_RESULTS),
+            # Results from the lab with their review state, and the tests still out:
+            # "did my results come back?" is answered from here.
+            "lab": lab_for_desk(
+                store, lab_results.for_patient(store, pid, tz=tz, last=RECENT_RESULTS)
+            ),
             # Audited with the screen itself, below.
             "messages": phone.messages(
                 store, open_only=True, patient_id=pid, user=user, now=now, record_view=False

@@ -25,6 +25,32 @@ def language_line(language: dict) -> str:
     return line + (f" · interpreter: {name}" if language["interpreter"] else "")
 
 
+def lab_text(lab: dict) -> str:
+    """The lab's results with what each waits for, and the tests not back yet. A result
+    waiting for review is not the desk's to read out: it says so."""
+    parts = []
+    if lab["recent"]:
+        rows = [
+            {**row, "state": f"waiting for {row['waiting_for']}" if row["waiting_for"] else "done"}
+            for row in lab["recent"]
+        ]
+        parts.append(f"\nLab results ({len(rows)})")
+        columns = ["result", "reported", "test", "status", "flags", "state"]
+        if any(row.get("provider_says") for row in rows):
+            columns.append("provider_says")
+        parts.append(_table(rows, columns))
+        if any(row["waiting_for"] == "review" for row in rows):
+            parts.append(
+                "  Not reviewed yet: the provider reviews a result before the patient is told."
+            )
+    else:
+        parts.append("\nLab results: none.")
+    if lab["pending"]:
+        parts.append(f"Lab tests not back ({len(lab['pending'])})")
+        parts.append(_table(lab["pending"], ["order", "test", "ordered", "due", "state"]))
+    return "\n".join(parts)
+
+
 def text(sheet: dict, tz: ZoneInfo) -> str:
     confirm = sheet["confirm"]
     parts = [
@@ -82,6 +108,7 @@ def text(sheet: dict, tz: ZoneInfo) -> str:
         parts.append(_table(results, ["taken", "test", "value", "unit", "range", "flag"]))
     else:
         parts.append("\nRecent results: none.")
+    parts.append(lab_text(sheet["lab"]))
     messages = sheet["messages"]
     if messages:
         rows = [{**row, "due": local_text(row["due_at"], tz)} for row in messages]

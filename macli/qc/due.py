@@ -17,13 +17,15 @@ def due(store: Store, *, now: datetime, tz: ZoneInfo) -> list[dict]:
     today = now.astimezone(tz).date().isoformat()
     lines = []
     for excursion in excursions.listing(store, open_only=True, tz=tz):
+        missing = excursions.missing_steps(store, excursion["id"])
         lines.append(
             {
                 "kind": "excursion",
                 "subject": f"{excursion['unit']} (excursion {excursion['id']})",
                 "detail": f"{excursion['status']}: {excursion['worst']} from {excursion['started']}"
                 f", {excursion['open_holds']} lot(s) on hold"
-                f" (macli qc excursion show {excursion['id']})",
+                + (f"; to do: {', '.join(missing)}" if missing else "")
+                + f" (macli qc excursion show {excursion['id']})",
             }
         )
     for sterilizer in store.query("SELECT * FROM qc_sterilizers ORDER BY name COLLATE NOCASE"):

@@ -113,8 +113,11 @@ INTERPRETER_SQL = (
 )
 
 
-def call_list(store: Store, *, day: date, tz: ZoneInfo) -> list[dict]:
-    """The call list itself, for callers that audit the view they are part of."""
+def call_list(
+    store: Store, *, day: date, tz: ZoneInfo, provider_id: int | None = None
+) -> list[dict]:
+    """The call list itself (of one provider's patients, if given), for callers that
+    audit the view they are part of."""
     start, end = day_bounds_text(day, tz)
     rows = store.query(
         "SELECT r.id, r.starts_at, p.mrn, p.name, r.recipient AS phone, v.name AS provider,"
@@ -124,8 +127,9 @@ def call_list(store: Store, *, day: date, tz: ZoneInfo) -> list[dict]:
         " JOIN appointments a ON a.id = r.appointment_id JOIN providers v ON v.id = a.provider_id"
         " WHERE r.channel = 'phone' AND r.due_at < ? AND r.starts_at >= ?"
         " AND r.status != 'withdrawn' AND a.starts_at = r.starts_at AND a.status = 'scheduled'"
+        " AND (?3 IS NULL OR a.provider_id = ?3)"
         " ORDER BY r.starts_at, r.id",
-        [end, start],
+        [end, start, provider_id],
     )
     for row in rows:
         row["appointment_at"] = local_text(row.pop("starts_at"), tz)

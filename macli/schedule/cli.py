@@ -74,11 +74,20 @@ def schedule():
     "--repeat", metavar="RRULE", help="Book a series: FREQ=WEEKLY;COUNT=6 (an iCalendar RRULE)."
 )
 @option_stack(_FORCE_OPTIONS)
+@click.option("-q", "--quiet", is_flag=True, help="Print only the id(s), one per line.")
+@format_option(
+    formats=("text", "json"),
+    default="text",
+    help="A line per booking for people, or the bookings as JSON.",
+)
 @pass_app
 def add_command(
-    app, patient, provider_ref, at, minutes, type_ref, room, reason, repeat, force, why
+    app, patient, provider_ref, at, minutes, type_ref, room, reason, repeat, force, why, quiet, fmt
 ):
-    """Book an appointment and print its id (one per line for a series).
+    """Book an appointment and say what was booked: who, when, with whom, where.
+
+    A series prints one line per appointment. Scripts take the bare id(s) from
+    --quiet, or every field from -f json.
 
     Refused when it overlaps another appointment of the provider, the patient
     or the room, falls outside the provider's working hours or inside a block;
@@ -89,6 +98,7 @@ def add_command(
         macli schedule add P000012 --provider chen --at "tomorrow 9:30" --type follow-up
         macli schedule add "ana garcia" --provider chen --at "2026-12-01 10:00" \\
             --duration 30 --room "Exam 2" --repeat "FREQ=WEEKLY;COUNT=6"
+        id=$(macli schedule add P000012 --provider chen --at "mon 9:00" --type vaccine -q)
     """
     _require_length(minutes, type_ref)
     result = core.add(
@@ -107,8 +117,16 @@ def add_command(
         now=app.now,
     )
     _report_overridden(result)
-    for appointment_id in result["ids"]:
-        click.echo(appointment_id)
+    if quiet:
+        for appointment_id in result["ids"]:
+            click.echo(appointment_id)
+        return
+    rows = sheets.booked(app.store, result["ids"], tz=app.zone)
+    if fmt == "json":
+        render(rows, "json", columns=sheets.LIST_DATA_COLUMNS)
+        return
+    for row in rows:
+        click.echo(sheets.booking_text(row))
 
 
 @schedule.command("list")

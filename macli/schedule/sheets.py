@@ -137,6 +137,27 @@ def appointments(
     return rows
 
 
+def booked(store: Store, ids: list[int], *, tz: ZoneInfo) -> list[dict]:
+    """The appointments just booked, as `schedule add` reads them back to the desk (the
+    booking itself is the audited act)."""
+    marks = ", ".join("?" for _ in ids)
+    return [
+        _appointment_row(row, tz)
+        for row in store.query(f"{_SELECT} WHERE a.id IN ({marks}) ORDER BY a.starts_at", ids)
+    ]
+
+
+def booking_text(row: dict) -> str:
+    """`Booked 5322: Grace Jones (P000393) with Dr. Maya Chen, Thu 2026-11-26 09:20-09:40,
+    sick visit, Exam 4.`"""
+    when = f"{date.fromisoformat(row['date']):%a} {row['date']} {row['start']}-{row['end']}"
+    extra = "".join(f", {value}" for value in (row["type"], row["room"]) if value)
+    return (
+        f"Booked {row['id']}: {row['patient']} ({row['mrn']}) with {row['provider']},"
+        f" {when}{extra}."
+    )
+
+
 # A visit not checked in this long after its start is "not arrived" rather than "late":
 # the desk calls the patient, or marks the no-show.
 NOT_ARRIVED_AFTER = timedelta(minutes=30)

@@ -17,7 +17,7 @@ from macli.when import parse_date
 
 @click.command()
 @click.option("--date", "day_text", help="The day to show (default: today), e.g. tomorrow.")
-@click.option("--provider", help="Only this provider's appointments.")
+@click.option("--provider", help="Only this provider's appointments and calls.")
 @format_option(
     formats=("table", "json"),
     help="A sheet for people, or one JSON object with a key per section.",
@@ -38,7 +38,7 @@ def today(app, day_text, provider, fmt):
     \b
     Example:
         macli today
-        macli today --date tomorrow --provider chen
+        macli today --date tue --provider chen
         macli today -f json | jq '.supplies.low'
     """
     day = parse_date(day_text, app.today) if day_text else app.today
@@ -51,6 +51,10 @@ def show(app, day, provider=None, fmt="table") -> None:
     if fmt == "json":
         click.echo(json.dumps(sheet, ensure_ascii=False, indent=2, default=str))
         return
+    if provider:  # the hint names the provider as it was typed
+        import shlex
+
+        sheet = {**sheet, "provider_ref": shlex.quote(provider)}
     click.echo(f"{day:%A %Y-%m-%d} · {app.setting('clinic.name')}")
     if sheet["results"]["critical"]:
         click.echo("")
@@ -77,9 +81,15 @@ def _table(rows, columns) -> str:
 
 def _appointments(sheet) -> str:
     rows = sheet["appointments"]
-    if not rows and sheet["next_open"]:  # nobody works this weekday, others they do
+    if not rows and sheet["next_open"]:  # nobody (of --provider) works this weekday
         weekday = f"{date.fromisoformat(sheet['date']):%A}s"
         following = date.fromisoformat(sheet["next_open"])
+        if sheet["provider"]:
+            return (
+                f"Appointments: none. {sheet['provider']} does not work on {weekday}.\n"
+                f"Next working day: {following:%A %Y-%m-%d}"
+                f" (macli today --date {following} --provider {sheet['provider_ref']})."
+            )
         return (
             f"Appointments: none. Closed on {weekday}: no working hours.\n"
             f"Next open: {following:%A %Y-%m-%d} (macli today --date {following})."

@@ -91,17 +91,19 @@ def day_sheet(
     now: datetime,
 ) -> dict:
     """Every section of the day sheet for `day`; the view is audited as one row."""
-    provider_id = providers.resolve(store, provider_ref)["id"] if provider_ref else None
+    provider = providers.resolve(store, provider_ref) if provider_ref else None
+    provider_id = provider["id"] if provider else None
     month_start = day.replace(day=1)
     working = schedule_hours.working_on(store, day, provider_id)
     following = None if working else schedule_hours.next_working_day(store, day, provider_id)
     sheet = {
         "date": day.isoformat(),
+        "provider": provider["name"] if provider else None,
         "hours": working,
         "next_open": following.isoformat() if following else None,
         "appointments": appointments(store, day, provider_id, tz=tz, now=now),
         "reminders": remind_history.outcomes_since_yesterday(store, day, tz=tz),
-        "calls": remind_history.call_list(store, day=day, tz=tz),
+        "calls": remind_history.call_list(store, day=day, tz=tz, provider_id=provider_id),
         "messages": phone.overdue_by_person(store, provider_id=provider_id, now=now),
         "supplies": {
             "low": stock_reports.low(store, today=day),

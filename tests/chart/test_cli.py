@@ -108,6 +108,23 @@ def test_problem_codes_must_be_billable(run, db_path, code, fragments):
     assert dump(db_path) == before
 
 
+def test_a_problem_already_active_is_refused_unless_it_is_a_new_episode(run, db_path):
+    run(f"chart problem add {ADULT} --icd J02.0 --onset 2026-11-20")
+    before = dump(db_path)
+    error = run(f"chart problem add {ADULT} --icd j02.0", expect=1).stderr
+    assert error == (
+        f"Error: {ADULT} already has J02.0 Streptococcal pharyngitis on the active problem list"
+        " (entry 1, onset 2026-11-20): resolve it first (macli chart problem resolve 1), or add"
+        " --again to record a new episode\n"
+    )
+    assert dump(db_path) == before
+    assert "(entry 2)" in run(f"chart problem add {ADULT} --icd J02.0 --again").stdout
+    # Once resolved, the code is no longer active: a later episode needs no --again.
+    run("chart problem resolve 1 --on 2026-11-24")
+    run("chart problem resolve 2 --on 2026-11-24")
+    assert "(entry 5)" in run(f"chart problem add {ADULT} --icd J02.0").stdout
+
+
 def test_problem_med_allergy_result_note_round(run):
     assert (
         "Added problem E11.9 Type 2 diabetes mellitus without complications (entry 1)."

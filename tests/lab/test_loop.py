@@ -223,3 +223,74 @@ def test_the_courier_manifest_as_pdf_names_every_specimen_and_a_failed_write_sen
     for expected in ("Quest", "SP000001", "SP000002", "LO000001", "Ana Lima", "P000001"):
         assert expected in text, expected
     assert {r["state"] for r in json.loads(run("lab pending -f json").stdout)} == {"sent"}
+
+
+def test_a_batch_file_and_mllp_framing_are_read_and_a_cut_off_batch_is_refused(
+    run, tmp_path, db_path
+):
+    setup_clinic(run)
+    run("lab order P000001 --test 'Basic metabolic panel' --provider chen")
+    run("lab order P000001 --test 'Basic metabolic panel' --provider chen")
+    run("lab collect LO000001")
+    run("lab collect LO000002")
+    envelope = "FHS|^~\\&|QUESTLAB|QUEST|MACLI|CLINIC|20261126083000\rBHS|^~\\&|QUESTLAB\r"
+    two = oru("B1", "LO000001") + oru("B2", "LO000002")
+    cut = tmp_path / "cut.hl7"
+    cut.write_text(envelope + two + "BTS|3\rFTS|1\r", newline="")
+    before = dump(db_path)
+    err = run(f"lab import {cut}", expect=1).stderr
+    assert "cut.hl7: the batch trailer (BTS-1) says 3 messages but the batch holds 2" in err
+    assert dump(db_path) == before
+    batch = tmp_path / "batch.hl7"
+    batch.write_text(envelope + two + "BTS|2\rFTS|1\r", newline="")
+    assert "2 attached (2 results)" in run(f"lab import {batch}").stdout
+    framed = tmp_path / "framed.hl7"
+    framed.write_text("\x0b" + oru("B3", "LO000001", status="C") + "\x1c\r", newline="")
+    assert "1 attached (1 results)" in run(f"lab import {framed}").stdout
+
+
+def test_a_catalogue_edit_changes_new_orders_only_and_is_audited(run, db_path):
+    setup_clinic(run)
+    run("lab order P000001 --test HbA1c")
+    run("lab collect LO000001 --at '2026-11-23 09:00'")
+    before = dump(db_path)
+    assert "say what to change" in run("lab test edit HbA1c", expect=1).stderr
+    assert "point-of-care" in run("lab test edit HbA1c --qc-levels positive", expect=1).stderr
+    assert "no test 'A1c'" in run("lab test edit A1c --lab LabCorp", expect=1).stderr
+    assert dump(db_path) == before
+    row = json.loads(run("lab test edit hba1c --lab LabCorp --turnaround 5d -f json").stdout)
+    assert (row["lab"], row["turnaround"]) == ("LabCorp", "5d")
+    # The order placed before keeps its 2-day turnaround: 1 day overdue on the 26th.
+    assert json.loads(run("lab pending --overdue -f json").stdout)[0]["overdue_by"] == "1d 0h"
+    audit = [
+        r for r in json.loads(run("audit list -f json").stdout) if r["action"] == "lab.test.edit"
+    ]
+    assert len(audit) == 1 and "LabCorp" in audit[0]["detail"]
+    run("lab test edit HbA1c --container ''")
+    listed = {r["name"]: r for r in json.loads(run("lab test list -f json").stdout)}
+    assert listed["HbA1c"]["container"] is None and listed["HbA1c"]["lab"] == "LabCorp"
+
+
+def test_a_redelivered_message_is_known_by_its_text_not_only_its_control_id(run, tmp_path, db_path):
+    setup_clinic(run)
+    run("lab order P000001 --test 'Basic metabolic panel' --provider chen")
+    run("lab collect LO000001")
+    first = tmp_path / "first.hl7"
+    first.write_text(oru("R1", "LO000001"), newline="")
+    run(f"lab import {first}")
+    again = tmp_path / "again.hl7"
+    again.write_text(oru("R1", "LO000001") + oru("R2", "LO000001", status="C"), newline="")
+    assert (
+        "1 attached (1 results), 0 quarantined, 1 already imported"
+        in run(f"lab import {again}").stdout
+    )
+    # The same control id over a damaged body is still read, and refused.
+    damaged = tmp_path / "damaged.hl7"
+    damaged.write_text(
+        oru("R1", "LO000001", observations=["OBX|1|NM|2823-3^K^LN||high|mmol/L||||F"]),
+        newline="",
+    )
+    before = dump(db_path)
+    err = run(f"lab import {damaged}", expect=1).stderr
+    assert "damaged.hl7, message 1, OBX 1: value 'high' is not a number" in err
+    assert dump(db_path) == before

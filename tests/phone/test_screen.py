@@ -100,3 +100,46 @@ def test_representatives_are_listed_and_checked(run, caller, db_path):
         result = run(args, expect=1)
         assert result.stderr.startswith("Error: ") and message in result.stderr
     assert dump(db_path) == before
+
+
+def test_lab_results_show_what_each_waits_for(run, caller, store):
+    """ "Did my results come back?": the screen tells a result waiting for the provider's
+    review from one the patient may be told, and names the tests still out."""
+    mrn = caller["mrn"]
+    order = run(f"lab order {mrn} --test TSH --test 'Lipid panel' --provider chen").stdout.split()[
+        0
+    ]
+    run(f"lab collect {order}")
+    run(f"lab result {order} --value TSH=5.2")
+    result = store.scalar(
+        "SELECT max(r.id) FROM lab_results r JOIN patients p ON p.id = r.patient_id"
+        " WHERE p.mrn = ?",
+        [mrn],
+    )
+    text = run(f"phone screen {mrn}").stdout
+    lab = text[text.index("Lab results (") : text.index("Open messages")]
+    row = next(line for line in lab.splitlines() if line.split()[:1] == [str(result)])
+    assert "TSH H" in row and row.endswith("waiting for review")
+    assert "Not reviewed yet: the provider reviews a result before the patient is told." in lab
+    assert "Lab tests not back (1)" in lab
+    assert next(line for line in lab.splitlines() if order in line).split()[1:3] == [
+        "Lipid",
+        "panel",
+    ]
+    run(f"lab review {result} --by chen --comment 'recheck in 3 months'")
+    data = json.loads(run(f"phone screen {mrn} -f json").stdout)
+    mine = next(row for row in data["lab"]["recent"] if row["result"] == result)
+    assert mine["waiting_for"] == "telling the patient"
+    assert mine["provider_says"] == "recheck in 3 months"
+    text = run(f"phone screen {mrn}").stdout
+    row = next(line for line in text.splitlines() if line.split()[:1] == [str(result)])
+    assert row.rstrip().endswith("waiting for telling the patient  recheck in 3 months")
+    assert [row["test"] for row in data["lab"]["pending"]] == ["Lipid panel"]
+    positions = [text.index(heading) for heading in ("Recent results", "Lab results (", "Open")]
+    assert positions == sorted(positions)
+    # The screen's view is one audit row, for this patient; the lab section adds none.
+    before = store.scalar("SELECT max(id) FROM audit")
+    run(f"phone screen {mrn}")
+    added = store.query("SELECT action, patient_id FROM audit WHERE id > ?", [before])
+    patient_id = store.scalar("SELECT id FROM patients WHERE mrn = ?", [mrn])
+    assert added == [{"action": "phone.screen", "patient_id": patient_id}]

@@ -18,28 +18,59 @@ from tests.conftest import dump
 def booked(run, clinic):
     """Two appointments on Tuesday 2026-12-01 with Dr. Chen."""
     first = run(
-        f"schedule add {clinic['ana']} --provider chen --at '2026-12-01 09:00' --type follow-up --room 'Exam 1' --reason 'knee pain'"
+        f"schedule add {clinic['ana']} --provider chen --at '2026-12-01 09:00' --type follow-up --room 'Exam 1' --reason 'knee pain' -q"
     )
     second = run(
-        f"schedule add {clinic['bo']} --provider chen --at '2026-12-01 10:00' --duration 30"
+        f"schedule add {clinic['bo']} --provider chen --at '2026-12-01 10:00' --duration 30 -q"
     )
     return int(first.stdout), int(second.stdout)
 
 
-def test_add_prints_the_id_and_a_series_prints_every_id(run, clinic, store):
-    result = run(f"schedule add {clinic['ana']} --provider chen --at 'tue 9:00' --duration 20")
-    assert result.stdout.strip().isdigit()
+def test_add_says_what_was_booked_and_scripts_get_the_ids(run, clinic, store):
+    result = run(
+        f"schedule add {clinic['ana']} --provider chen --at 'tue 9:00' --type follow-up"
+        " --room 'Exam 1'"
+    )
+    [appointment_id] = store.query("SELECT id FROM appointments")
+    assert result.stdout == (
+        f"Booked {appointment_id['id']}: Ana García ({clinic['ana']}) with Dr. Ana Chen,"
+        " Tue 2026-12-01 09:00-09:20, follow-up, Exam 1.\n"
+    )
+    quiet = run(f"schedule add {clinic['ana']} --provider chen --at 'tue 10:00' --duration 20 -q")
+    assert quiet.stdout.strip().isdigit()
+    [record] = json.loads(
+        run(
+            f"schedule add {clinic['ana']} --provider chen --at 'tue 11:00' --duration 20 -f json"
+        ).stdout
+    )
+    assert (record["mrn"], record["provider"], record["date"], record["start"]) == (
+        clinic["ana"],
+        "Dr. Ana Chen",
+        "2026-12-01",
+        "11:00",
+    )
     series = run(
         "schedule add 'bo smith' --provider okafor --at '2026-12-02 15:00' --type vaccine"
         " --repeat 'FREQ=WEEKLY;COUNT=3'"
     )
-    ids = [int(line) for line in series.stdout.split()]
+    assert [line.split(",")[1] for line in series.stdout.splitlines()] == [
+        " Wed 2026-12-02 15:00-15:10",
+        " Wed 2026-12-09 15:00-15:10",
+        " Wed 2026-12-16 15:00-15:10",
+    ]
+    ids = [
+        int(line)
+        for line in run(
+            "schedule add 'bo smith' --provider okafor --at '2026-12-03 15:00' --type vaccine"
+            " --repeat 'FREQ=WEEKLY;COUNT=3' -q"
+        ).stdout.split()
+    ]
     assert len(ids) == 3
     assert (
         store.scalar(
             "SELECT COUNT(DISTINCT series_id) FROM appointments WHERE series_id IS NOT NULL"
         )
-        == 1
+        == 2
     )
 
 
@@ -126,7 +157,7 @@ def test_bad_bookings_get_one_error_and_change_nothing(
 def test_force_books_and_warns_on_stderr(run, clinic, booked):
     result = run(
         f"schedule add {clinic['cy']} --provider chen --at '2026-12-01 09:00' --duration 20"
-        " --force --why 'doctor squeezes her in'"
+        " --force --why 'doctor squeezes her in' -q"
     )
     assert result.stdout.strip().isdigit()
     assert result.stderr.startswith(
@@ -231,7 +262,9 @@ def test_move_cancel_and_status(run, clinic, booked, db_path):
         f"Error: appointment {second} is cancelled"
     )
     today = int(
-        run(f"schedule add {clinic['cy']} --provider chen --at 'today 10:00' --duration 20").stdout
+        run(
+            f"schedule add {clinic['cy']} --provider chen --at 'today 10:00' --duration 20 -q"
+        ).stdout
     )
     assert (
         run(f"schedule status {today} arrived").stdout

@@ -37,6 +37,7 @@ def test_the_demo_day_sheet_has_content_in_every_section(demo, run):
     sheet = json.loads(run("today -f json").stdout)
     assert set(sheet) == {
         "date",
+        "provider",
         "hours",
         "next_open",
         "appointments",
@@ -161,8 +162,13 @@ def test_a_day_nobody_works_says_so_and_names_the_next_open_day(demo, run):
     sheet = json.loads(run("today --date 2026-11-30 --provider natarajan -f json").stdout)
     assert sheet["hours"] == [] and sheet["next_open"] == "2026-12-01"
     text = run("today --date 2026-11-30 --provider natarajan").stdout
-    assert "Appointments: none. Closed on Mondays: no working hours." in text
-    assert "Next open: Tuesday 2026-12-01 (macli today --date 2026-12-01)." in text
+    # Others work on Mondays: the clinic is not closed, this provider is off.
+    assert "Appointments: none. Priya Natarajan does not work on Mondays." in text
+    assert (
+        "Next working day: Tuesday 2026-12-01 (macli today --date 2026-12-01 --provider natarajan)."
+        in text
+    )
+    assert "Closed" not in text
     monday = json.loads(run("today --date 2026-11-30 -f json").stdout)
     assert monday["next_open"] is None and monday["appointments"]
 
@@ -172,6 +178,11 @@ def test_provider_filter_date_and_audit(demo, run):
     assert chen and {row["provider"] for row in chen} == {"Dr. Maya Chen"}
     tomorrow = json.loads(run("today --date tomorrow -f json").stdout)
     assert tomorrow["date"] == "2026-11-27"
+    every_call = json.loads(run("today -f json").stdout)["calls"]
+    chen_calls = json.loads(run("today --provider chen -f json").stdout)["calls"]
+    assert {call["provider"] for call in every_call} > {"Dr. Maya Chen"}
+    assert chen_calls and {call["provider"] for call in chen_calls} == {"Dr. Maya Chen"}
+    assert chen_calls == [call for call in every_call if call["provider"] == "Dr. Maya Chen"]
     assert "today.view" in run("audit list").stdout
     assert "no provider matches" in run("today --provider nobody", expect=1).stderr
     assert run("today --date someday", expect=1).stderr.startswith("Error: cannot read date")
