@@ -60,6 +60,10 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "macli.qc.cli:qc",
         "Lab upkeep: fridge temperatures, excursions, sterilizers, spore tests.",
     ),
+    "procedure": (
+        "macli.procedure.cli:procedure",
+        "Minor procedures: prep sheets, the safety checklist, trays, packs, specimens.",
+    ),
     "phone": (
         "macli.phone.cli:phone",
         "Phone messages and callbacks, and the screen to answer a caller.",
@@ -103,6 +107,7 @@ class LazyGroup(click.Group):
             module_name, attribute = self.lazy[name][0].split(":")
             command = getattr(importlib.import_module(module_name), attribute)
             guard_text(command)
+            _whole_summaries(command)
             self.add_command(command, name)
         return super().get_command(ctx, name)
 
@@ -118,6 +123,17 @@ class LazyGroup(click.Group):
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
+
+
+def _whole_summaries(command: click.Command) -> None:
+    """Give each command of a loaded group its docstring's first sentence, whole, as the
+    line its group's --help lists: click cuts it at about 45 characters with "...", and
+    the listing wraps a long line anyway."""
+    for sub in getattr(command, "commands", {}).values():
+        if sub.short_help is None and sub.help:
+            first = sub.help.split("\n\n", 1)[0]
+            sub.short_help = " ".join(first.split())
+        _whole_summaries(sub)
 
 
 class RootGroup(LazyGroup):

@@ -251,6 +251,16 @@ def _text(value: str | None) -> str | None:
     return " ".join(value.split()) or None
 
 
+def would_take(store: Store, sku: str, quantity: int, *, today: date) -> list[dict]:
+    """The lots `stock use` would take `quantity` of `sku` from today (first-expiring,
+    usable only), without taking them; Conflict naming the shortfall when it cannot."""
+    item = items.get(store, sku)
+    return [
+        {"lot": row["lot"], "expires": row["expires"], "quantity": units}
+        for row, units in _allocate(store, item, quantity, today, None)
+    ]
+
+
 def _allocate(store: Store, item: dict, quantity: int, today: date, lot: str | None) -> list:
     """(lot, units) pairs to take `quantity` from: the named lot, or FEFO over usable lots.
 
