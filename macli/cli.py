@@ -105,7 +105,9 @@ class LazyGroup(click.Group):
     def get_command(self, ctx, name):
         if name in self.lazy and name not in self.commands:
             module_name, attribute = self.lazy[name][0].split(":")
-            self.add_command(getattr(importlib.import_module(module_name), attribute), name)
+            command = getattr(importlib.import_module(module_name), attribute)
+            _whole_summaries(command)
+            self.add_command(command, name)
         return super().get_command(ctx, name)
 
     def format_commands(self, ctx, formatter):
@@ -120,6 +122,17 @@ class LazyGroup(click.Group):
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
+
+
+def _whole_summaries(command: click.Command) -> None:
+    """Give each command of a loaded group its docstring's first sentence, whole, as the
+    line its group's --help lists: click cuts it at about 45 characters with "...", and
+    the listing wraps a long line anyway."""
+    for sub in getattr(command, "commands", {}).values():
+        if sub.short_help is None and sub.help:
+            first = sub.help.split("\n\n", 1)[0]
+            sub.short_help = " ".join(first.split())
+        _whole_summaries(sub)
 
 
 class RootGroup(LazyGroup):

@@ -189,7 +189,7 @@ def sql(app, query, fmt):
 
 
 @click.command("export")
-@click.argument("table", type=click.Choice([*exports.names(), "all"]))
+@click.argument("table", metavar="TABLE", type=click.Choice([*exports.names(), "all"]))
 @format_option(formats=("csv", "json", "jsonl"), default="csv", help="File format.")
 @click.option("-o", "--output", type=click.Path(), help="FILE for one table, DIR for all.")
 @click.option("--since", help="Only rows created or changed from this local date on.")
@@ -197,7 +197,7 @@ def sql(app, query, fmt):
 def export(app, table, fmt, output, since):
     """Export one table, or all of them, for scripts (streamed; files are 0600).
 
-    TABLE is one of the names above, or `all` (which needs -o DIR and writes
+    TABLE is one of: {tables}; or `all` (which needs -o DIR and writes
     DIR/<table>.<format>; --since then applies to the tables that have dates).
     Exports holding patient data are written to the audit log.
 
@@ -232,6 +232,10 @@ def export(app, table, fmt, output, since):
         click.echo(f"Wrote {count} rows to {output}.", err=True)
     else:
         write_rows(iterator, fmt, None, columns)
+
+
+# The tables are named in the help rather than the usage line, which wrapped mid-name.
+export.help = export.help.replace("{tables}", ", ".join(exports.names()))
 
 
 @click.command()

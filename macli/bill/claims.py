@@ -180,7 +180,8 @@ def claim_problems(store: Store, claim: dict) -> list[str]:
         elif len(pointers) > superbill.MAX_POINTERS:
             problems.append(f"{where} points at more than {superbill.MAX_POINTERS} diagnoses")
         elif any(not 1 <= p <= count for p in pointers):
-            problems.append(f"{where} points past the {count} diagnoses")
+            given = "the only diagnosis" if count == 1 else f"the {count} diagnoses"
+            problems.append(f"{where} points past {given}")
         if line["units"] < 1:
             problems.append(f"{where} has {line['units']} units")
         if line["charge_cents"] != line["fee_cents"] * line["units"]:
