@@ -106,6 +106,7 @@ class LazyGroup(click.Group):
         if name in self.lazy and name not in self.commands:
             module_name, attribute = self.lazy[name][0].split(":")
             command = getattr(importlib.import_module(module_name), attribute)
+            guard_text(command)
             _whole_summaries(command)
             self.add_command(command, name)
         return super().get_command(ctx, name)
@@ -163,6 +164,46 @@ class RootGroup(LazyGroup):
         finally:
             if ctx.obj is not None:
                 ctx.obj.close()
+
+
+class OneLine(click.ParamType):
+    """Plain text on one line: what every text option and argument takes by default."""
+
+    name = "text"
+    multiline = False
+
+    def convert(self, value, param, ctx):
+        from macli.errors import Invalid
+        from macli.text import clean
+
+        if not isinstance(value, str):
+            return value
+        try:
+            return clean(value, "the value", multiline=self.multiline)
+        except Invalid as error:
+            self.fail(error.message.removeprefix("the value "), param, ctx)
+
+
+class ManyLines(OneLine):
+    """Text that may hold line breaks and tabs (a note): `type=MULTILINE`."""
+
+    multiline = True
+
+
+MULTILINE = ManyLines()
+_ONE_LINE = OneLine()
+
+
+def guard_text(command: click.Command) -> None:
+    """Hold every plain text option and argument of `command` (and its subcommands) to
+    the one rule for text (macli/text.py): no control characters, one line unless the
+    parameter is declared `type=MULTILINE`. Parameters with their own type (choices,
+    numbers, paths, files) are left to it."""
+    for param in command.params:
+        if param.type is click.STRING:
+            param.type = _ONE_LINE
+    for sub in getattr(command, "commands", {}).values():
+        guard_text(sub)
 
 
 def _negative_number(error: click.NoSuchOption) -> click.UsageError:
@@ -248,6 +289,9 @@ def cli(ctx, db_path, user, now_text):
     ctx.obj = App(
         db_path or default_db_path(), user or login_name(), now_text, create=db_path is None
     )
+
+
+guard_text(cli)
 
 
 def main():

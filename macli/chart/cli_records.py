@@ -8,7 +8,7 @@ import click
 
 from macli.chart import core, findings
 from macli.chart import icd as icd_codes
-from macli.cli import pass_app
+from macli.cli import MULTILINE, pass_app
 from macli.errors import Invalid
 from macli.options import limit_type
 from macli.output import format_option, render, render_record
@@ -321,7 +321,7 @@ def note():
 
 @note.command("add")
 @click.argument("patient")
-@click.option("--text", help="The note.")
+@click.option("--text", type=MULTILINE, help="The note.")
 @click.option("--file", "path", type=click.File("rb"), help="Read the note from FILE.")
 @click.option(
     "--template",

@@ -106,8 +106,8 @@ def normalise(code: str) -> str:
 
 def lookup(store: Store, code: str) -> dict:
     """One code with its parent and children; Invalid if malformed, NotFound if unknown."""
+    wanted = normalise(code)  # first: a malformed code is refused before anything is loaded
     ensure_loaded(store)
-    wanted = normalise(code)
     row = store.one(
         "SELECT code, kind, billable, parent, description FROM icd10cm_codes"
         " WHERE code = ? AND kind IN ('category', 'subcategory')",
