@@ -38,6 +38,7 @@ AREAS = [
     "macli.documents.demo:populate",
     "macli.qc.demo:populate",
     "macli.phone.demo:populate",
+    "macli.procedure.demo:populate",
 ]
 
 
