@@ -333,7 +333,9 @@ def cancel_command(app, appointment_id, reason, series):
 
 @schedule.command("status")
 @click.argument("appointment_id", metavar="ID", type=int)
-@click.argument("status", type=click.Choice(core.CHECK_IN_STATUSES))
+# STATUS in the usage line: the choices are in the help, and listed in the usage they
+# wrapped mid-word ("in-" / "room").
+@click.argument("status", metavar="STATUS", type=click.Choice(core.CHECK_IN_STATUSES))
 @click.option("--reason", help="Why a completed visit is corrected (required for that).")
 @pass_app
 def status_command(app, appointment_id, status, reason):

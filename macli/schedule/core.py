@@ -15,6 +15,7 @@ from macli.schedule import catalog
 from macli.schedule.hours import earliest_start, get_hours, hours_text, within_hours
 from macli.schedule.recurrence import expand
 from macli.store import Store
+from macli.text import clean as clean_input
 from macli.when import WEEKDAYS, local_text, localize, parse_datetime, utc_text
 
 # Statuses set by `schedule status`; `cancelled` has its own command.
@@ -59,7 +60,7 @@ def add(
     """Book one appointment, or a whole series with `repeat` (an RRULE); returns the new
     ids and, when forced, the conflicts that were overridden."""
     starts = parse_datetime(at, tz, now)
-    reason = (reason or "").strip() or None
+    reason = (clean_input(reason, "the reason") or "").strip() or None
     with store.write():
         patient = patients.resolve(store, patient_ref)
         provider = _bookable_provider(store, provider_ref)
@@ -196,7 +197,10 @@ def cancel(
         store.conn.executemany(
             "UPDATE appointments SET status = 'cancelled', status_at = ?, cancel_reason = ?,"
             " updated_at = ? WHERE id = ?",
-            [(stamp, (reason or "").strip() or None, stamp, row_id) for row_id in ids],
+            [
+                (stamp, (clean_input(reason, "the reason") or "").strip() or None, stamp, row_id)
+                for row_id in ids
+            ],
         )
         audit.record(
             store,
