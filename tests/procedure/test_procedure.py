@@ -199,7 +199,7 @@ def test_a_used_or_recalled_pack_is_refused_unless_overridden(run, clinic, store
         " --override --why 'bleeding scalp wound, no other set'"
     )
     assert "opened under --override" in forced.stdout
-    assert store.scalar("SELECT count(*) FROM audit WHERE action = 'procedure.pack.override'") == 1
+    assert store.scalar("SELECT count(*) FROM audit WHERE action = 'qc.pack.emergency'") == 1
 
 
 def test_a_failed_spore_test_is_traced_to_the_patient(run, clinic):
