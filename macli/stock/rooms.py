@@ -354,7 +354,7 @@ def restock(
                 dict(lot)
                 for lot in lots
                 if lot["expires"] is None or lot["expires"] >= today.isoformat()
-                if not _held(store, lot["id"])
+                if not held(store, lot["id"])
             ]
         taken, remaining = [], bring
         # Rooms share the closet: what one room's line takes is not offered to the next.
@@ -387,7 +387,8 @@ def restock(
     return listing
 
 
-def _held(store: Store, lot_id: int) -> bool:
+def held(store: Store, lot_id: int) -> bool:
+    """Whether a lot has an open hold."""
     return bool(
         store.scalar(
             "SELECT 1 FROM stock_holds WHERE lot_id = ? AND ended_at IS NULL LIMIT 1", [lot_id]
