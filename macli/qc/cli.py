@@ -475,6 +475,11 @@ def sterilizer_list(app, fmt):
 @click.option("--chemical", required=True, type=click.Choice(["pass", "fail"]))
 @click.option("--at", metavar="DATETIME", help="When it ran (default: now).")
 @click.option("--by", "operator", metavar="NAME", help="Who ran it (default: you).")
+@click.option(
+    "--implant",
+    is_flag=True,
+    help="The load holds an implant: run a spore test with it; its packs wait for the pass.",
+)
 @click.option("--labels", is_flag=True, help="Print the packs' labels as a PDF (-o).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="The labels PDF.")
 @pass_app
@@ -513,6 +518,11 @@ def cycle(app, sterilizer_name, labels, output, at, **fields):
     if result["chemical"] == "fail":
         click.echo(
             "CHEMICAL INDICATOR FAILED: this load is not sterile; reprocess its packs.", err=True
+        )
+    elif fields.get("implant"):
+        click.echo(
+            "IMPLANT LOAD: its packs are quarantined until a spore test run with it passes.",
+            err=True,
         )
     if labels:
         from macli.qc import labels as label_pdf

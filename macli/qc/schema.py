@@ -250,4 +250,19 @@ def qc_004_excursion_steps(db):
     db.execute("ALTER TABLE qc_excursion_actions ADD COLUMN reference TEXT")
 
 
-MIGRATIONS = [qc_001_units, qc_002_sterilizers, qc_003_pack_uses, qc_004_excursion_steps]
+def qc_005_implant_loads(db):
+    # A load holding an implant is quarantined until a spore test run after it passes
+    # (CDC 2008: monitor every implant load with a biological indicator).
+    db.execute(
+        "ALTER TABLE qc_cycles ADD COLUMN implant INTEGER NOT NULL DEFAULT 0"
+        " CHECK (implant IN (0, 1))"
+    )
+
+
+MIGRATIONS = [
+    qc_001_units,
+    qc_002_sterilizers,
+    qc_003_pack_uses,
+    qc_004_excursion_steps,
+    qc_005_implant_loads,
+]
