@@ -57,6 +57,9 @@ def cases(patient: dict) -> list[tuple[str, list[str]]]:
         ("find `ana garcia` (name words)", ["patient", "find", *patient["name"].split()]),
         ("find `P000042` (MRN)", ["patient", "find", patient["mrn"]]),
         ("phone screen (the fullest chart)", ["phone", "screen", patient["mrn"]]),
+        # What every command pays before it reads the store: on a loaded machine this,
+        # not the look-up, decides whether the wall time is under the target.
+        ("start-up alone (`macli --help`)", ["--help"]),
     ]  # fmt: skip
 
 

@@ -38,6 +38,9 @@ AREAS = [
     "macli.documents.demo:populate",
     "macli.qc.demo:populate",
     "macli.phone.demo:populate",
+    # After phone: its speakers of Spanish get their letters in Spanish.
+    "macli.documents.demo:populate_languages",
+    "macli.procedure.demo:populate",
 ]
 
 

@@ -15,6 +15,8 @@ from typing import NamedTuple
 
 import click
 
+from macli.text import escape
+
 FORMATS = ("table", "csv", "tsv", "json", "jsonl")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Rows go out in batches: one write per batch, and one formula check per batch.
@@ -229,10 +231,11 @@ def _write_json(rows: Iterable, columns: list[str] | None, output, array: bool) 
 
 
 def cell_text(value) -> str:
-    """What a table shows for one value: None blank, outer whitespace trimmed."""
+    """What a table shows for one value: None blank, outer whitespace trimmed, and any
+    control character shown as a visible escape (`\\x1b`), never raw (macli/text.py)."""
     if value is None:
         return ""
-    return (value if isinstance(value, str) else str(value)).strip()
+    return escape((value if isinstance(value, str) else str(value)).strip())
 
 
 def table_text(rows: Iterable, columns: Sequence[str]) -> str:
@@ -362,6 +365,10 @@ def _text_batches(rows: Iterable, size: int | None = None) -> Iterator[TextBatch
             if _narrow_text(joined):
                 widths.append(max(map(len, text)))
             else:
+                # Not printable or not narrow: where a stored control character would be
+                # (the text fast path above skips cell_text), shown escaped, never raw.
+                text = list(map(escape, text))
+                joined = "".join(text)
                 narrow = False
                 multiline = multiline or "\n" in joined or "\r" in joined
                 width = width or _width_function()

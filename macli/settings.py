@@ -350,9 +350,13 @@ def get(store: Store, key: str) -> str | None:
 
 def put(store: Store, key: str, value: str, *, user: str, now: datetime) -> str:
     """Validate and store a setting; returns the value as stored."""
+    from macli.text import clean
+
     setting = _known(key)
     try:
-        value = setting.validate(value)
+        # Every setting is one line: they go into mail headers and subjects, X12
+        # elements and calendar properties, where a line break starts a new field.
+        value = setting.validate(clean(value, "the value"))
     except Invalid as error:
         raise Invalid(f"{key}: {error.message}") from error
     with store.write():

@@ -8,7 +8,7 @@ import click
 
 from macli.chart import core, corrections, readings, summary
 from macli.chart.cli_records import allergy, icd, med, note, problem, record_format_option, result
-from macli.cli import pass_app
+from macli.cli import MULTILINE, pass_app
 from macli.options import option_stack
 from macli.output import format_option, render, render_record
 
@@ -268,7 +268,7 @@ def _series(rows, vital, system):
 @click.option("--unit", help="Result: unit.")
 @click.option("--range", "range_text", metavar="LOW-HIGH", help="Result: reference range.")
 @click.option("--loinc", metavar="CODE", help="Result: LOINC code.")
-@click.option("--text", help="Note: the corrected text.")
+@click.option("--text", type=MULTILINE, help="Note: the corrected text.")
 @click.option("--on", metavar="DATE", help="Resolution or stop: the date.")
 @click.option("--confirm", is_flag=True, help="Vitals: record values flagged as unusual.")
 @pass_app

@@ -8,7 +8,7 @@ import click
 
 from macli.chart import core, findings
 from macli.chart import icd as icd_codes
-from macli.cli import pass_app
+from macli.cli import MULTILINE, pass_app
 from macli.errors import Invalid
 from macli.options import limit_type
 from macli.output import format_option, render, render_record
@@ -321,7 +321,7 @@ def note():
 
 @note.command("add")
 @click.argument("patient")
-@click.option("--text", help="The note.")
+@click.option("--text", type=MULTILINE, help="The note.")
 @click.option("--file", "path", type=click.File("rb"), help="Read the note from FILE.")
 @click.option(
     "--template",
@@ -409,13 +409,18 @@ def icd():
 def icd_search(app, text, limit, billable, fmt):
     """Find codes by words in their description, or by the start of the code.
 
+    Codes used in this clinic come first, then the shorter, general codes
+    ("unspecified") before their rare relatives. A list cut by --limit says so.
+
     \b
     Example:
         macli chart icd search type 2 diabetes
         macli chart icd search E11.6 --billable
     """
-    rows = icd_codes.search(app.store, " ".join(text), limit=limit, billable_only=billable)
-    render(rows, fmt, columns=("code", "description", "billable"), empty="No codes found.")
+    found = icd_codes.search_total(app.store, " ".join(text), limit=limit, billable_only=billable)
+    render(found["rows"], fmt, columns=("code", "description", "billable"), empty="No codes found.")
+    if found["total"] > len(found["rows"]):  # on stderr: scripts read the rows alone
+        click.echo(f"{len(found['rows'])} of {found['total']} shown; --limit N for more.", err=True)
 
 
 @icd.command("show")

@@ -21,8 +21,12 @@ SEVERITIES = ("mild", "moderate", "severe")
 
 
 def clean_text(value: str | None, what: str, required: bool = False) -> str | None:
-    """Text with its whitespace collapsed; None when empty (Invalid if required)."""
-    value = " ".join(value.split()) if value is not None else None
+    """Text with its whitespace collapsed; None when empty (Invalid if required).
+
+    Control characters are refused (macli/text.py); line breaks and tabs collapse."""
+    from macli.text import clean
+
+    value = " ".join(clean(value, what, multiline=True).split()) if value is not None else None
     if required and not value:
         raise Invalid(f"{what} may not be empty")
     return value or None
@@ -64,12 +68,16 @@ def add_entry(store, patient_ref, kind, *, action, at, detail, user, now) -> dic
 
 def problem_fields(store: Store, values: dict, today: date) -> dict:
     out = {}
+    # Everything that needs no code set is checked first, the code's form included:
+    # loading ICD-10-CM on first use commits on its own, so a refusal must come before.
     if values.get("icd") is not None:
-        out.update(icd.check_billable(store, values["icd"]))
+        icd.normalise(values["icd"])
     if "onset" in values:
         out["onset"] = past_date(values["onset"], "onset", today)
     if "note" in values:
         out["note"] = clean_text(values["note"], "note")
+    if values.get("icd") is not None:
+        out = {**icd.check_billable(store, values["icd"]), **out}
     return out
 
 

@@ -14,6 +14,7 @@ from macli.expense import categories
 from macli.expense.schema import METHODS
 from macli.money import cents_text, sql_cents_text
 from macli.store import Store
+from macli.text import clean as clean_input
 from macli.when import local_text, parse_date, utc_text
 
 # A scan or photo of a receipt is well under this; anything larger is a wrong file.
@@ -190,7 +191,7 @@ def _insert(store: Store, *, amount_cents: int, spent_on: date, user: str, now, 
         raise Invalid("an expense of 0.00 records nothing")
     for key in ("vendor", "memo"):
         if row.get(key) is not None:
-            row[key] = " ".join(str(row[key]).split()) or None
+            row[key] = " ".join(clean_input(str(row[key]), f"the {key}").split()) or None
     return store.insert(
         "expenses",
         {

@@ -51,8 +51,11 @@ def patient():
 @detail_options
 @click.option("--consent", metavar="CHANNELS", help="Channels we may use: sms,email,phone.")
 @click.option("--allow-duplicate", is_flag=True, help="Register even if name and birth date match.")
+@click.option(
+    "--confirm", is_flag=True, help="Register a date of birth that makes the patient over 110."
+)
 @pass_app
-def patient_add(app, name, dob, consent, allow_duplicate, **details):
+def patient_add(app, name, dob, consent, allow_duplicate, confirm, **details):
     """Register a patient and print the new MRN.
 
     \b
@@ -69,6 +72,7 @@ def patient_add(app, name, dob, consent, allow_duplicate, **details):
         now=app.now,
         today=app.today,
         allow_duplicate=allow_duplicate,
+        confirm=confirm,
     )
     click.echo(row["mrn"])
 
@@ -166,6 +170,11 @@ def patient_show(app, patient, fmt):
 @click.option("--name", help="New name.")
 @click.option("--dob", help="Corrected date of birth.")
 @detail_options
+@click.option(
+    "--claim-name",
+    help="The name in Latin letters as on the insurance card, for claims (X12 carries "
+    "no other script): --claim-name 'Wang Wei'.",
+)
 @pass_app
 def patient_edit(app, patient, **changes):
     """Change a patient's details; the MRN never changes.
@@ -318,13 +327,16 @@ def patient_export(app, output, fmt):
     Example:
         macli patient export -f csv -o patients.csv
     """
-    rows = core.export_rows(app.store, user=app.user, now=app.now)
-    if output:
-        with open_private(output) as handle:
-            count = render(rows, fmt, out=handle)
-        click.echo(f"Wrote {count} patients to {output}.", err=True)
-    else:
-        render(rows, fmt)
+    from contextlib import closing
+
+    # Closed here, while the store is open, when a write fails part way (a full disk).
+    with closing(core.export_rows(app.store, user=app.user, now=app.now)) as rows:
+        if output:
+            with open_private(output) as handle:
+                count = render(rows, fmt, out=handle)
+            click.echo(f"Wrote {count} patients to {output}.", err=True)
+        else:
+            render(rows, fmt)
 
 
 @click.group()

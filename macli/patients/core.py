@@ -10,6 +10,7 @@ from macli.errors import Conflict, Invalid, NotFound
 from macli.identifiers import email_address, fold, mrn_for, phone_e164
 from macli.patients.contact import CHANNELS, channel_list, person_name
 from macli.store import Store
+from macli.text import clean as clean_input
 from macli.when import parse_date, utc_text
 
 SEXES = ("female", "male", "other", "unknown")
@@ -20,6 +21,20 @@ IMPORT_COLUMNS = (*FIELDS, "consent")
 LIST_COLUMNS = ("mrn", "name", "dob", "sex", "phone", "email", "prefers")
 FIND_COLUMNS = ("mrn", "name", "dob", "phone")
 _SEX_ALIASES = {"f": "female", "m": "male", "o": "other", "u": "unknown", "x": "other"}
+
+
+def _claim_name(text: str) -> str:
+    """A name in Latin letters for claims (X12 carries no other script)."""
+    from macli.text import ascii_form
+
+    name = person_name(text)[0]
+    lost = ascii_form(name)[1]
+    if lost:
+        raise Invalid(
+            f"a claim name is written in Latin letters, as on the insurance card "
+            f"({lost!r} cannot go on a claim): e.g. --claim-name 'Wang Wei'"
+        )
+    return name
 
 
 def clean(values: dict, *, region: str, today: date) -> dict:
@@ -56,6 +71,8 @@ def clean(values: dict, *, region: str, today: date) -> dict:
                     f"unknown contact preference {value!r} (use {', '.join(PREFERENCES)})"
                 )
             out["prefers"] = prefers
+        elif key == "claim_name":
+            out[key] = _claim_name(value) if value else None
         elif key == "language":
             from macli.patients.language import check
 
@@ -63,10 +80,14 @@ def clean(values: dict, *, region: str, today: date) -> dict:
         elif key == "interpreter":
             out["interpreter"] = int(bool(value))
         elif key in ("address", "insurance"):
-            out[key] = value or None
+            out[key] = clean_input(value, f"the {key}") or None
         else:
             raise Invalid(f"unknown patient field {key!r}")
     return out
+
+
+# Older than this at registration is far more likely a mistyped year (1890 for 1990).
+OLDEST_LIKELY = 110
 
 
 def add(
@@ -79,11 +100,20 @@ def add(
     now: datetime,
     today: date,
     allow_duplicate: bool = False,
+    confirm: bool = False,
 ) -> dict:
-    """Register a patient (with consent given at registration) and return the new row."""
+    """Register a patient (with consent given at registration) and return the new row.
+    A date of birth making the patient older than OLDEST_LIKELY needs `confirm`."""
     if not fields.get("name") or not fields.get("dob"):
         raise Invalid("a patient needs a name and a date of birth")
     row = clean(fields, region=region, today=today)
+    born = date.fromisoformat(row["dob"])
+    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    if age > OLDEST_LIKELY and not confirm:
+        raise Invalid(
+            f"date of birth {born} makes the patient {age}; check it (a typo for"
+            f" {born.year + 100}?), or add --confirm to register it"
+        )
     channels = channel_list(consent) if consent else []
     with store.write():
         if not allow_duplicate:
@@ -348,7 +378,7 @@ def edit(
         )
         changed = sorted(
             {key for key, value in changes.items() if value is not None}
-            & {*FIELDS, *LANGUAGE_FIELDS}
+            & {*FIELDS, *LANGUAGE_FIELDS, "claim_name"}
         )
         audit.record(
             store,

@@ -141,9 +141,16 @@ def patients_004_representatives_language(db):
     db.execute("CREATE INDEX patients_language ON patients (language) WHERE language IS NOT NULL")
 
 
+def patients_005_claim_name(db):
+    # The name as claims carry it (X12 takes Latin letters only): `patient edit
+    # --claim-name "Wang Wei"` for a patient registered as 王伟. Empty: claims use the name.
+    db.execute("ALTER TABLE patients ADD COLUMN claim_name TEXT")
+
+
 MIGRATIONS = [
     patients_001_patients,
     patients_002_providers,
     patients_003_find,
     patients_004_representatives_language,
+    patients_005_claim_name,
 ]

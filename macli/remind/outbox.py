@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.errors import MessageError
 from email.header import Header
 from email.message import Message
 from email.mime.text import MIMEText
@@ -34,6 +35,7 @@ from macli.patients.core import set_consent
 from macli.remind import templates, transports
 from macli.remind.planner import Decision, plan
 from macli.store import Store
+from macli.text import clean
 from macli.when import from_utc_text, utc_text
 
 EXIT_OK = 0
@@ -392,6 +394,16 @@ def classic_message(
     name: str, address: str, date: str, job: Job, subject: str, body: str
 ) -> Message:
     """A reminder as an email.message: any text, headers folded and encoded as needed."""
+    # A header holding a line break is refused by the mail library only when the
+    # message is sent; checked here, the reminder fails with the reason instead (the
+    # plain composer hands any header that is not printable ASCII to this one).
+    for what, value in (
+        ("its subject", subject),
+        ("the sender's name (clinic.name or smtp.from)", name or job.values["clinic_name"]),
+        ("the sender's address (smtp.from)", address),
+        ("the recipient's address", job.recipient),
+    ):
+        clean(value, what)
     # The classic (compat32) message class: the modern EmailMessage parses every
     # header it is given and costs several times as much for a plain text reminder.
     message = MIMEText(body, "plain", "us-ascii" if body.isascii() else "utf-8")
@@ -502,6 +514,15 @@ def _dispatch(
         with transport, store.fast_commits() if email else nullcontext():
             while pending:
                 job = pending.pop(0)
+                try:
+                    message = compose(job)
+                except (Invalid, ValueError, MessageError) as error:
+                    # A setting or template this reminder needs cannot make a message:
+                    # it fails with the reason (`remind log`), and the run goes on.
+                    reason = error.message if isinstance(error, Invalid) else str(error)
+                    failure = transports.PermanentFailure(f"cannot be built: {reason}")
+                    outcomes.append(_fail(store, job, failure, now, user))
+                    continue
                 if not email:
                     with store.write():
                         store.execute(
@@ -510,7 +531,7 @@ def _dispatch(
                             [stamp, user, job.reminder_id],
                         )
                 try:
-                    transport_id = transport.send(job.recipient, compose(job))
+                    transport_id = transport.send(job.recipient, message)
                 except transports.TemporaryFailure as failure:
                     outcomes.append(_defer(store, job, failure, stamp, user))
                     if failure.stop:

@@ -262,7 +262,9 @@ def parse(
     """Read and check a template; an SMS template must fit `max_segments` segments (the
     setting remind.sms_segments) in the worst case."""
     _check_channel(channel)
-    text = text.replace("\r\n", "\n")
+    from macli.text import clean
+
+    text = clean(text, "the template", multiline=True)
     if channel == "email":
         head, _, body = text.partition("\n")
         if not head.lower().startswith("subject:"):

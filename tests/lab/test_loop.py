@@ -294,3 +294,54 @@ def test_a_redelivered_message_is_known_by_its_text_not_only_its_control_id(run,
     err = run(f"lab import {damaged}", expect=1).stderr
     assert "damaged.hl7, message 1, OBX 1: value 'high' is not a number" in err
     assert dump(db_path) == before
+
+
+def test_the_inbox_puts_critical_then_abnormal_first_and_filters_by_provider(run, tmp_path):
+    setup_clinic(run)
+    run("provider add 'Dr. Omar Reyes' --title DO")
+    for provider in ("chen", "chen", "chen", "reyes"):
+        run(f"lab order P000001 --test 'Basic metabolic panel' --provider {provider}")
+    for order in range(1, 5):
+        run(f"lab collect LO00000{order}")
+    normal = "OBX|1|NM|2823-3^Potassium^LN||4.2|mmol/L|3.5-5.1|N|||F"
+    high = "OBX|1|NM|2823-3^Potassium^LN||5.4|mmol/L|3.5-5.1|H|||F"
+    critical = "OBX|1|NM|2823-3^Potassium^LN||6.3|mmol/L|3.5-5.1|H|||F"
+    path = tmp_path / "day.hl7"
+    path.write_text(
+        oru("I1", "LO000001", observations=[normal], reported="20261126070000")
+        + oru("I2", "LO000002", observations=[high], reported="20261126071000")
+        + oru("I3", "LO000003", observations=[critical], reported="20261126072000")
+        + oru("I4", "LO000004", observations=[critical], reported="20261126073000"),
+        newline="",
+    )
+    run(f"lab import {path}")
+    everyone = json.loads(run("lab inbox -f json").stdout)
+    assert [r["result"] for r in everyone] == [3, 4, 2, 1]
+    chen = json.loads(run("lab inbox --provider chen -f json").stdout)
+    assert [r["result"] for r in chen] == [3, 2, 1]
+    assert "no provider" in run("lab inbox --provider nobody", expect=1).stderr.lower()
+
+
+def test_the_clinics_own_limits_make_a_result_critical_and_bad_limits_are_refused(
+    run, tmp_path, db_path
+):
+    setup_clinic(run)
+    before = dump(db_path)
+    err = run("config set lab.critical_limits '2823-4>6.0'", expect=1).stderr
+    assert err.startswith("Error: ") and "2823-4" in err
+    assert dump(db_path) == before
+    run("config set lab.critical_limits '2345-7<60'")
+    run("lab order P000001 --test 'Basic metabolic panel' --provider chen")
+    run("lab order P000001 --test 'Basic metabolic panel' --provider chen")
+    run("lab collect LO000001")
+    run("lab collect LO000002")
+    path = tmp_path / "g.hl7"
+    path.write_text(
+        # Glucose 55 flagged only L by the lab, potassium 6.5: the clinic's limits decide.
+        oru("L1", "LO000001", observations=["OBX|1|NM|2345-7^Glucose^LN||55|mg/dL|70-99|L|||F"])
+        + oru("L2", "LO000002", observations=["OBX|1|NM|2823-3^K^LN||6.5|mmol/L|3.5-5.1|H|||F"]),
+        newline="",
+    )
+    run(f"lab import {path}")
+    flags = {r["result"]: r["flags"] for r in json.loads(run("lab inbox -f json").stdout)}
+    assert flags[1].startswith("CRITICAL") and not flags[2].startswith("CRITICAL")

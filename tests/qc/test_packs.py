@@ -106,10 +106,15 @@ def test_an_implant_load_waits_for_a_spore_test_run_with_it(shelf, store, run):
     with pytest.raises(Conflict, match="holds an implant: quarantined"):
         packs.use_pack(store, "S1-0002-01", user="dr", now=NOW)
     assert packs.pack(store, "S1-0001-01")["usable"]  # an ordinary load is not held back
+    due = json.loads(run("qc due -f json").stdout)
+    assert [(r["kind"], r["subject"]) for r in due if r["kind"] == "implant load"] == [
+        ("implant load", "Autoclave load 2")
+    ]
     # A test whose control failed proves nothing; a pass run with the load releases it.
     run("qc spore Autoclave --result pass --bi-lot BI-3 --control fail --at '2026-11-25 10:00'")
     assert packs.pack(store, "S1-0002-01")["status"] == "awaiting spore test"
     run("qc spore Autoclave --result pass --bi-lot BI-3 --control pass --at '2026-11-25 10:00'")
     assert packs.pack(store, "S1-0002-01")["status"] == "usable"
+    assert "implant load" not in run("qc due").stdout
     shown = json.loads(run("qc pack S1-0002-01 -f json").stdout)
     assert shown["implant_load"] is True
