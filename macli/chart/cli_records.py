@@ -409,13 +409,18 @@ def icd():
 def icd_search(app, text, limit, billable, fmt):
     """Find codes by words in their description, or by the start of the code.
 
+    Codes used in this clinic come first, then the shorter, general codes
+    ("unspecified") before their rare relatives. A list cut by --limit says so.
+
     \b
     Example:
         macli chart icd search type 2 diabetes
         macli chart icd search E11.6 --billable
     """
-    rows = icd_codes.search(app.store, " ".join(text), limit=limit, billable_only=billable)
-    render(rows, fmt, columns=("code", "description", "billable"), empty="No codes found.")
+    found = icd_codes.search_total(app.store, " ".join(text), limit=limit, billable_only=billable)
+    render(found["rows"], fmt, columns=("code", "description", "billable"), empty="No codes found.")
+    if found["total"] > len(found["rows"]):  # on stderr: scripts read the rows alone
+        click.echo(f"{len(found['rows'])} of {found['total']} shown; --limit N for more.", err=True)
 
 
 @icd.command("show")

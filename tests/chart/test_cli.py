@@ -92,9 +92,9 @@ def test_usage_mistakes_exit_2(run):
 @pytest.mark.parametrize(
     "code, fragments",
     [
-        ("E11", ["E11 (Type 2 diabetes mellitus) is a header, not billable", "E11.00 "]),
-        ("M54.5", ["M54.50 Low back pain, unspecified", "M54.51 ", "M54.59 "]),
-        ("S72.001", ["needs its 7th character", "S72.001A ", "S72.001B "]),
+        ("E11", ["E11 (Type 2 diabetes mellitus) is a header, not billable", "\n  E11.9  "]),
+        ("M54.5", ["M54.50  Low back pain, unspecified", "M54.51  ", "M54.59  "]),
+        ("S72.001", ["needs its 7th character", "S72.001A  ", "S72.001B  "]),
         ("250.00", ["looks like an ICD-9-CM code"]),
         ("E11.99X", ["E11.99X is not in ICD-10-CM (April 2026); the nearest code is E11.9"]),
     ],
@@ -211,6 +211,10 @@ def test_icd_search_and_show(run):
         "Error: 250.00 looks like an ICD-9-CM code" in run("chart icd show 250.00", expect=1).stderr
     )
     assert "No codes found." in run("chart icd search zzzqqq").stdout
+    cut = run("chart icd search hypertension --limit 3")
+    assert len(cut.stdout.splitlines()) == 2 + 3
+    assert cut.stderr.startswith("3 of ") and cut.stderr.endswith(" shown; --limit N for more.\n")
+    assert run("chart icd search essential primary hypertension").stderr == ""
 
 
 def test_trend_draws_and_lists(run):
