@@ -51,8 +51,11 @@ def patient():
 @detail_options
 @click.option("--consent", metavar="CHANNELS", help="Channels we may use: sms,email,phone.")
 @click.option("--allow-duplicate", is_flag=True, help="Register even if name and birth date match.")
+@click.option(
+    "--confirm", is_flag=True, help="Register a date of birth that makes the patient over 110."
+)
 @pass_app
-def patient_add(app, name, dob, consent, allow_duplicate, **details):
+def patient_add(app, name, dob, consent, allow_duplicate, confirm, **details):
     """Register a patient and print the new MRN.
 
     \b
@@ -69,6 +72,7 @@ def patient_add(app, name, dob, consent, allow_duplicate, **details):
         now=app.now,
         today=app.today,
         allow_duplicate=allow_duplicate,
+        confirm=confirm,
     )
     click.echo(row["mrn"])
 

@@ -86,6 +86,10 @@ def clean(values: dict, *, region: str, today: date) -> dict:
     return out
 
 
+# Older than this at registration is far more likely a mistyped year (1890 for 1990).
+OLDEST_LIKELY = 110
+
+
 def add(
     store: Store,
     fields: dict,
@@ -96,11 +100,20 @@ def add(
     now: datetime,
     today: date,
     allow_duplicate: bool = False,
+    confirm: bool = False,
 ) -> dict:
-    """Register a patient (with consent given at registration) and return the new row."""
+    """Register a patient (with consent given at registration) and return the new row.
+    A date of birth making the patient older than OLDEST_LIKELY needs `confirm`."""
     if not fields.get("name") or not fields.get("dob"):
         raise Invalid("a patient needs a name and a date of birth")
     row = clean(fields, region=region, today=today)
+    born = date.fromisoformat(row["dob"])
+    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    if age > OLDEST_LIKELY and not confirm:
+        raise Invalid(
+            f"date of birth {born} makes the patient {age}; check it (a typo for"
+            f" {born.year + 100}?), or add --confirm to register it"
+        )
     channels = channel_list(consent) if consent else []
     with store.write():
         if not allow_duplicate:

@@ -74,6 +74,9 @@ def schedule():
     "--repeat", metavar="RRULE", help="Book a series: FREQ=WEEKLY;COUNT=6 (an iCalendar RRULE)."
 )
 @option_stack(_FORCE_OPTIONS)
+@click.option(
+    "--confirm", is_flag=True, help="Book a start more than 18 months away (checked first)."
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only the id(s), one per line.")
 @format_option(
     formats=("text", "json"),
@@ -82,7 +85,20 @@ def schedule():
 )
 @pass_app
 def add_command(
-    app, patient, provider_ref, at, minutes, type_ref, room, reason, repeat, force, why, quiet, fmt
+    app,
+    patient,
+    provider_ref,
+    at,
+    minutes,
+    type_ref,
+    room,
+    reason,
+    repeat,
+    force,
+    why,
+    confirm,
+    quiet,
+    fmt,
 ):
     """Book an appointment and say what was booked: who, when, with whom, where.
 
@@ -112,6 +128,7 @@ def add_command(
         reason=reason,
         repeat=repeat,
         force_why=_force_reason(force, why),
+        confirm=confirm,
         tz=app.zone,
         user=app.user,
         now=app.now,

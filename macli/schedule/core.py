@@ -41,6 +41,10 @@ class Slot:
     moving_id: int | None = None
 
 
+# Clinics book a year ahead (a yearly physical); past this a date is likely a typo (2099).
+FAR_AHEAD = timedelta(days=548)
+
+
 def add(
     store: Store,
     patient_ref: str,
@@ -53,13 +57,22 @@ def add(
     reason: str | None = None,
     repeat: str | None = None,
     force_why: str | None = None,
+    confirm: bool = False,
     tz: ZoneInfo,
     user: str,
     now: datetime,
 ) -> dict:
     """Book one appointment, or a whole series with `repeat` (an RRULE); returns the new
-    ids and, when forced, the conflicts that were overridden."""
+    ids and, when forced, the conflicts that were overridden. A start more than
+    FAR_AHEAD away is taken for a typo unless `confirm`."""
     starts = parse_datetime(at, tz, now)
+    if starts - now > FAR_AHEAD and not confirm:
+        years = (starts - now).days / 365.25
+        away = f"{years:.0f} years" if years >= 2 else f"{(starts - now).days} days"
+        raise Invalid(
+            f"{starts.astimezone(tz):%Y-%m-%d %H:%M} is {away} away; check the date, or add"
+            " --confirm to book it"
+        )
     reason = (clean_input(reason, "the reason") or "").strip() or None
     with store.write():
         patient = patients.resolve(store, patient_ref)
