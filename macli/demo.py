@@ -40,6 +40,7 @@ AREAS = [
     "macli.phone.demo:populate",
     # After phone: its speakers of Spanish get their letters in Spanish.
     "macli.documents.demo:populate_languages",
+    "macli.procedure.demo:populate",
 ]
 
 

@@ -13,6 +13,7 @@ import pytest
 from macli.chart.demo import CONDITIONS
 from macli.demo import DEFAULT_PATH
 from macli.migrations import open_store
+from macli.procedure.demo import TREATS as PROCEDURE_TREATS
 from macli.schedule.demo import FOLLOW_UPS
 from macli.stock.demo import VISIT_DOSES
 
@@ -143,6 +144,7 @@ def test_every_vaccine_given_is_a_dose_from_the_closet_for_that_patient(clinic):
 
 def test_medications_match_the_problems_they_treat(clinic):
     treats = {name: code for code, medications in CONDITIONS for name, *_ in medications}
+    treats.update(PROCEDURE_TREATS)  # the procedure demo's anticoagulant, with its problem
     rows = clinic.query(
         "SELECT e.patient_id, m.name FROM chart_current e JOIN chart_medications m"
         " ON m.entry_id = e.id"

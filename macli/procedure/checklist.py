@@ -191,16 +191,22 @@ def _use(store, plan, kind, given, answers, override_why, user, now, tz) -> dict
         used["tray"] = taken["taken"]
     for code in given.get("packs") or []:
         found = packs.pack(store, code)
-        if found["usable"]:
-            packs.use_pack(
-                store, code, patient_id=plan["patient_id"], reference=reference, user=user, now=now
+        if not found["usable"] and found["status"] != "used" and not override_why:
+            raise Conflict(
+                f"DO NOT USE pack {found['code']}: {found['why_not']}"
+                " (an emergency: --override --why TEXT)"
             )
-        elif override_why and found["status"] != "used":
-            _open_unusable(store, found, plan, reference, override_why, user, now)
+        packs.use_pack(
+            store,
+            code,
+            patient_id=plan["patient_id"],
+            reference=reference,
+            emergency_why=override_why,
+            user=user,
+            now=now,
+        )
+        if not found["usable"]:
             used["overridden"].append(found["code"])
-        else:
-            extra = "" if found["status"] == "used" else " (an emergency: --override --why TEXT)"
-            raise Conflict(f"DO NOT USE pack {found['code']}: {found['why_not']}{extra}")
         used["packs"].append(found["code"])
     if given.get("specimen") and kind["specimen_test_id"]:
         specimen = clean(given["specimen"], "the specimen")
@@ -221,29 +227,6 @@ def _use(store, plan, kind, given, answers, override_why, user, now, tz) -> dict
         used["specimens"] = [m["specimen"] for m in made]
         answers["specimen"] = specimen
     return used
-
-
-def _open_unusable(store, found, plan, reference, why, user, now) -> None:
-    """An emergency use of a pack qc says not to use: recorded as qc records any opening,
-    and audited with the reason."""
-    store.insert(
-        "qc_pack_uses",
-        {
-            "pack_id": found["id"],
-            "at": utc_text(now),
-            "patient_id": plan["patient_id"],
-            "reference": reference,
-            "user": user,
-        },
-    )
-    audit.record(
-        store,
-        user=user,
-        action="procedure.pack.override",
-        now=now,
-        patient_id=plan["patient_id"],
-        detail=f"pack={found['code']} status={found['status']}",
-    )
 
 
 def steps_listing(store: Store, appointment_id, *, user: str, now, tz: ZoneInfo) -> list[dict]:

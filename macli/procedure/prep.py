@@ -191,14 +191,15 @@ def prep(store: Store, appointment_id, *, user: str, now: datetime, tz: ZoneInfo
     return found
 
 
-def _planned_on(store: Store, on: date, tz: ZoneInfo) -> list[dict]:
+def _planned_on(store: Store, on: date, tz: ZoneInfo, provider_id: int | None = None) -> list:
     start, end = day_bounds_text(on, tz)
+    mine = " AND a.provider_id = ?" if provider_id is not None else ""
     return store.query(
         "SELECT pl.appointment_id FROM procedure_plans pl"
         " JOIN appointments a ON a.id = pl.appointment_id"
-        " WHERE a.starts_at >= ? AND a.starts_at < ? AND a.status != 'cancelled'"
+        f" WHERE a.starts_at >= ? AND a.starts_at < ? AND a.status != 'cancelled'{mine}"
         " ORDER BY a.starts_at, a.id",
-        [start, end],
+        [start, end, *([provider_id] if provider_id is not None else [])],
     )
 
 
@@ -220,10 +221,12 @@ def day(store: Store, on: date, *, user: str, now: datetime, tz: ZoneInfo) -> li
     return sheets
 
 
-def warnings_of_day(store: Store, on: date, *, now: datetime, tz: ZoneInfo) -> list[dict]:
+def warnings_of_day(
+    store: Store, on: date, *, now: datetime, tz: ZoneInfo, provider_id: int | None = None
+) -> list[dict]:
     """For the day sheet: each procedure of the day with what needs attention (no chart
     details beyond the flags); not audited here, the day sheet audits its own view."""
-    ids = _planned_on(store, on, tz)
+    ids = _planned_on(store, on, tz, provider_id)
     taken: set[str] = set()
     rows = []
     for row in ids:

@@ -23,6 +23,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from macli import audit
 from macli.errors import Conflict, NotFound
 from macli.qc.units import clean_text
 from macli.store import Store
@@ -132,13 +133,30 @@ def use_pack(
     *,
     patient_id: int | None = None,
     reference: str | None = None,
+    emergency_why: str | None = None,
     user: str,
     now: datetime,
 ) -> dict:
-    """Record that a usable pack was opened (for a patient, for `reference`); Conflict if not."""
+    """Record that a usable pack was opened (for a patient, for `reference`); Conflict if not.
+
+    `emergency_why` opens a pack that may not be used (recalled, failed load, awaiting its
+    spore test) when there is no other: the opening is recorded as any other and the
+    reason goes to the audit log. An opened pack can never be opened again."""
     reference = clean_text(reference, "what the pack was opened for", required=False, longest=80)
+    emergency_why = clean_text(emergency_why, "the reason", required=False, longest=200)
     with store.write():
-        found = require_usable_pack(store, code)
+        found = pack(store, code)
+        if found["status"] == "used" or not emergency_why:
+            found = require_usable_pack(store, code)
+        elif not found["usable"]:
+            audit.record(
+                store,
+                user=user,
+                action="qc.pack.emergency",
+                now=now,
+                patient_id=patient_id,
+                detail=f"pack={found['code']} status={found['status']}",
+            )
         if patient_id is not None and not store.scalar(
             "SELECT 1 FROM patients WHERE id = ?", [patient_id]
         ):

@@ -28,7 +28,8 @@ def today(app, day_text, provider, fmt):
 
     Per provider, the day's appointments with flags (late N min, then not
     arrived 30 minutes after the start without a check-in; new patient,
-    allergies not recorded, vitals due: none in the last 12 months); reminders sent,
+    allergies not recorded, vitals due: none in the last 12 months); the day's
+    procedures with what their prep needs (macli procedure prep); reminders sent,
     pending and failed since yesterday; the call list; supplies at or below
     their reorder point and lots expiring within 30 days; what the lab upkeep
     asks for (macli qc due: checks, spore tests, excursions); month-to-date
@@ -61,6 +62,7 @@ def show(app, day, provider=None, fmt="table") -> None:
         click.echo(_critical(sheet))
     for section in (
         _appointments,
+        _procedures,
         _messages,
         _results,
         _reminders,
@@ -124,6 +126,14 @@ def _critical(sheet) -> str:
         f"CRITICAL RESULTS ({len(rows)}): tell the provider now, then macli lab review RESULT\n"
         + _table(rows, ["result", "mrn", "patient", "test", "flags", "reported", "provider"])
     )
+
+
+def _procedures(sheet) -> str:
+    rows = sheet["procedures"]
+    if not rows:
+        return "Procedures: none planned."
+    columns = ["time", "appointment", "patient", "procedure", "checklist", "attention"]
+    return f"Procedures ({len(rows)}; macli procedure prep --date ...)\n" + _table(rows, columns)
 
 
 def _results(sheet) -> str:

@@ -10,6 +10,7 @@ from macli.expense import budgets
 from macli.lab import results as lab_results
 from macli.patients import providers
 from macli.phone import core as phone
+from macli.procedure import prep as procedure_prep
 from macli.qc import due as qc_due
 from macli.remind import history as remind_history
 from macli.remind.history import INTERPRETER_SQL
@@ -112,6 +113,9 @@ def day_sheet(
             ],
         },
         "results": lab_results.day_summary(store, now=now, tz=tz),
+        "procedures": procedure_prep.warnings_of_day(
+            store, day, now=now, tz=tz, provider_id=provider_id
+        ),
         "lab": qc_due.due(store, now=_sheet_now(day, now, tz), tz=tz),
         "spending": {
             "from": month_start.isoformat(),

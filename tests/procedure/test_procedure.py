@@ -199,7 +199,7 @@ def test_a_used_or_recalled_pack_is_refused_unless_overridden(run, clinic, store
         " --override --why 'bleeding scalp wound, no other set'"
     )
     assert "opened under --override" in forced.stdout
-    assert store.scalar("SELECT count(*) FROM audit WHERE action = 'procedure.pack.override'") == 1
+    assert store.scalar("SELECT count(*) FROM audit WHERE action = 'qc.pack.emergency'") == 1
 
 
 def test_a_failed_spore_test_is_traced_to_the_patient(run, clinic):
@@ -245,3 +245,14 @@ def test_the_prep_sheet_pdf_reads_back(run, clinic, tmp_path):
     assert "Ana Lima" in first and "1961-04-02" in first and clinic["ana"][1] in first
     assert "ALLERGY to latex" in first and "S1-0001-01" in first
     assert "MISSING" in reader.pages[2].extract_text()
+
+
+def test_the_day_sheet_lists_the_days_procedures_with_what_needs_attention(run, clinic):
+    sheet = json.loads(run(f"today --date {DAY} -f json").stdout)
+    rows = {row["appointment"]: row for row in sheet["procedures"]}
+    assert rows[clinic["ana"][0]]["patient"] == clinic["ana"][1]
+    assert "ALLERGY to latex" in rows[clinic["ana"][0]]["attention"]
+    assert "ON apixaban" in rows[clinic["bo"][0]]["attention"]
+    assert "SUTURE-4-0" in rows[clinic["cy"][0]]["attention"]
+    table = run(f"today --date {DAY}").stdout
+    assert "Procedures (3;" in table

@@ -23,6 +23,7 @@ def test_empty_store_collapses_every_section_to_one_line(run):
     assert lines[0] == "Thursday 2026-11-26 · Our Clinic"
     assert [line for line in lines[1:] if line] == [
         "Appointments: none.",
+        "Procedures: none planned.",
         "Phone messages: none overdue.",
         "Lab results: nothing to review, tell, chase or send.",
         "Reminders since 2026-11-25 00:00: 0 sent, 0 pending, 0 failed.",
@@ -41,6 +42,7 @@ def test_the_demo_day_sheet_has_content_in_every_section(demo, run):
         "hours",
         "next_open",
         "appointments",
+        "procedures",
         "reminders",
         "calls",
         "messages",
@@ -63,6 +65,7 @@ def test_the_demo_day_sheet_has_content_in_every_section(demo, run):
     text = run("today").stdout
     for heading in (
         "Appointments (",
+        "Procedures",
         "Phone messages overdue (",
         "Reminders since",
         "Call list (",
