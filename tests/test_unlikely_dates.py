@@ -37,3 +37,15 @@ def test_a_date_of_birth_over_110_years_ago_needs_confirm(run, db_path):
     assert dump(db_path) == before
     assert run("patient add 'Ruth Old' --dob 1890-03-02 --confirm").stdout == "P000001\n"
     assert run("patient add 'Ben Old' --dob 1920-01-01").stdout == "P000002\n"
+
+
+def test_an_expense_dated_after_today_needs_confirm(run, db_path):
+    before = dump(db_path)
+    error = run("expense add 84.20 -c supplies --new-category --date 2027-11-20", expect=1).stderr
+    assert error == (
+        "Error: the expense is dated 2027-11-20, after today (2026-11-26); check the date, or"
+        " add --confirm to record it\n"
+    )
+    assert dump(db_path) == before
+    run("expense add 84.20 -c supplies --new-category --date 2027-11-20 --confirm")
+    run("expense add 12.00 -c supplies --date 2026-11-26")

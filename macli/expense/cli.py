@@ -66,8 +66,11 @@ def expense():
     type=click.Path(exists=True, dir_okay=False),
     help="A scan or photo of the receipt, kept in the store.",
 )
+@click.option("--confirm", is_flag=True, help="Record an expense dated after today.")
 @pass_app
-def expense_add(app, amount, category, new_category, vendor, date_text, memo, method, receipt):
+def expense_add(
+    app, amount, category, new_category, vendor, date_text, memo, method, receipt, confirm
+):
     """Record an expense and print its id.
 
     A category that does not exist yet is refused (so a typo does not make a
@@ -92,6 +95,8 @@ def expense_add(app, amount, category, new_category, vendor, date_text, memo, me
         method=method,
         receipt=_read(receipt) if receipt else None,
         receipt_name=Path(receipt).name if receipt else None,
+        today=app.today,
+        confirm=confirm,
         user=app.user,
         now=app.now,
     )

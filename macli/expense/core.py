@@ -119,10 +119,18 @@ def add(
     receipt: bytes | None = None,
     receipt_name: str | None = None,
     new_category: bool = False,
+    today: date | None = None,
+    confirm: bool = False,
     user: str,
     now: datetime,
 ) -> int:
-    """Record one expense; an unknown category is refused unless `new_category`."""
+    """Record one expense; an unknown category is refused unless `new_category`, and a
+    date after `today` (a mistyped year, most often) unless `confirm`."""
+    if today is not None and spent_on > today and not confirm:
+        raise Invalid(
+            f"the expense is dated {spent_on}, after today ({today}); check the date, or add"
+            " --confirm to record it"
+        )
     if method is not None and method not in METHODS:
         raise Invalid(f"unknown payment method {method!r}; use one of {', '.join(METHODS)}")
     with store.write():
