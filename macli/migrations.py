@@ -42,7 +42,7 @@ AREAS = (
 # How many migrations `history()` holds. A store records it in PRAGMA user_version once
 # all are applied, so opening a current store is one read of the file header, without
 # importing any area's schema (tests/test_migrations.py checks the count).
-SCHEMA_VERSION = 32
+SCHEMA_VERSION = 33
 
 
 def open_store(path: Path | str, **options) -> Store:

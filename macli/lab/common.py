@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import re
-
 from macli.errors import Invalid
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+from macli.text import clean as text_rule
 
 
 def clean(value, field: str, *, multiline: bool = False):
-    """Text as it may be stored in `field`: no control characters; None stays None."""
+    """Text as it may be stored in `field`, held to the one rule for text (macli/text.py:
+    no control characters; line breaks and tabs only when multi-line), trimmed; empty
+    and None become None. HL7 fields, notes and reasons all come through here."""
+    value = text_rule(value, field, multiline=multiline)
     if value is None:
         return None
-    if _CONTROL.search(value.replace("\n", "") if multiline else value):
-        raise Invalid(f"{field} may not contain control characters")
-    value = value.strip()
-    return value or None
+    return value.strip() or None
 
 
 def order_number(order_id: int) -> str:

@@ -3,6 +3,8 @@ sheets; free-slot search; working hours, blocks, types, rooms; calendar export."
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import click
 
 from macli.cli import pass_app
@@ -268,22 +270,26 @@ def week_command(app, day, provider_ref, fmt):
 
 
 @schedule.command("free")
-@click.option("--provider", "provider_ref", required=True, help="Whose time to search.")
+@click.option(
+    "--provider", "provider_ref", help="Whose time to search (default: everyone's first few)."
+)
 @click.option("--date", "on", metavar="DATE", help="First day to search (default: today).")
 @option_stack(_LENGTH_OPTIONS)
 @click.option("--days", type=int, default=1, show_default=True, help="How many days to search.")
 @format_option
 @pass_app
 def free_command(app, provider_ref, on, minutes, type_ref, days, fmt):
-    """Find open time in a provider's working hours.
+    """Find open time in a provider's working hours, or anyone's.
 
     Lists every open stretch at least as long as the visit, outside bookings
-    and blocks, and never before now.
+    and blocks, and never before now. Without --provider: each provider's
+    first three. When nothing is found it says which days were searched.
 
     \b
     Example:
         macli schedule free --provider chen --date tomorrow --type "new patient"
         macli schedule free --provider chen --date mon --duration 30 --days 5
+        macli schedule free --date today --type "sick visit"
     """
     _require_length(minutes, type_ref)
     rows = sheets.free(
@@ -296,7 +302,15 @@ def free_command(app, provider_ref, on, minutes, type_ref, days, fmt):
         tz=app.zone,
         now=app.now,
     )
-    render(rows, fmt, columns=sheets.FREE_COLUMNS, empty="No open time found.")
+    first = _day(app, on)
+    last = first + timedelta(days=days - 1)
+    searched = f"{first:%a %Y-%m-%d}" + (f" to {last:%a %Y-%m-%d}" if days > 1 else "")
+    render(
+        rows,
+        fmt,
+        columns=sheets.FREE_COLUMNS,
+        empty=f"No open time found on {searched}; search more days with --days N.",
+    )
 
 
 @schedule.command("move")

@@ -385,9 +385,13 @@ def week(store: Store, day: date, provider_ref: str | None, *, tz: ZoneInfo) -> 
     return rows
 
 
+# Without --provider, how many of each provider's first open stretches are listed.
+FIRST_OPEN_PER_PROVIDER = 3
+
+
 def free(
     store: Store,
-    provider_ref: str,
+    provider_ref: str | None,
     first: date,
     *,
     minutes: int | None = None,
@@ -397,7 +401,8 @@ def free(
     now: datetime,
 ) -> list[dict]:
     """Open time of at least the asked length inside a provider's working hours, from
-    `first` for `days` days, never before now."""
+    `first` for `days` days, never before now. Without a provider: the first few open
+    stretches of each provider who has working hours."""
     if not 1 <= days <= 366:
         raise Invalid("--days must be between 1 and 366")
     if minutes is None and type_ref is None:
@@ -405,12 +410,23 @@ def free(
     if minutes is None:
         minutes = catalog.resolve_type(store, type_ref)["duration_minutes"]
     length = timedelta(minutes=catalog.check_minutes(minutes))
+    if provider_ref is None:
+        rows = []
+        for provider in _providers_for(store, None, first, first, tz):
+            if provider["active"] and get_hours(store, provider["id"]):
+                found = _free_of(store, provider, first, days, length, tz=tz, now=now)
+                rows += found[:FIRST_OPEN_PER_PROVIDER]
+        return rows
     provider = providers.resolve(store, provider_ref)
     if not get_hours(store, provider["id"]):
         raise Invalid(
             f"{provider['name']} has no working hours; set them first, e.g."
             f" macli schedule hours {provider['id']} --set 'mon-fri 08:00-17:00'"
         )
+    return _free_of(store, provider, first, days, length, tz=tz, now=now)
+
+
+def _free_of(store, provider, first, days, length, *, tz, now) -> list[dict]:
     # Open time starts on the next five-minute mark: nobody books 09:03.
     not_before = now + timedelta(minutes=-now.minute % 5, seconds=-now.second)
     rows = []

@@ -232,7 +232,7 @@ def test_week_and_free(run, booked):
     ]
     assert (
         run("schedule free --provider chen --date 2026-12-05 --duration 20").stdout
-        == "No open time found.\n"
+        == "No open time found on Sat 2026-12-05; search more days with --days N.\n"
     )
     assert (
         "Error: --days must be between 1 and 366"
@@ -373,3 +373,23 @@ def test_a_visit_past_its_start_not_checked_in_is_late_then_not_arrived(run, boo
     assert "scheduled, late 5 min" in table
     run(f"--now '2026-12-01T10:06' schedule status {second} arrived")
     assert arrival("2026-12-01T17:40") == {first: "not arrived", second: None}
+
+
+def test_free_without_a_provider_lists_each_providers_first_open_time(run, booked):
+    rows = json.loads(run("schedule free --date 2026-12-01 --duration 20 -f json").stdout)
+    by_provider = {}
+    for row in rows:
+        by_provider.setdefault(row["provider"], []).append(row["start"])
+    assert by_provider == {
+        "Dr. Ana Chen": ["08:00", "09:20", "10:30"],
+        "Dr. Ben Okafor": ["08:00"],
+    }
+
+
+def test_free_that_finds_nothing_says_what_it_searched(run, clinic):
+    result = run("schedule free --provider chen --date 2026-12-05 --duration 20")
+    assert result.stdout == (
+        "No open time found on Sat 2026-12-05; search more days with --days N.\n"
+    )
+    found = run("schedule free --provider chen --date 2026-12-05 --duration 20 --days 3")
+    assert "2026-12-07" in found.stdout
