@@ -111,7 +111,10 @@ def iter_rows(
     if isinstance(source, bytes | bytearray):
         source = io.BytesIO(source)
     rows = csv.reader(_text_lines(source))
-    header = [column.strip().lower() for column in next(rows, None) or []]
+    try:
+        header = [column.strip().lower() for column in next(rows, None) or []]
+    except csv.Error as error:
+        raise Invalid(f"line 1: {_csv_problem(error)}; nothing was imported") from error
     if not header:
         raise Invalid(f"the file is empty: expected a header row ({','.join(columns)})")
     unknown = [column for column in header if column not in columns]
@@ -149,4 +152,15 @@ def iter_rows(
     except Invalid as error:
         raise Invalid(f"line {line}: {error.message}; nothing was imported") from error
     except csv.Error as error:
-        raise Invalid(f"line {line}: {error}; nothing was imported") from error
+        raise Invalid(f"line {line}: {_csv_problem(error)}; nothing was imported") from error
+
+
+def _csv_problem(error) -> str:
+    """What the csv module's complaint means for the person holding the file."""
+    text = str(error)
+    if "new-line character seen in unquoted field" in text:
+        return (
+            "a carriage return (CR) alone inside an unquoted cell: save the file with"
+            " ordinary line endings, or quote that cell"
+        )
+    return text

@@ -218,3 +218,20 @@ def test_config(run, db_path):
     assert {"key": "clinic.currency", "value": "USD", "source": "default"}.items() <= listing[
         3
     ].items()
+
+
+@pytest.mark.parametrize(
+    "data, line",
+    [(b"NAME, Dob ,Email\r\x01\n", 1), (b"name,dob\nAna Lima,1990-01-01\rx\n", 2)],
+)
+def test_a_lone_carriage_return_in_a_cell_is_named_and_nothing_is_imported(
+    run, tmp_path, db_path, data, line
+):
+    from tests.conftest import dump
+
+    path = tmp_path / "patients.csv"
+    path.write_bytes(data)
+    before = dump(db_path)
+    result = run(f"patient import {path}", expect=1)
+    assert result.stderr.startswith(f"Error: line {line}: a carriage return (CR) alone")
+    assert "Traceback" not in result.stderr and dump(db_path) == before
