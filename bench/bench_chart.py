@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -18,6 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import clinic  # noqa: E402
 from bench.harness import (  # noqa: E402
     arguments,
+    median_call,
     ms,
     query_plan,
     table,
@@ -98,16 +98,6 @@ def commands(demo: Path, large: Path) -> str:
     )
 
 
-def timed(function, repeat: int = 50) -> float:
-    function()
-    samples = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        function()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
-
-
 def refused(store, code):
     def check():
         try:
@@ -132,7 +122,7 @@ def lookups(large: Path) -> str:
         ]
         rows = []
         for label, function in cases:
-            seconds = timed(function)
+            seconds = median_call(function, repeat=50)
             met = verdict("chart", label, ms(seconds), "< 100 ms", seconds < 0.1)
             rows.append([label, ms(seconds), "100 ms", met])
     finally:

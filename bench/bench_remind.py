@@ -37,7 +37,7 @@ from bench.harness import (  # noqa: E402
 )
 from macli.migrations import open_store  # noqa: E402
 from macli.when import localize, utc_text, zone  # noqa: E402
-from tests.remind.conftest import LocalController  # noqa: E402
+from tests.servers import LocalController  # noqa: E402
 
 REMINDERS = 2000
 RUNS = 3

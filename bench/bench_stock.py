@@ -13,7 +13,6 @@ import io
 import random
 import statistics
 import sys
-import time
 from datetime import date
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from bench.harness import (  # noqa: E402
     arguments,
     env_for,
     macli_path,
+    median_call,
     ms,
     table,
     time_run,
@@ -135,9 +135,10 @@ def in_process(demo: Path, large: Path) -> str:
             store = open_store(path)
             try:
                 fetched = report(store, today=today)
-                query = _median(lambda: report(store, today=today))  # noqa: B023
-                drawing = _median(
-                    lambda: render(fetched, "table", columns=columns, out=io.StringIO())  # noqa: B023
+                query = median_call(lambda: report(store, today=today), repeat=30)  # noqa: B023
+                drawing = median_call(
+                    lambda: render(fetched, "table", columns=columns, out=io.StringIO()),  # noqa: B023
+                    repeat=30,
                 )
             finally:
                 store.close()
@@ -152,16 +153,6 @@ def in_process(demo: Path, large: Path) -> str:
         " `stock_lots_open` of lots that still hold something: the 300,000-row ledger is not"
         " read. What grows with the clinic is the table printed: 500 items instead of 24."
     )
-
-
-def _median(function, repeat: int = 30) -> float:
-    function()
-    samples = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        function()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
 
 
 def main() -> None:

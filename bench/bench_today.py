@@ -12,9 +12,7 @@ from __future__ import annotations
 import contextlib
 import io
 import re
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -26,6 +24,7 @@ from bench.harness import (  # noqa: E402
     arguments,
     env_for,
     macli_path,
+    median_call,
     ms,
     once,
     python_path,
@@ -147,11 +146,13 @@ def in_process(demo: Path, large: Path) -> str:
         app = _app(path)
         try:
             day, zone, clock = app.today, app.zone, app.now
-            sheet = _median(
+            sheet = median_call(
                 lambda: core.day_sheet(app.store, day, None, tz=zone, user="bench", now=clock)  # noqa: B023
             )
-            appointments = _median(lambda: core.appointments(app.store, day, None, tz=zone))  # noqa: B023
-            printed = _median(lambda: _quietly(lambda: today_cli.show(app, day)))  # noqa: B023
+            appointments = median_call(
+                lambda: core.appointments(app.store, day, None, tz=zone, now=clock)  # noqa: B023
+            )
+            printed = median_call(lambda: _quietly(lambda: today_cli.show(app, day)))  # noqa: B023
         finally:
             app.close()
         rows.append([ms(appointments), ms(sheet), ms(printed - sheet)])
@@ -167,16 +168,6 @@ def in_process(demo: Path, large: Path) -> str:
 def _quietly(function) -> None:
     with contextlib.redirect_stdout(io.StringIO()):
         function()
-
-
-def _median(function, repeat: int = 15) -> float:
-    function()
-    samples = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        function()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
 
 
 def plans(large: Path) -> str:

@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.harness import NOW, OUT, env_for, macli_path  # noqa: E402
 from macli.identifiers import fold, mrn_for  # noqa: E402
 from macli.migrations import open_store  # noqa: E402
+from macli.patients.core import index_names  # noqa: E402
 from macli.patients.demo import FIRST_NAMES as FIRST  # noqa: E402
 from macli.patients.demo import LAST_NAMES as LAST  # noqa: E402
 from macli.when import parse_now, utc_text, zone  # noqa: E402
@@ -42,6 +43,7 @@ GENERATORS: list[str] = [
     "bench.gen_expense",
     "bench.gen_remind",
     "bench.gen_stock",
+    "bench.gen_phone",
 ]
 
 
@@ -112,6 +114,7 @@ def build_large(path: Path = LARGE, *, seed: int = 1) -> Path:
             " VALUES (?, ?, 1, ?, 'registration', 'bench')",
             [(i, channel, stamp) for i in range(1, PATIENTS + 1) for channel in ("sms", "email")],
         )
+        index_names(store, 1, PATIENTS)  # inserted here without insert_rows
     for name in GENERATORS:
         started = time.perf_counter()
         module = importlib.import_module(name)

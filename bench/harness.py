@@ -169,6 +169,17 @@ def once(argv: list[str], env: dict | None = None) -> float:
     return time_run(argv, env=env, repeat=1, warmup=0)
 
 
+def median_call(function, repeat: int = 15) -> float:
+    """Median seconds of calling `function` in this process, after one warm-up call."""
+    function()
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        function()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
 # Every target checked in this run, for the summary bench/run_all.py writes.
 RESULTS: list[dict] = []
 

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
+import re
 from datetime import datetime
 
 from macli.store import Store
 from macli.when import utc_text
 
 GENESIS = "0" * 64
+
+try:
+    # CPython's own SHA-256, built in: the same digest as hashlib's, without loading
+    # OpenSSL (about 4 ms of every command that views patient data and so writes a row).
+    from _sha256 import sha256 as _sha256
+except ImportError:  # pragma: no cover - Python 3.12 on names it _sha2
+    try:
+        from _sha2 import sha256 as _sha256
+    except ImportError:
+        from hashlib import sha256 as _sha256
 
 
 def _digest(row: dict) -> str:
@@ -26,7 +36,7 @@ def _digest(row: dict) -> str:
         ensure_ascii=False,
         separators=(",", ":"),
     )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    return _sha256(payload.encode("utf-8")).hexdigest()
 
 
 def record(
@@ -121,4 +131,64 @@ def verify(store: Store) -> dict | None:
     highest = store.scalar("SELECT seq FROM sqlite_sequence WHERE name = 'audit'") or 0
     if highest >= expected_id:
         return {"id": expected_id, "problem": f"rows {expected_id}..{highest} are missing"}
+    return None
+
+
+HEAD_LINE = "macli-audit-head row={row} hash={hash} at={at}"
+_HEAD = re.compile(r"row=(\d+)\s+hash=([0-9a-f]{64})")
+_BARE_HASH = re.compile(r"^(?:(\d+):)?([0-9a-f]{64})$")
+
+
+def head(store: Store) -> dict:
+    """The last row of the chain: {row, hash, at} (row 0 and the genesis hash when empty)."""
+    last = store.one("SELECT id, hash, at FROM audit ORDER BY id DESC LIMIT 1")
+    if last is None:
+        return {"row": 0, "hash": GENESIS, "at": None}
+    return {"row": last["id"], "hash": last["hash"], "at": last["at"]}
+
+
+def head_line(found: dict) -> str:
+    """A head as one line to keep elsewhere (`>> heads.log`): read back by `read_head`."""
+    return HEAD_LINE.format(row=found["row"], hash=found["hash"], at=found["at"] or "-")
+
+
+def read_head(text: str) -> dict:
+    """A recorded head from a hash, `ROW:HASH`, or the last head line of a file's text."""
+    from macli.errors import Invalid
+
+    bare = _BARE_HASH.match(text.strip().lower())
+    if bare:
+        return {"row": int(bare.group(1)) if bare.group(1) else None, "hash": bare.group(2)}
+    found = _HEAD.findall(text)
+    if not found:
+        raise Invalid(
+            "no audit head found: give a 64-character hash, ROW:HASH, or a file holding "
+            "lines printed by `macli audit verify --head`"
+        )
+    row, digest = found[-1]
+    return {"row": int(row), "hash": digest}
+
+
+def extends(store: Store, recorded: dict) -> str | None:
+    """Why the chain no longer extends a head recorded earlier, or None when it does.
+
+    Run after `verify`: an intact chain that still holds the recorded row with the
+    recorded hash extends it (each hash covers every row before it). A chain rewritten
+    from that row on, or cut back before it, does not."""
+    if recorded["hash"] == GENESIS:
+        return None
+    if recorded["row"] is None:
+        row = store.one("SELECT id FROM audit WHERE hash = ?", [recorded["hash"]])
+        if row is None:
+            return f"no row of the chain has the recorded hash {recorded['hash'][:12]}…"
+        return None
+    row = store.one("SELECT id, hash FROM audit WHERE id = ?", [recorded["row"]])
+    if row is None:
+        last = head(store)["row"]
+        return f"the recorded head is row {recorded['row']}, the chain ends at row {last}"
+    if row["hash"] != recorded["hash"]:
+        return (
+            f"row {recorded['row']} no longer has the recorded hash: the chain was "
+            "rewritten from there on"
+        )
     return None

@@ -82,7 +82,8 @@ def browse(app, port):
     """Browse the store read-only in Datasette, with canned clinic queries.
 
     Datasette is an optional extra: pip install 'macli[browse]'. It listens on
-    127.0.0.1 only; stop it with Ctrl-C. Opening it is recorded in the audit log.
+    127.0.0.1 only; stop it with Ctrl-C. Opening it is recorded in the audit log,
+    and so is every page, query and download that shows rows of a patient table.
     The store is served as /macli/ whatever its file is called.
 
     \b
@@ -120,5 +121,9 @@ def browse(app, port):
             "off",
         ]
         os.environ["MACLI_BROWSE_TZ"] = app.zone.key
+        # For the audit plugin (browse_plugins/macli_audit.py): each page showing patient
+        # rows is recorded, as this user, through macli's own store connection.
+        os.environ["MACLI_BROWSE_DB"] = str(Path(app.db_path).resolve())
+        os.environ["MACLI_BROWSE_USER"] = app.user
         app.close()
         os.execv(sys.executable, command)

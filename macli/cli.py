@@ -52,9 +52,21 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "macli.stock.cli:stock",
         "Supplies by lot and expiry: receive, use, count, discard, reorder.",
     ),
+    "lab": (
+        "macli.lab.cli:lab",
+        "Lab tests: orders, specimens, HL7 results, review, telling the patient.",
+    ),
     "qc": (
         "macli.qc.cli:qc",
         "Lab upkeep: fridge temperatures, excursions, sterilizers, spore tests.",
+    ),
+    "procedure": (
+        "macli.procedure.cli:procedure",
+        "Minor procedures: prep sheets, the safety checklist, trays, packs, specimens.",
+    ),
+    "phone": (
+        "macli.phone.cli:phone",
+        "Phone messages and callbacks, and the screen to answer a caller.",
     ),
     "today": (
         "macli.today.cli:today",
@@ -93,7 +105,10 @@ class LazyGroup(click.Group):
     def get_command(self, ctx, name):
         if name in self.lazy and name not in self.commands:
             module_name, attribute = self.lazy[name][0].split(":")
-            self.add_command(getattr(importlib.import_module(module_name), attribute), name)
+            command = getattr(importlib.import_module(module_name), attribute)
+            guard_text(command)
+            _whole_summaries(command)
+            self.add_command(command, name)
         return super().get_command(ctx, name)
 
     def format_commands(self, ctx, formatter):
@@ -108,6 +123,17 @@ class LazyGroup(click.Group):
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
+
+
+def _whole_summaries(command: click.Command) -> None:
+    """Give each command of a loaded group its docstring's first sentence, whole, as the
+    line its group's --help lists: click cuts it at about 45 characters with "...", and
+    the listing wraps a long line anyway."""
+    for sub in getattr(command, "commands", {}).values():
+        if sub.short_help is None and sub.help:
+            first = sub.help.split("\n\n", 1)[0]
+            sub.short_help = " ".join(first.split())
+        _whole_summaries(sub)
 
 
 class RootGroup(LazyGroup):
@@ -138,6 +164,46 @@ class RootGroup(LazyGroup):
         finally:
             if ctx.obj is not None:
                 ctx.obj.close()
+
+
+class OneLine(click.ParamType):
+    """Plain text on one line: what every text option and argument takes by default."""
+
+    name = "text"
+    multiline = False
+
+    def convert(self, value, param, ctx):
+        from macli.errors import Invalid
+        from macli.text import clean
+
+        if not isinstance(value, str):
+            return value
+        try:
+            return clean(value, "the value", multiline=self.multiline)
+        except Invalid as error:
+            self.fail(error.message.removeprefix("the value "), param, ctx)
+
+
+class ManyLines(OneLine):
+    """Text that may hold line breaks and tabs (a note): `type=MULTILINE`."""
+
+    multiline = True
+
+
+MULTILINE = ManyLines()
+_ONE_LINE = OneLine()
+
+
+def guard_text(command: click.Command) -> None:
+    """Hold every plain text option and argument of `command` (and its subcommands) to
+    the one rule for text (macli/text.py): no control characters, one line unless the
+    parameter is declared `type=MULTILINE`. Parameters with their own type (choices,
+    numbers, paths, files) are left to it."""
+    for param in command.params:
+        if param.type is click.STRING:
+            param.type = _ONE_LINE
+    for sub in getattr(command, "commands", {}).values():
+        guard_text(sub)
 
 
 def _negative_number(error: click.NoSuchOption) -> click.UsageError:
@@ -223,6 +289,9 @@ def cli(ctx, db_path, user, now_text):
     ctx.obj = App(
         db_path or default_db_path(), user or login_name(), now_text, create=db_path is None
     )
+
+
+guard_text(cli)
 
 
 def main():

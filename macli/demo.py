@@ -34,8 +34,13 @@ AREAS = [
     "macli.bill.demo:populate",
     "macli.remind.demo:populate",
     "macli.stock.demo:populate",
+    "macli.lab.demo:populate",
     "macli.documents.demo:populate",
     "macli.qc.demo:populate",
+    "macli.phone.demo:populate",
+    # After phone: its speakers of Spanish get their letters in Spanish.
+    "macli.documents.demo:populate_languages",
+    "macli.procedure.demo:populate",
 ]
 
 

@@ -18,6 +18,26 @@ _FLAGS = {
 }
 
 
+def check_writable(path: Path | str) -> None:
+    """Refuse a path no file can be written to (its folder missing or not writable, or
+    a folder itself) before a command commits anything: write first, then fail, would
+    leave the store changed behind an `Error:` line."""
+    from macli.errors import Invalid
+
+    target = Path(path).expanduser()
+    if str(path) == "-" or (target.exists() and not target.is_dir()):
+        if target.exists() and not os.access(target, os.W_OK):
+            raise Invalid(f"cannot write {path}: permission denied")
+        return
+    if target.is_dir():
+        raise Invalid(f"cannot write {path}: it is a folder; give a file name")
+    folder = target.parent
+    if not folder.is_dir():
+        raise Invalid(f"cannot write {path}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise Invalid(f"cannot write {path}: permission denied in {folder}")
+
+
 def create_private_file(path: Path | str) -> None:
     """Create `path` (and its folder) with mode 0600 if it does not exist yet."""
     path = Path(path)

@@ -34,12 +34,15 @@ AREAS = (
     "macli.stock.schema",
     "macli.qc.schema",
     "macli.documents.schema",
+    "macli.lab.schema",
+    "macli.phone.schema",
+    "macli.procedure.schema",
 )
 
 # How many migrations `history()` holds. A store records it in PRAGMA user_version once
 # all are applied, so opening a current store is one read of the file header, without
 # importing any area's schema (tests/test_migrations.py checks the count).
-SCHEMA_VERSION = 22
+SCHEMA_VERSION = 33
 
 
 def open_store(path: Path | str, **options) -> Store:

@@ -8,7 +8,7 @@ import sys
 import click
 
 from macli import audit, exports, settings
-from macli.cli import pass_app
+from macli.cli import MULTILINE, pass_app
 from macli.errors import Invalid, MacliError
 from macli.files import open_private
 from macli.output import format_option, render, write_rows
@@ -102,19 +102,57 @@ def audit_list(app, patient, since, fmt):
 
 
 @audit_group.command("verify")
+@click.option(
+    "--head",
+    "head_only",
+    is_flag=True,
+    help="Print only the head line (row and hash), to append to a file kept elsewhere.",
+)
+@click.option(
+    "--against",
+    metavar="FILE|HASH",
+    help="Also fail unless the chain still extends this head (a hash, ROW:HASH, or a file "
+    "of head lines: its last one).",
+)
 @pass_app
-def audit_verify(app):
+def audit_verify(app, head_only, against):
     """Check the hash chain; exit 1 naming the first broken row.
+
+    Prints the chain's head: its last row and that row's hash, which covers
+    every row before it. Keep heads outside the store (mail them, append them
+    to a file on another machine); `--against` then fails when the chain no
+    longer extends one, as when rows were rewritten and their hashes
+    recomputed, or cut from the end.
 
     \b
     Example:
         macli audit verify
+        macli audit verify --head >> /mnt/offsite/audit-heads.log
+        macli audit verify --against /mnt/offsite/audit-heads.log
     """
+    from pathlib import Path
+
+    recorded = None
+    if against is not None:
+        path = Path(against)
+        source = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else against
+        recorded = audit.read_head(source)
     broken = audit.verify(app.store)
     if broken:
         raise MacliError(f"audit chain broken at row {broken['id']}: {broken['problem']}")
+    if recorded is not None:
+        problem = audit.extends(app.store, recorded)
+        if problem:
+            raise MacliError(f"audit chain does not extend the recorded head: {problem}")
+    line = audit.head_line(audit.head(app.store))
+    if head_only:
+        click.echo(line)
+        return
     count = app.store.scalar("SELECT COUNT(*) FROM audit")
     click.echo(f"Audit chain intact: {count} rows.")
+    if recorded is not None:
+        click.echo(f"It extends the recorded head (row {recorded['row'] or 'with that hash'}).")
+    click.echo(line)
 
 
 @click.command()
@@ -159,7 +197,7 @@ def check(app):
 
 
 @click.command()
-@click.argument("query")
+@click.argument("query", type=MULTILINE)
 @format_option
 @pass_app
 def sql(app, query, fmt):
@@ -189,7 +227,7 @@ def sql(app, query, fmt):
 
 
 @click.command("export")
-@click.argument("table", type=click.Choice([*exports.names(), "all"]))
+@click.argument("table", metavar="TABLE", type=click.Choice([*exports.names(), "all"]))
 @format_option(formats=("csv", "json", "jsonl"), default="csv", help="File format.")
 @click.option("-o", "--output", type=click.Path(), help="FILE for one table, DIR for all.")
 @click.option("--since", help="Only rows created or changed from this local date on.")
@@ -197,7 +235,7 @@ def sql(app, query, fmt):
 def export(app, table, fmt, output, since):
     """Export one table, or all of them, for scripts (streamed; files are 0600).
 
-    TABLE is one of the names above, or `all` (which needs -o DIR and writes
+    TABLE is one of: {tables}; or `all` (which needs -o DIR and writes
     DIR/<table>.<format>; --since then applies to the tables that have dates).
     Exports holding patient data are written to the audit log.
 
@@ -206,6 +244,7 @@ def export(app, table, fmt, output, since):
         macli export patients -f jsonl --since 2026-11-01 > new.jsonl
         macli export all -f csv -o exports/
     """
+    from contextlib import closing
     from pathlib import Path
 
     day = parse_date(since, app.today) if since else None
@@ -219,19 +258,26 @@ def export(app, table, fmt, output, since):
             columns, iterator = exports.rows(
                 app.store, name, since=since_day, tz=app.zone, user=app.user, now=app.now
             )
-            with open_private(folder / f"{name}.{fmt}") as handle:
+            with closing(iterator), open_private(folder / f"{name}.{fmt}") as handle:
                 count = write_rows(iterator, fmt, handle, columns)
             click.echo(f"{name}: {count} rows", err=True)
         return
     columns, iterator = exports.rows(
         app.store, table, since=day, tz=app.zone, user=app.user, now=app.now
     )
-    if output:
-        with open_private(output) as handle:
-            count = write_rows(iterator, fmt, handle, columns)
-        click.echo(f"Wrote {count} rows to {output}.", err=True)
-    else:
-        write_rows(iterator, fmt, None, columns)
+    # The rows are read as they are written: a write that fails (a full disk) closes
+    # the reading cursor here, while the store is still open, not at garbage collection.
+    with closing(iterator):
+        if output:
+            with open_private(output) as handle:
+                count = write_rows(iterator, fmt, handle, columns)
+            click.echo(f"Wrote {count} rows to {output}.", err=True)
+        else:
+            write_rows(iterator, fmt, None, columns)
+
+
+# The tables are named in the help rather than the usage line, which wrapped mid-name.
+export.help = export.help.replace("{tables}", ", ".join(exports.names()))
 
 
 @click.command()

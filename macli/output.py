@@ -15,6 +15,8 @@ from typing import NamedTuple
 
 import click
 
+from macli.text import escape
+
 FORMATS = ("table", "csv", "tsv", "json", "jsonl")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Rows go out in batches: one write per batch, and one formula check per batch.
@@ -77,8 +79,18 @@ def write_rows(
     written to a terminal that would run past TERMINAL_ROWS shows one page and says how
     many more rows there are, unless `paged` is false (the user asked for a --limit).
     """
-    output = output or sys.stdout
     iterator = iter(rows)
+    try:
+        return _write_rows(iterator, fmt, output or sys.stdout, columns, empty, paged)
+    finally:
+        # A write that fails part-way (a full disk) leaves a generator of the caller's
+        # half read: close it now, while the store it reads is still open.
+        close = getattr(iterator, "close", None)
+        if close is not None:
+            close()
+
+
+def _write_rows(iterator, fmt, output, columns, empty, paged) -> int:
     first = next(iterator, None)
     if first is None:
         tuples: Iterator = iter(())
@@ -166,14 +178,17 @@ def _write_delimited(rows: Iterable, columns: list[str], output, delimiter: str)
     # right after a delimiter, a line break or an opening quote (or at the very start).
     # Only a batch where one of those pairs occurs is written again cell by cell; most
     # batches (dates and names, whose "-" never starts a cell) pass untouched.
-    starts = tuple(before + risky for before in (delimiter, "\n", '"') for risky in _FORMULA_START)
+    starts = {
+        risky: tuple(before + risky for before in (delimiter, "\n", '"'))
+        for risky in _FORMULA_START
+    }
     count = 0
     for batch in _batches(rows):
         buffer.seek(0)
         buffer.truncate()
         writer.writerows(batch)
         text = buffer.getvalue()
-        if text.startswith(_FORMULA_START) or text.startswith(starts) or _contains(text, starts):
+        if text.startswith(_FORMULA_START) or _contains(text, starts):
             buffer.seek(0)
             buffer.truncate()
             writer.writerows([neutralise(value) for value in row] for row in batch)
@@ -183,8 +198,12 @@ def _write_delimited(rows: Iterable, columns: list[str], output, delimiter: str)
     return count
 
 
-def _contains(text: str, needles: tuple[str, ...]) -> bool:
-    return any(needle in text for needle in needles)
+def _contains(text: str, starts: dict[str, tuple[str, ...]]) -> bool:
+    # One scan for each risky character, and the pairs only for one that occurs at all:
+    # five of the six never do in most exports, and "-" mostly sits inside dates.
+    return any(
+        risky in text and any(pair in text for pair in pairs) for risky, pairs in starts.items()
+    )
 
 
 def _write_json(rows: Iterable, columns: list[str] | None, output, array: bool) -> int:
@@ -212,10 +231,11 @@ def _write_json(rows: Iterable, columns: list[str] | None, output, array: bool) 
 
 
 def cell_text(value) -> str:
-    """What a table shows for one value: None blank, outer whitespace trimmed."""
+    """What a table shows for one value: None blank, outer whitespace trimmed, and any
+    control character shown as a visible escape (`\\x1b`), never raw (macli/text.py)."""
     if value is None:
         return ""
-    return (value if isinstance(value, str) else str(value)).strip()
+    return escape((value if isinstance(value, str) else str(value)).strip())
 
 
 def table_text(rows: Iterable, columns: Sequence[str]) -> str:
@@ -261,7 +281,10 @@ def _widths(cells: list[list[str]], columns: list[str], width) -> list[int]:
 def _layout(cells, columns, widths, width) -> str:
     """tabulate's "simple" format, left-aligned, for column widths already known."""
     lines = [_line(columns, widths, width), "  ".join("-" * w for w in widths)]
-    lines.extend(_line(row, widths, width) for row in cells)
+    if width is len:  # lengths are widths: str.ljust pads as tabulate does
+        lines.extend("  ".join(map(str.ljust, row, widths)).rstrip() for row in cells)
+    else:
+        lines.extend(_line(row, widths, width) for row in cells)
     return "\n".join(lines)
 
 
@@ -299,6 +322,16 @@ def _write_table(rows: Iterable, columns: list[str], output, page) -> int:
         count += len(batch.rows)
         if count > TABLE_IN_MEMORY:
             break
+    if count <= TABLE_IN_MEMORY and first and all(batch.narrow for batch in first):
+        # The batches already measured every column: lay the table out from their widths.
+        if _narrow(columns):
+            widths = [len(name) + 2 for name in columns]  # tabulate pads headers by two
+            for batch in first:
+                widths = list(map(max, widths, batch.widths))
+            output.write(
+                _layout([row for batch in first for row in batch.rows], columns, widths, len) + "\n"
+            )
+            return count
     if count <= TABLE_IN_MEMORY or any(batch.multiline for batch in first):
         # A multi-line cell is tabulate's own layout: such a table is held whole.
         held = [row for batch in chain(first, batches) for row in batch.rows]
@@ -332,6 +365,10 @@ def _text_batches(rows: Iterable, size: int | None = None) -> Iterator[TextBatch
             if _narrow_text(joined):
                 widths.append(max(map(len, text)))
             else:
+                # Not printable or not narrow: where a stored control character would be
+                # (the text fast path above skips cell_text), shown escaped, never raw.
+                text = list(map(escape, text))
+                joined = "".join(text)
                 narrow = False
                 multiline = multiline or "\n" in joined or "\r" in joined
                 width = width or _width_function()
@@ -352,7 +389,6 @@ def _take(batches: Iterator[TextBatch], count: int) -> list:
 def _write_long_table(batches: Iterable[TextBatch], columns: list[str], output) -> int:
     """A table too long to hold: widths from every row, the rows kept meanwhile in an
     anonymous temporary file (mode 0600, gone when closed), then written in batches."""
-    import marshal
     import tempfile
 
     width = _width_function()
@@ -365,27 +401,42 @@ def _write_long_table(batches: Iterable[TextBatch], columns: list[str], output) 
             if batch.multiline:
                 # Rare (a long listing of multi-line notes): tabulate lays it out whole.
                 spill.seek(0)
-                cells = [row for _ in range(spilled) for row in marshal.load(spill)]
+                cells = [row for _ in range(spilled) for row in _unspill(spill)]
                 cells += batch.rows
                 cells.extend(row for later in batches for row in later.rows)
                 output.write(_tabulate_cells(cells, columns) + "\n")
                 return len(cells)
             widths = list(map(max, widths, batch.widths))
             narrow = narrow and batch.narrow
-            marshal.dump(batch.rows, spill)
+            _spill(spill, batch.rows)
             spilled += 1
             total += len(batch.rows)
         spill.seek(0)
         output.write(_line(columns, widths, width) + "\n")
         output.write("  ".join("-" * w for w in widths) + "\n")
         for _ in range(spilled):
-            rows = marshal.load(spill)
+            rows = _unspill(spill)
             if narrow:  # lengths are widths: str.ljust pads as tabulate does
                 lines = ("  ".join(map(str.ljust, row, widths)).rstrip() for row in rows)
             else:
                 lines = (_line(row, widths, width) for row in rows)
             output.write("\n".join(lines) + "\n")
     return total
+
+
+def _spill(spill, rows) -> None:
+    import marshal
+
+    # Each batch as one length-prefixed block: marshal.load on a file reads it a few
+    # bytes at a time (most of a 60,000-row table's time); loads of one read does not.
+    data = marshal.dumps(rows)
+    spill.write(len(data).to_bytes(8, "little") + data)
+
+
+def _unspill(spill):
+    import marshal
+
+    return marshal.loads(spill.read(int.from_bytes(spill.read(8), "little")))
 
 
 def _line(cells, widths, width) -> str:

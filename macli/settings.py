@@ -8,20 +8,39 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
 from macli.errors import Invalid
 from macli.store import Store
 from macli.when import parse_time, system_zone_name, utc_text, zone
 
+EMERGENCY_WORDS = (
+    "chest pain, chest pressure, trouble breathing, can't breathe, cannot breathe,"
+    " short of breath, shortness of breath, stroke, face drooping, slurred speech,"
+    " severe bleeding, bleeding heavily, won't stop bleeding, suicidal, suicide,"
+    " kill myself, overdose, unconscious, passed out, seizure, anaphylaxis, throat swelling"
+)
+EMERGENCY_TEXT = (
+    "This may be an emergency. Do not triage: tell a clinician now. If the caller is in"
+    " danger, tell them to hang up and call 911."
+)
 
-@dataclass(frozen=True)
+
 class Setting:
-    key: str
-    help: str
-    default: Callable[[], str | None]
-    validate: Callable[[str], str]
+    """One known key: its help, its default and its check. A plain class, not a
+    dataclass: dataclasses (and copy) would be imported by every command that reads the
+    clinic's zone."""
+
+    __slots__ = ("key", "help", "default", "validate")
+
+    def __init__(
+        self,
+        key: str,
+        help: str,
+        default: Callable[[], str | None],
+        validate: Callable[[str], str],
+    ):
+        self.key, self.help, self.default, self.validate = key, help, default, validate
 
 
 def _any_text(value: str) -> str:
@@ -71,6 +90,20 @@ def _clock(value: str) -> str:
     return parse_time(value).strftime("%H:%M")
 
 
+def _segments(value: str) -> str:
+    if not value.strip().isdigit() or not 1 <= int(value) <= 6:
+        raise Invalid("must be a whole number of segments from 1 to 6")
+    return str(int(value))
+
+
+def _phrases(value: str) -> str:
+    phrases = [" ".join(part.split()) for part in value.split(",")]
+    phrases = [phrase for phrase in phrases if phrase]
+    if not phrases:
+        raise Invalid("give at least one word or phrase, separated by commas")
+    return ", ".join(phrases)
+
+
 def _port(value: str) -> str:
     if not value.strip().isdigit() or not 0 < int(value) < 65536:
         raise Invalid("must be a TCP port number between 1 and 65535")
@@ -116,11 +149,24 @@ def _retention(value: str) -> str:
     return str(int(value))
 
 
+def _quantity_limit(value: str) -> str:
+    value = value.strip().replace(",", "")
+    if not value.isdigit() or not 1 <= int(value) <= 1_000_000:
+        raise Invalid("must be a whole number of units from 1 to 1,000,000")
+    return str(int(value))
+
+
 def _url(value: str) -> str:
     value = value.strip()
     if not re.match(r"^https?://[^\s/]+", value):
         raise Invalid("must be an http:// or https:// URL")
     return value
+
+
+def _critical_limits(value: str) -> str:
+    from macli.lab.critical import limits_text, parse_limits
+
+    return limits_text(parse_limits(value))
 
 
 SETTINGS: dict[str, Setting] = {
@@ -150,6 +196,12 @@ SETTINGS: dict[str, Setting] = {
             "Default region for phone numbers without a country code.",
             lambda: "US",
             _region,
+        ),
+        Setting(
+            "clinic.date_order",
+            "How people here write dates: mdy (3/2/84 is March 2) or dmy (2 March).",
+            lambda: "mdy",
+            _choice("mdy", "dmy"),
         ),
         Setting(
             "clinic.units",
@@ -213,12 +265,27 @@ SETTINGS: dict[str, Setting] = {
         Setting(
             "remind.quiet_start", "No SMS or calls from this local time...", lambda: "20:00", _clock
         ),
+        Setting(
+            "lab.critical_limits",
+            "Critical values per LOINC, e.g. '2823-3>6.0, 2823-3<2.8, 2345-7<50' (lab results).",
+            lambda: (
+                "2823-3<2.8, 2823-3>6.0, 2345-7<50, 2345-7>450, 2951-2<120, 2951-2>160,"
+                " 718-7<7, 777-3<20, 6301-6>5, 34714-6>5, 41653-7<50, 41653-7>450"
+            ),
+            _critical_limits,
+        ),
         Setting("remind.quiet_end", "...until this local time.", lambda: "08:00", _clock),
         Setting(
             "qc.retention_years",
             "Years the temperature and sterilizer logs are kept (at least 3; never deleted).",
             lambda: "3",
             _retention,
+        ),
+        Setting(
+            "stock.max_quantity",
+            "The most units one stock command may receive, use, count or discard.",
+            lambda: "10000",
+            _quantity_limit,
         ),
         Setting(
             "documents.max_mb",
@@ -231,6 +298,38 @@ SETTINGS: dict[str, Setting] = {
             "How far the replica may fall behind before `replicate status` exits 1.",
             lambda: "10m",
             _duration,
+        ),
+        Setting(
+            "remind.sms_segments",
+            "The most segments an SMS reminder may take (a segment: 160 characters, or 70"
+            " with accents outside GSM-7; each costs one message).",
+            lambda: "1",
+            _segments,
+        ),
+        Setting(
+            "phone.cutoff",
+            "Messages taken before this local time are due by the end of the business day;"
+            " after it, by noon of the next open day.",
+            lambda: "15:00",
+            _clock,
+        ),
+        Setting(
+            "phone.urgent_within",
+            "An urgent message is due this long after it was taken.",
+            lambda: "1h",
+            _duration,
+        ),
+        Setting(
+            "phone.emergency_words",
+            "Words in a message that may mean an emergency (comma-separated).",
+            lambda: EMERGENCY_WORDS,
+            _phrases,
+        ),
+        Setting(
+            "phone.emergency_text",
+            "What `phone take` tells the assistant when a note may describe an emergency.",
+            lambda: EMERGENCY_TEXT,
+            _any_text,
         ),
     ]
 }
@@ -251,9 +350,13 @@ def get(store: Store, key: str) -> str | None:
 
 def put(store: Store, key: str, value: str, *, user: str, now: datetime) -> str:
     """Validate and store a setting; returns the value as stored."""
+    from macli.text import clean
+
     setting = _known(key)
     try:
-        value = setting.validate(value)
+        # Every setting is one line: they go into mail headers and subjects, X12
+        # elements and calendar properties, where a line break starts a new field.
+        value = setting.validate(clean(value, "the value"))
     except Invalid as error:
         raise Invalid(f"{key}: {error.message}") from error
     with store.write():

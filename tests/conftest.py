@@ -132,3 +132,14 @@ def dump(db_path) -> str:
         return "\n".join(lines)
     finally:
         connection.close()
+
+
+@pytest.fixture
+def sms_server():
+    """A Twilio-compatible SMS provider on 127.0.0.1 (tests/servers.py), for any test."""
+    from tests.servers import SmsProvider, start_sms
+
+    provider = SmsProvider()
+    stop = start_sms(provider)
+    yield provider
+    stop()

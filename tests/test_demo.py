@@ -13,6 +13,7 @@ import pytest
 from macli.chart.demo import CONDITIONS
 from macli.demo import DEFAULT_PATH
 from macli.migrations import open_store
+from macli.procedure.demo import TREATS as PROCEDURE_TREATS
 from macli.schedule.demo import FOLLOW_UPS
 from macli.stock.demo import VISIT_DOSES
 
@@ -131,6 +132,7 @@ def test_every_vaccine_given_is_a_dose_from_the_closet_for_that_patient(clinic):
     doses = clinic.query(
         "SELECT g.patient_id, i.sku, g.day FROM stock_ledger g JOIN stock_items i"
         " ON i.id = g.item_id WHERE g.kind = 'use' AND g.patient_id IS NOT NULL"
+        " AND i.category = 'vaccines'"  # point-of-care kits are also used for patients
     )
     given = sorted((v["patient_id"], VISIT_DOSES[v["reason"]], v["day"]) for v in visits)
     # One dose per visit, on the visit's day (the demo's days are all in EST or EDT;
@@ -142,6 +144,7 @@ def test_every_vaccine_given_is_a_dose_from_the_closet_for_that_patient(clinic):
 
 def test_medications_match_the_problems_they_treat(clinic):
     treats = {name: code for code, medications in CONDITIONS for name, *_ in medications}
+    treats.update(PROCEDURE_TREATS)  # the procedure demo's anticoagulant, with its problem
     rows = clinic.query(
         "SELECT e.patient_id, m.name FROM chart_current e JOIN chart_medications m"
         " ON m.entry_id = e.id"
@@ -303,3 +306,32 @@ def test_the_demo_ends_with_a_full_sheet_whatever_the_day(tmp_path, run, clock, 
     closed = run(f"--db {path} --now {clock} today --date 2026-11-29").stdout
     assert "Appointments: none. Closed on Sundays: no working hours." in closed
     assert "Next open: Monday 2026-11-30 (macli today --date 2026-11-30)." in closed
+    # The README's tour shows something whatever day the demo was built on.
+    tour = json.loads(
+        run(f"--db {path} --now {clock} today --date tue --provider chen -f json").stdout
+    )
+    assert tour["appointments"] and {row["provider"] for row in tour["appointments"]} == {
+        "Dr. Maya Chen"
+    }
+    free = run(
+        f"--db {path} --now {clock} schedule free --provider chen --date tue --type follow-up"
+    )
+    assert "Dr. Maya Chen" in free.stdout
+
+
+@pytest.mark.parametrize(
+    "clock",
+    [
+        # The chart's history starts a year back: 2026-09-06, a day that starts at 01:00.
+        "2027-09-06T10:00",
+        # The fridge readings start 91 days back: 2026-09-06 again.
+        "2026-12-06T10:00",
+    ],
+)
+def test_the_demo_builds_where_the_clocks_jump_at_midnight(tmp_path, run, clock):
+    # America/Santiago springs forward at 2026-09-06 00:00. The demo once began those
+    # histories at that midnight and stopped: "2026-09-06 00:00 does not exist".
+    path = tmp_path / DEFAULT_PATH
+    run(f"--now {clock} demo --timezone America/Santiago --db {path}")
+    sheet = json.loads(run(f"--db {path} --now {clock} today -f json").stdout)
+    assert sheet["date"] == clock[:10]

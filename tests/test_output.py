@@ -35,3 +35,26 @@ def test_empty_output_keeps_its_shape():
     out = io.StringIO()
     render([], "table", empty="Nothing here.", out=out)
     assert out.getvalue() == "Nothing here.\n"
+
+
+def test_a_table_tabulate_draws_does_not_load_importlib_metadata():
+    # tabulate asks importlib.metadata for its version when imported; output._tabulate
+    # answers with a stand-in for that import, which saves the scan of every installed
+    # package (bench/bench_startup.py times it). The stand-in must not outlive the import:
+    # the real importlib.metadata still loads afterwards.
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from macli.output import write_rows\n"
+        "write_rows([{'name': 'Zoë 漢字'}], 'table')\n"  # wide letters: tabulate's to draw
+        "assert 'tabulate' in sys.modules, 'tabulate was not used'\n"
+        "print('importlib.metadata' in sys.modules)\n"
+        "import importlib.metadata\n"
+        "print(importlib.metadata.version('click') != '')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.splitlines()[-2:] == ["False", "True"]

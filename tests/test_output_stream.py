@@ -150,3 +150,22 @@ def test_rows_missing_a_column_show_it_empty():
     out = io.StringIO()
     write_rows([{"a": 1, "b": 2}, {"a": 3}], "csv", out, ["a", "b"])
     assert out.getvalue() == "a,b\n1,2\n3,\n"
+
+
+def test_one_risky_cell_in_an_otherwise_clean_batch_is_still_guarded():
+    # Each risky first character alone in a long clean export, first in its row, after a
+    # delimiter, and inside a quoted cell: the batch check must notice every one.
+    for fmt, delimiter in (("csv", ","), ("tsv", "\t")):
+        for risky in ("=1+2", "+cmd", "-x", "@SUM(A1)", "\tx", "\rx", '=a,"b"'):
+            for column in (0, 1):
+                rows = [[f"P{i:06d}", "2026-01-02", "plain"] for i in range(1300)]
+                rows[777][column] = risky
+                out = io.StringIO()
+                write_rows(rows, fmt, out, ["mrn", "day", "note"])
+                if risky.startswith("\r"):  # written unquoted: csv.reader would split it
+                    assert "'\rx" in out.getvalue() and "\n\rx" not in out.getvalue()
+                    continue
+                text = io.StringIO(out.getvalue(), newline="")
+                got = list(csv.reader(text, delimiter=delimiter))
+                assert got[778][column] == "'" + risky, (fmt, risky, column)
+                assert got[1][1] == "2026-01-02"

@@ -140,6 +140,9 @@ def export(
                 store.scalar("SELECT seq FROM sqlite_sequence WHERE name = 'bill_exports'") or 0
             )
             content = x12.render(store, clinic, batch, number, now.astimezone(tz))
+            unwritten = x12.unwritten(content)
+            if unwritten:
+                raise Invalid("nothing was exported: " + "; ".join(unwritten))
             digest = hashlib.sha256(content.encode("ascii")).hexdigest()
             store.insert(
                 "bill_exports",

@@ -180,7 +180,8 @@ def claim_problems(store: Store, claim: dict) -> list[str]:
         elif len(pointers) > superbill.MAX_POINTERS:
             problems.append(f"{where} points at more than {superbill.MAX_POINTERS} diagnoses")
         elif any(not 1 <= p <= count for p in pointers):
-            problems.append(f"{where} points past the {count} diagnoses")
+            given = "the only diagnosis" if count == 1 else f"the {count} diagnoses"
+            problems.append(f"{where} points past {given}")
         if line["units"] < 1:
             problems.append(f"{where} has {line['units']} units")
         if line["charge_cents"] != line["fee_cents"] * line["units"]:
@@ -223,6 +224,46 @@ def claim_problems(store: Store, claim: dict) -> list[str]:
             problems.append(f"{label} has no {what}")
     if claim.get("relation") not in (None, "self") and not claim.get("subscriber_name"):
         problems.append(f"{label}: the subscriber is not the patient but has no name")
+    problems.extend(_unwritable_text(label, claim, patient, provider))
+    return problems
+
+
+_LATIN_HINT = "X12 carries Latin letters only"
+
+
+def _unwritable_text(label: str, claim: dict, patient: dict, provider: dict) -> list[str]:
+    """Every free-text element of the claim's 837P that X12's character set cannot carry
+    (a name in another script would go out empty or cut), each with how to fix it."""
+    from macli.bill import x12
+
+    mrn = patient["mrn"]
+    problems = []
+    name = patient.get("claim_name") or patient["name"]
+    last, first = x12.claim_person(patient)
+    lost = x12.unwritable(name)
+    if lost or not x12.text(last, 60):
+        problems.append(
+            f"{label}: {mrn}'s name {name!r} cannot be written on a claim ({_LATIN_HINT}); "
+            f"record it as on the insurance card: macli patient edit {mrn} "
+            "--claim-name 'Wang Wei'"
+        )
+    checks = [
+        (claim.get("subscriber_name"), "the subscriber's name", f"macli bill coverage {mrn} --subscriber-name ..."),
+        (claim.get("payer_name"), "the payer's name", f"macli bill coverage {mrn} --payer ..."),
+        (claim.get("member_id"), "the member id", f"macli bill coverage {mrn} --member-id ..."),
+        (claim.get("group_number"), "the group number", f"macli bill coverage {mrn} --group ..."),
+        (claim.get("payer_code"), "the payer id", "macli bill payers"),
+        (claim.get("payer_claim_number"), "the payer's claim number", "record it again"),
+        (patient.get("address"), f"{mrn}'s address", f"macli patient edit {mrn} --address ..."),
+        (provider["name"], f"provider {provider['name']!r}'s name", f"macli provider edit {provider['id']} --name ..."),
+    ]  # fmt: skip
+    for value, what, fix in checks:
+        lost = x12.unwritable(value)
+        if lost:
+            problems.append(
+                f"{label}: {what} has {lost!r}, which a claim cannot carry "
+                f"({_LATIN_HINT}); write it in Latin letters: {fix}"
+            )
     return problems
 
 

@@ -175,7 +175,8 @@ def code_command(app, appointment, dx, lines, yes):
     )
     click.echo(
         f"Coded appointment {result['appointment']} as draft claim {result['claim']}: "
-        f"{result['diagnoses']} diagnoses, {result['lines']} lines, "
+        f"{_count(result['diagnoses'], 'diagnosis', 'diagnoses')},"
+        f" {_count(result['lines'], 'line', 'lines')}, "
         f"{cents_text(result['charges'])}."
     )
 
@@ -190,7 +191,11 @@ def _confirmed_problems(app, appointment: str, yes: bool) -> list[str]:
     if not yes:
         try:
             agreed = click.confirm(
-                f"Code the visit with these {len(problems)} diagnoses, in this order?",
+                (
+                    "Code the visit with this diagnosis?"
+                    if len(problems) == 1
+                    else f"Code the visit with these {len(problems)} diagnoses, in this order?"
+                ),
                 default=False,
                 err=True,
             )
@@ -494,3 +499,8 @@ def aging_command(app, as_of, by, fmt):
     key = {None: ("total_of",), "payer": ("payer",), "patient": ("mrn", "patient")}[by]
     columns = (*key, "claims", *payments.BUCKETS, "total")
     render(rows, fmt, columns=columns, empty="Nothing is owed.")
+
+
+def _count(number: int, one: str, many: str) -> str:
+    """`1 line`, `3 lines`."""
+    return f"{number} {one if number == 1 else many}"

@@ -198,3 +198,22 @@ def aging(
             store, user=user, action="bill.aging", now=now, detail=f"by=patient rows={len(rows)}"
         )
     return rows
+
+
+def patient_balance(store: Store, patient_id: int, *, as_of: date) -> dict:
+    """What is still owed on one patient's claims as of a date (by the rule of `aging`):
+    the total in cents and how many claims carry it."""
+    row = store.one(
+        """
+        SELECT COUNT(*) AS claims, COALESCE(SUM(balance), 0) AS cents FROM (
+            SELECT c.charge_cents - COALESCE((SELECT SUM(amount_cents) FROM bill_payments m
+                WHERE m.claim_id = c.id AND m.received_on <= ?2), 0) AS balance
+            FROM bill_claims c
+            WHERE c.patient_id = ?1 AND c.status != 'draft' AND c.service_date <= ?2
+                AND NOT EXISTS (SELECT 1 FROM bill_claims n
+                    WHERE n.parent_id = c.id AND n.status != 'draft')
+        ) WHERE balance > 0
+        """,
+        [patient_id, as_of.isoformat()],
+    )
+    return {"claims": row["claims"], "cents": row["cents"]}

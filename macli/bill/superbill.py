@@ -129,6 +129,8 @@ def check_diagnoses(store: Store, codes: list[str]) -> list[dict]:
             f"{len(codes)} diagnoses; a claim carries at most {MAX_DIAGNOSES} "
             "(keep those the service lines point at)"
         )
+    for code in codes:
+        icd.normalise(code)  # every code's form before the code set is loaded for any
     checked, seen = [], set()
     for code in codes:
         row = icd.check_billable(store, code)

@@ -10,11 +10,11 @@ its rendering provider (2310B) and service lines (2400 LX/SV1/DTP).
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import datetime
 
 from macli.bill.address import split_address
 from macli.store import Store
+from macli.text import ascii_form
 
 ELEMENT, COMPONENT, REPETITION, SEGMENT = "*", ":", "^", "~"
 VERSION = "005010X222A1"
@@ -26,10 +26,37 @@ _TITLES = {"DR", "DR.", "DOCTOR", "MR", "MR.", "MRS", "MRS.", "MS", "MS.", "MX",
 
 
 def text(value: str | None, limit: int) -> str:
-    """A value in the X12 character set: upper case, no accents, no separators."""
-    ascii_text = unicodedata.normalize("NFKD", value or "").encode("ascii", "ignore").decode()
+    """A value in the X12 character set: upper case, no accents, no separators.
+
+    Letters that have no Latin form are dropped here: `claims.claim_problems` refuses a
+    claim holding any (see `unwritable`) before it can be exported."""
+    ascii_text, _ = ascii_form(value)
     cleaned = "".join(ch if ch in _ALLOWED else " " for ch in ascii_text.upper())
     return " ".join(cleaned.split())[:limit].strip()
+
+
+def unwritable(value: str | None) -> str:
+    """The letters and digits of `value` that X12's character set cannot carry."""
+    return ascii_form(value)[1]
+
+
+def unwritten(content: str) -> list[str]:
+    """Names the rendered batch left empty (NM103 is required in every NM1): the last
+    check before a batch is marked submitted, should any text have escaped the others."""
+    problems = []
+    for line in content.splitlines():
+        elements = line.rstrip(SEGMENT).split(ELEMENT)
+        if elements[0] == "NM1" and (len(elements) < 4 or not elements[3]):
+            problems.append(f"an NM1*{elements[1] if len(elements) > 1 else ''} name is empty")
+    return problems
+
+
+def claim_person(patient: dict) -> tuple[str, str]:
+    """(last, first) of the patient as claims carry them: the romanised claim name
+    when one is on file (`patient edit --claim-name`), else the name."""
+    if patient.get("claim_name"):
+        return person(patient["claim_name"])
+    return person(patient["name"], patient["first_name"])
 
 
 def amount(cents: int) -> str:
@@ -138,7 +165,7 @@ def _claim(store: Store, claim: dict, body: list[str], hl: int) -> int:
             claim["plan_type"],
         )
     )
-    patient_last, patient_first = person(patient["name"], patient["first_name"])
+    patient_last, patient_first = claim_person(patient)
     patient_demographics = [
         *_address(split_address(patient["address"])),
         segment("DMG", "D8", patient["dob"].replace("-", ""), SEX.get(patient["sex"], "U")),

@@ -8,12 +8,12 @@ import click
 
 from macli.chart import core, corrections, readings, summary
 from macli.chart.cli_records import allergy, icd, med, note, problem, record_format_option, result
-from macli.cli import pass_app
+from macli.cli import MULTILINE, pass_app
 from macli.options import option_stack
 from macli.output import format_option, render, render_record
 
 _VITAL_OPTIONS = [
-    click.option("--bp", metavar="SYS/DIA", help="Blood pressure in mm[Hg], e.g. 120/80."),
+    click.option("--bp", metavar="SYS/DIA", help="Blood pressure in mmHg, e.g. 120/80."),
     click.option("--pulse", metavar="N", help="Pulse per minute."),
     click.option("--resp", metavar="N", help="Respirations per minute."),
     click.option("--temp", metavar="T", help="98.6F or 37C; a bare number is in clinic.units."),
@@ -92,6 +92,18 @@ def chart_show(app, patient, fmt):
         ("id", "taken", "test", "value", "unit", "range", "flag"),
         "None recorded.",
     )
+    _section(
+        "Lab results",
+        record["lab"]["recent"],
+        ("result", "test", "status", "flags", "reported", "waiting_for"),
+        "None.",
+    )
+    _section(
+        "Lab tests pending",
+        record["lab"]["pending"],
+        ("order", "test", "ordered", "due", "state"),
+        "None.",
+    )
     notes = [{**n, "text": _first_line(n["text"])} for n in record["notes"]]
     _section("Recent notes", notes, ("id", "written", "by", "text"), "None written.")
 
@@ -142,7 +154,7 @@ def _vitals_line(reading: dict, system: str) -> str:
 def chart_vitals(app, patient, at_text, confirm, listing, fmt, **values):
     """Record a set of vitals, or list them with --list.
 
-    Units are converted and stored exactly (kg, cm, Cel, mm[Hg]); what was
+    Units are converted and stored exactly (kg, cm, °C, mmHg); what was
     entered is kept too. BMI is computed when weight and height are known.
     Impossible values are refused; unusual ones need --confirm.
 
@@ -220,13 +232,13 @@ def chart_trend(app, patient, vital, fmt):
 
 def _series(rows, vital, system):
     if vital == "bp":
-        title = "Blood pressure, mm[Hg] (systolic above, diastolic below)"
+        title = "Blood pressure, mmHg (systolic above, diastolic below)"
         return title, [
             [readings.plotted("systolic", r["values"]["systolic"], system)[0] for r in rows],
             [readings.plotted("diastolic", r["values"]["diastolic"], system)[0] for r in rows],
         ]
     unit = readings.plotted(vital, rows[0]["values"][vital], system)[1]
-    return f"{vital}, {unit}", [
+    return (f"{vital}, {unit}" if unit else vital), [
         [readings.plotted(vital, r["values"][vital], system)[0] for r in rows]
     ]
 
@@ -256,7 +268,7 @@ def _series(rows, vital, system):
 @click.option("--unit", help="Result: unit.")
 @click.option("--range", "range_text", metavar="LOW-HIGH", help="Result: reference range.")
 @click.option("--loinc", metavar="CODE", help="Result: LOINC code.")
-@click.option("--text", help="Note: the corrected text.")
+@click.option("--text", type=MULTILINE, help="Note: the corrected text.")
 @click.option("--on", metavar="DATE", help="Resolution or stop: the date.")
 @click.option("--confirm", is_flag=True, help="Vitals: record values flagged as unusual.")
 @pass_app

@@ -8,18 +8,14 @@ import click
 
 from macli.chart import core, findings
 from macli.chart import icd as icd_codes
-from macli.cli import pass_app
+from macli.cli import MULTILINE, pass_app
+from macli.errors import Invalid
+from macli.options import limit_type
 from macli.output import format_option, render, render_record
 
 # A record with sections: a table for people or one JSON document for scripts.
-record_format_option = click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=click.Choice(("table", "json")),
-    default="table",
-    show_default=True,
-    help="Output format: sections for people, or one JSON document.",
+record_format_option = format_option(
+    formats=("table", "json"), help="Output format: sections for people, or one JSON document."
 )
 
 
@@ -40,16 +36,22 @@ def problem():
 @click.option("--icd", "code", required=True, metavar="CODE", help="A billable ICD-10-CM code.")
 @click.option("--onset", metavar="DATE", help="When it began, YYYY-MM-DD.")
 @click.option("--note", help="A short note.")
+@click.option(
+    "--again", is_flag=True, help="Record a new episode of a problem already on the active list."
+)
 @pass_app
-def problem_add(app, patient, code, onset, note):
+def problem_add(app, patient, code, onset, note, again):
     """Add a problem to the patient's list.
 
     A category header (E11, M54.5) or a code missing its 7th character is
     refused with the billable codes under it; find codes with `chart icd search`.
+    A code already on the active list is refused with the entry named: resolve
+    that one, or give --again for a new episode.
 
     \b
     Example:
         macli chart problem add P000042 --icd E11.9 --onset 2019-05-01
+        macli chart problem add P000042 --icd J02.0 --again
     """
     entry = core.add_problem(
         app.store,
@@ -60,6 +62,7 @@ def problem_add(app, patient, code, onset, note):
         user=app.user,
         now=app.now,
         today=app.today,
+        again=again,
     )
     click.echo(_patient_line(entry, f"Added problem {entry['code']} {entry['description']}"))
 
@@ -318,7 +321,7 @@ def note():
 
 @note.command("add")
 @click.argument("patient")
-@click.option("--text", help="The note.")
+@click.option("--text", type=MULTILINE, help="The note.")
 @click.option("--file", "path", type=click.File("rb"), help="Read the note from FILE.")
 @click.option(
     "--template",
@@ -350,9 +353,16 @@ def note_add(app, patient, text, path, template):
         from macli.patients.core import resolve
 
         person = resolve(app.store, patient)
-        text = transcription.edit(
-            transcription.NOTE_TEMPLATES.get(template, ""), f"{person['name']} ({person['mrn']})"
-        )
+        initial = transcription.NOTE_TEMPLATES.get(template, "")
+        seeded = transcription.editor_text(initial, f"{person['name']} ({person['mrn']})")
+        try:
+            written = click.edit(seeded, extension=".txt", require_save=True)
+        except click.ClickException as error:
+            raise Invalid(
+                f"the editor could not be started ({error.format_message()}); "
+                "set EDITOR, or give --text or --file"
+            ) from None
+        text = transcription.written_note(written, initial)
     elif text is None:
         from macli.csvfile import decode
 
@@ -388,7 +398,7 @@ def icd():
 @click.argument("text", nargs=-1, required=True)
 @click.option(
     "--limit",
-    type=click.IntRange(min=1),
+    type=limit_type(1),
     default=25,
     show_default=True,
     help="Show at most N codes.",
@@ -399,13 +409,18 @@ def icd():
 def icd_search(app, text, limit, billable, fmt):
     """Find codes by words in their description, or by the start of the code.
 
+    Codes used in this clinic come first, then the shorter, general codes
+    ("unspecified") before their rare relatives. A list cut by --limit says so.
+
     \b
     Example:
         macli chart icd search type 2 diabetes
         macli chart icd search E11.6 --billable
     """
-    rows = icd_codes.search(app.store, " ".join(text), limit=limit, billable_only=billable)
-    render(rows, fmt, columns=("code", "description", "billable"), empty="No codes found.")
+    found = icd_codes.search_total(app.store, " ".join(text), limit=limit, billable_only=billable)
+    render(found["rows"], fmt, columns=("code", "description", "billable"), empty="No codes found.")
+    if found["total"] > len(found["rows"]):  # on stderr: scripts read the rows alone
+        click.echo(f"{len(found['rows'])} of {found['total']} shown; --limit N for more.", err=True)
 
 
 @icd.command("show")

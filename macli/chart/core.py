@@ -21,8 +21,12 @@ SEVERITIES = ("mild", "moderate", "severe")
 
 
 def clean_text(value: str | None, what: str, required: bool = False) -> str | None:
-    """Text with its whitespace collapsed; None when empty (Invalid if required)."""
-    value = " ".join(value.split()) if value is not None else None
+    """Text with its whitespace collapsed; None when empty (Invalid if required).
+
+    Control characters are refused (macli/text.py); line breaks and tabs collapse."""
+    from macli.text import clean
+
+    value = " ".join(clean(value, what, multiline=True).split()) if value is not None else None
     if required and not value:
         raise Invalid(f"{what} may not be empty")
     return value or None
@@ -64,12 +68,16 @@ def add_entry(store, patient_ref, kind, *, action, at, detail, user, now) -> dic
 
 def problem_fields(store: Store, values: dict, today: date) -> dict:
     out = {}
+    # Everything that needs no code set is checked first, the code's form included:
+    # loading ICD-10-CM on first use commits on its own, so a refusal must come before.
     if values.get("icd") is not None:
-        out.update(icd.check_billable(store, values["icd"]))
+        icd.normalise(values["icd"])
     if "onset" in values:
         out["onset"] = past_date(values["onset"], "onset", today)
     if "note" in values:
         out["note"] = clean_text(values["note"], "note")
+    if values.get("icd") is not None:
+        out = {**icd.check_billable(store, values["icd"]), **out}
     return out
 
 
@@ -83,20 +91,35 @@ def add_problem(
     user: str,
     now: datetime,
     today: date,
+    again: bool = False,
 ) -> dict:
-    """Add a problem coded with a billable ICD-10-CM code."""
+    """Add a problem coded with a billable ICD-10-CM code; the same code already active
+    on the list is refused (naming it) unless `again` records a new episode."""
     # Checked before the write: loading the code set on first use commits on its own.
     detail = problem_fields(store, {"icd": code, "onset": onset, "note": note}, today)
-    return add_entry(
-        store,
-        patient_ref,
-        "problem",
-        action="chart.problem.add",
-        at=now,
-        detail=detail,
-        user=user,
-        now=now,
-    )
+    with store.write():
+        patient = patients.resolve(store, patient_ref)
+        if not again:
+            # The zone only shapes the 'amended' date, which is not used here.
+            for active in problems(store, patient["id"], tz=ZoneInfo("UTC")):
+                if active["code"] == detail["code"]:
+                    since = f", onset {active['onset']}" if active["onset"] else ""
+                    raise Conflict(
+                        f"{patient['mrn']} already has {active['code']} {active['description']}"
+                        f" on the active problem list (entry {active['id']}{since}): resolve it"
+                        f" first (macli chart problem resolve {active['id']}), or add --again"
+                        " to record a new episode"
+                    )
+        return add_entry(
+            store,
+            patient_ref,
+            "problem",
+            action="chart.problem.add",
+            at=now,
+            detail=detail,
+            user=user,
+            now=now,
+        )
 
 
 def _set_status(store, entry_id, kind, target_kind, on, *, user, now, today) -> dict:

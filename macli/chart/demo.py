@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from macli.chart import core, findings, readings, units
-from macli.when import from_utc_text, local_text, localize, utc_text
+from macli.when import day_start, from_utc_text, local_text, localize, utc_text
 
 # (ICD-10-CM code, medications as (name, dose, route, frequency)), all billable codes.
 CONDITIONS = [
@@ -50,7 +50,7 @@ def populate_history(context) -> None:
     were diagnosed or the patient registered; allergies, none known, or never asked
     (charts carried over from paper), recorded at registration."""
     store, rng = context.store, context.rng
-    history = utc_text(localize(datetime.combine(history_start(context), time()), context.zone))
+    history = utc_text(day_start(history_start(context), context.zone))
     for patient in store.query(
         "SELECT id, mrn, dob, created_at FROM patients WHERE created_at < ? ORDER BY id",
         [history],
@@ -86,7 +86,7 @@ def populate(context) -> None:
         " ON p.entry_id = e.id WHERE e.kind = 'problem'"
     ):
         problems.setdefault(row["patient_id"], set()).add(row["code"])
-    history = utc_text(localize(datetime.combine(history_start(context), time()), context.zone))
+    history = utc_text(day_start(history_start(context), context.zone))
     baselines, asked = {}, set()
     for visit in visits:
         patient_id = visit["patient_id"]

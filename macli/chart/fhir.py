@@ -1,5 +1,6 @@
 """A patient's chart as a FHIR R4 Bundle (JSON): Patient, vital-sign and laboratory
-Observations, Conditions, MedicationStatements and AllergyIntolerances.
+Observations, Conditions, MedicationStatements and AllergyIntolerances, and the lab's
+ServiceRequests, Specimens, DiagnosticReports and their Observations (macli/lab/fhir.py).
 
 Only live entries go out (an amended entry is exported as its current version, with
 status `amended`; voided entries are left out). Resource ids are stable: the MRN and
@@ -263,6 +264,9 @@ def bundle(store: Store, patient_ref: str, *, user: str, now: datetime, tz: Zone
             resources.append(_medication(row, subject))
         resources.extend(_allergy(row, subject) for row in core.allergies(store, pid, tz=tz))
         resources.extend(_result(row, subject) for row in findings.results(store, pid, tz=tz))
+        from macli.lab import fhir as lab_fhir
+
+        resources.extend(lab_fhir.resources(store, pid, subject, lambda r: _url(patient["mrn"], r)))
         audit.record(
             store, user=user, action="chart.export", now=now, patient_id=pid, detail="fhir"
         )

@@ -10,6 +10,7 @@ from macli.chart.core import add_entry, amended_marker, audit_view, clean_text
 from macli.errors import Invalid
 from macli.identifiers import check_loinc
 from macli.patients import core as patients
+from macli.text import clean as clean_input
 from macli.when import local_text
 
 # -- results ----------------------------------------------------------------------------
@@ -144,7 +145,7 @@ def list_results(store, patient_ref, *, user, now, tz) -> list[dict]:
 def note_text(text: str | None) -> str:
     if text is None or not text.strip():
         raise Invalid("the note is empty")
-    return text.strip("\n")
+    return clean_input(text, "the note", multiline=True).strip("\n")
 
 
 def add_note(store, patient_ref, text, *, user, now) -> dict:

@@ -15,7 +15,7 @@ from macli.errors import Invalid, NotFound
 from macli.store import Store
 
 DATA_PACKAGE = "macli.chart.data"
-SHOWN_CHILDREN = 12
+SHOWN_CHILDREN = 8
 _CODE = re.compile(r"^[A-Z][0-9A-Z][0-9A-Z](\.[0-9A-Z]{1,4})?$")
 _ICD9 = re.compile(r"^([VE]?\d{2,3})(\.\d{1,2})?$")
 _CODE_PREFIX = re.compile(r"^[A-Z]\d[0-9A-Z]?(\.[0-9A-Z]{0,4})?$")
@@ -106,8 +106,8 @@ def normalise(code: str) -> str:
 
 def lookup(store: Store, code: str) -> dict:
     """One code with its parent and children; Invalid if malformed, NotFound if unknown."""
+    wanted = normalise(code)  # first: a malformed code is refused before anything is loaded
     ensure_loaded(store)
-    wanted = normalise(code)
     row = store.one(
         "SELECT code, kind, billable, parent, description FROM icd10cm_codes"
         " WHERE code = ? AND kind IN ('category', 'subcategory')",
@@ -134,13 +134,27 @@ def lookup(store: Store, code: str) -> dict:
     }
 
 
+# The order every list of codes is offered in: a code this clinic has used first, then
+# the shorter, general codes ("unspecified", "without complications") before their rare
+# relatives, so E11 offers E11.9 near the top instead of E11.00.
+_USES_JOIN = (
+    " LEFT JOIN (SELECT code, COUNT(*) AS uses FROM chart_problems GROUP BY code) u"
+    " ON u.code = c.code"
+)
+_GENERAL_FIRST = (
+    "u.uses IS NULL, length(c.code), NOT c.billable,"
+    " CASE WHEN c.description LIKE '%without complication%' THEN 0"
+    " WHEN c.description LIKE '%unspecified%' THEN 1 ELSE 2 END"
+)
+
+
 def billable_codes(store: Store, code: str) -> list[dict]:
-    """The billable codes under a header, in code order."""
+    """The billable codes under a header, the common and general ones first."""
     # ICD-10-CM is a prefix hierarchy: E11's descendants are E11.*, E11.6's are E11.6?*.
     low = code + ("." if "." not in code else "")
     return store.query(
-        "SELECT code, description FROM icd10cm_codes"
-        " WHERE code > ? AND code < ? AND billable = 1 ORDER BY code",
+        f"SELECT c.code, c.description FROM icd10cm_codes c{_USES_JOIN}"
+        f" WHERE c.code > ? AND c.code < ? AND c.billable = 1 ORDER BY {_GENERAL_FIRST}, c.code",
         [low, low + "\x7f"],
     )
 
@@ -154,9 +168,10 @@ def check_billable(store: Store, code: str) -> dict:
     if found["billable"]:
         return {"code": found["code"], "description": found["description"]}
     choices = billable_codes(store, found["code"])
-    shown = "; ".join(f"{c['code']} {c['description']}" for c in choices[:SHOWN_CHILDREN])
+    shown = "".join(f"\n  {c['code']}  {c['description']}" for c in choices[:SHOWN_CHILDREN])
     more = (
-        f"; and {len(choices) - SHOWN_CHILDREN} more (macli chart icd search {found['code']})"
+        f"\n  ... and {len(choices) - SHOWN_CHILDREN} more"
+        f" (macli chart icd search {found['code']} --billable --limit {len(choices)})"
         if len(choices) > SHOWN_CHILDREN
         else ""
     )
@@ -165,7 +180,7 @@ def check_billable(store: Store, code: str) -> dict:
     seventh = children and all(len(c["code"].replace(".", "")) == 7 for c in children)
     why = "needs its 7th character" if seventh else "is a header, not billable"
     raise Invalid(
-        f"{found['code']} ({found['description']}) {why}; choose a billable code: {shown}{more}"
+        f"{found['code']} ({found['description']}) {why}; choose a billable code:{shown}{more}"
     )
 
 
@@ -182,7 +197,13 @@ def _nearest(store: Store, code: str) -> str:
 
 
 def search(store: Store, text: str, *, limit: int = 25, billable_only: bool = False) -> list[dict]:
-    """Codes whose description matches all words of `text` (or whose code starts with it)."""
+    """Codes whose description matches all words of `text` (or whose code starts with it),
+    the common and general ones first; see `search_total` for how many matched."""
+    return search_total(store, text, limit=limit, billable_only=billable_only)["rows"]
+
+
+def search_total(store: Store, text: str, *, limit: int = 25, billable_only: bool = False) -> dict:
+    """{rows, total}: the first `limit` codes `search` finds, and how many match in all."""
     needle = " ".join(str(text or "").split())
     if not needle:
         raise Invalid("give words to search for (e.g. diabetes) or the start of a code (E11)")
@@ -193,19 +214,22 @@ def search(store: Store, text: str, *, limit: int = 25, billable_only: bool = Fa
         raise Invalid(f"nothing to search for in {text!r}")
     ensure_loaded(store)  # after the checks: a refused search leaves the store as it was
     if not words:
-        rows = store.query(
-            "SELECT c.code, c.description, c.billable FROM icd10cm_codes c"
-            " WHERE c.code >= ? AND c.code < ? AND c.kind IN ('category', 'subcategory')"
-            f"{only} ORDER BY c.code LIMIT ?",
-            [upper, upper + "\x7f", limit],
-        )
+        source = " FROM icd10cm_codes c"
+        where = f" WHERE c.code >= ? AND c.code < ? AND c.kind IN ('category', 'subcategory'){only}"
+        params: list = [upper, upper + "\x7f"]
+        order = f"{_GENERAL_FIRST}, c.code"
     else:
-        query = " ".join(f'"{word}"*' for word in words)
-        rows = store.query(
-            "SELECT c.code, c.description, c.billable FROM icd10cm_search s"
-            " JOIN icd10cm_codes c ON c.id = s.rowid"
-            " WHERE icd10cm_search MATCH ? AND c.kind IN ('category', 'subcategory')"
-            f"{only} ORDER BY s.rank, length(c.code), c.code LIMIT ?",
-            [query, limit],
-        )
-    return [{**row, "billable": "yes" if row["billable"] else "no"} for row in rows]
+        source = " FROM icd10cm_search s JOIN icd10cm_codes c ON c.id = s.rowid"
+        where = f" WHERE icd10cm_search MATCH ? AND c.kind IN ('category', 'subcategory'){only}"
+        params = [" ".join(f'"{word}"*' for word in words)]
+        order = f"{_GENERAL_FIRST}, s.rank, c.code"
+    rows = store.query(
+        f"SELECT c.code, c.description, c.billable{source}{_USES_JOIN}{where}"
+        f" ORDER BY {order} LIMIT ?",
+        [*params, limit],
+    )
+    total = len(rows)
+    if total == limit:
+        total = store.scalar(f"SELECT COUNT(*){source}{where}", params)
+    rows = [{**row, "billable": "yes" if row["billable"] else "no"} for row in rows]
+    return {"rows": rows, "total": total}

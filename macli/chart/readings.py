@@ -383,7 +383,7 @@ def plotted(name: str, value: Decimal, system: str) -> tuple[float, str]:
         return float(value / units.INCH_CM), "in"
     if name == "temp":
         return (float(value * 9 / 5 + 32), "°F") if system == "us" else (float(value), "°C")
-    return float(value), vitals.VITALS[name].unit
+    return float(value), vitals.VITALS[name].shown
 
 
 def people_row(reading: dict, system: str) -> dict:

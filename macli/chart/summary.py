@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from macli import audit
 from macli.chart import core, findings, readings
 from macli.errors import Invalid
+from macli.lab import results as lab_results
 from macli.patients import core as patients
 from macli.store import Store
 
@@ -54,6 +55,7 @@ def show(store: Store, patient_ref: str, *, user: str, now: datetime, tz: ZoneIn
             "vitals": (readings.sets(store, pid, tz, last=1) or [None])[0],
             "results": findings.results(store, pid, tz=tz, last=RECENT_RESULTS),
             "notes": findings.notes(store, pid, tz=tz, last=RECENT_NOTES),
+            "lab": lab_results.for_patient(store, pid, tz=tz, last=RECENT_RESULTS),
         }
         audit.record(store, user=user, action="chart.view", now=now, patient_id=pid, detail="chart")
     return chart

@@ -18,23 +18,24 @@ from macli.errors import Invalid
 class Vital:
     name: str
     loinc: str
-    unit: str  # UCUM
+    unit: str  # UCUM, for stored values and FHIR; never shown to people
     label: str
+    shown: str  # the unit as people write it, for messages, tables and plots
 
 
 VITALS = {
     v.name: v
     for v in (
-        Vital("systolic", "8480-6", "mm[Hg]", "systolic blood pressure"),
-        Vital("diastolic", "8462-4", "mm[Hg]", "diastolic blood pressure"),
-        Vital("pulse", "8867-4", "/min", "pulse"),
-        Vital("resp", "9279-1", "/min", "respiratory rate"),
-        Vital("temp", "8310-5", "Cel", "temperature"),
-        Vital("spo2", "59408-5", "%", "SpO2"),
-        Vital("weight", "29463-7", "kg", "weight"),
-        Vital("height", "8302-2", "cm", "height"),
-        Vital("bmi", "39156-5", "kg/m2", "BMI"),
-        Vital("pain", "72514-3", "{score}", "pain"),
+        Vital("systolic", "8480-6", "mm[Hg]", "systolic blood pressure", "mmHg"),
+        Vital("diastolic", "8462-4", "mm[Hg]", "diastolic blood pressure", "mmHg"),
+        Vital("pulse", "8867-4", "/min", "pulse", "/min"),
+        Vital("resp", "9279-1", "/min", "respiratory rate", "/min"),
+        Vital("temp", "8310-5", "Cel", "temperature", "°C"),
+        Vital("spo2", "59408-5", "%", "SpO2", "%"),
+        Vital("weight", "29463-7", "kg", "weight", "kg"),
+        Vital("height", "8302-2", "cm", "height", "cm"),
+        Vital("bmi", "39156-5", "kg/m2", "BMI", "kg/m²"),
+        Vital("pain", "72514-3", "{score}", "pain", ""),
     )
 }
 BY_LOINC = {v.loinc: v for v in VITALS.values()}
@@ -86,7 +87,7 @@ def parse_set(values: dict[str, str | None], clinic_units: str) -> dict[str, uni
 
 def _range_text(name: str, system: str | None) -> str:
     low, high = POSSIBLE[name]
-    unit = VITALS[name].unit
+    unit = VITALS[name].shown
     if name == "weight":
         metric = f"{units.decimal_text(low)}–{units.decimal_text(high)} kg"
         us = (
@@ -97,7 +98,7 @@ def _range_text(name: str, system: str | None) -> str:
         metric = f"{units.decimal_text(low)}–{units.decimal_text(high)} cm"
         us = f"{units.rounded(low / units.INCH_CM, 1)}–{units.rounded(high / units.INCH_CM, 1)} in"
         return f"{us} ({metric})" if system == "us" else f"{metric} ({us})"
-    return f"{units.decimal_text(low)}–{units.decimal_text(high)} {unit}"
+    return f"{units.decimal_text(low)}–{units.decimal_text(high)} {unit}".rstrip()
 
 
 def _check_possible(name: str, quantity: units.Quantity) -> None:

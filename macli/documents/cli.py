@@ -123,15 +123,7 @@ def file_add(app, patient, paths, kind, dated, source, note):
     type=click.Path(dir_okay=False, allow_dash=True),
     help="Write the original file here (mode 0600); `-` writes it to standard output.",
 )
-@click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=click.Choice(("table", "json")),
-    default="table",
-    show_default=True,
-    help="How the description is shown (without -o).",
-)
+@format_option(formats=("table", "json"), help="How the description is shown (without -o).")
 @pass_app
 def file_show(app, document_id, output, fmt):
     """Describe a document, or write out its original bytes with -o.
@@ -144,6 +136,9 @@ def file_show(app, document_id, output, fmt):
         macli chart file show 12 -o ~/print/lopez-referral.pdf
     """
     if output:
+        from macli.files import check_writable
+
+        check_writable(output)  # a copy that cannot be written is not audited as given out
         kept = filing.original(app.store, document_id, user=app.user, now=app.now)
         if output == "-":
             sys.stdout.buffer.write(kept["data"])
@@ -295,6 +290,13 @@ def letter_group():
 )
 @click.option("--to", metavar="TEXT", help="Referral: who the patient is referred to.")
 @click.option("--reason", metavar="TEXT", help="Referral: why, in plain words.")
+@click.option(
+    "--problem",
+    "problem_id",
+    type=int,
+    metavar="ID",
+    help="A problem on the chart to name in plain words (the referral's reason by default).",
+)
 @click.option("--until", metavar="DATE", help="Work or school note: the day they may go back.")
 @click.option("--language", metavar="CODE", help="Write in this language (default: the patient's).")
 @click.option(
@@ -302,7 +304,7 @@ def letter_group():
 )
 @pass_app
 def letter_write(
-    app, patient, name, result_ids, appointment_id, to, reason, until, language, output
+    app, patient, name, result_ids, appointment_id, to, reason, problem_id, until, language, output
 ):
     """Write a letter from a template and file it on the chart as kind `letter`.
 
@@ -317,9 +319,13 @@ def letter_write(
         macli chart letter P000042 --template missed-appointment --appointment 311
         macli chart letter P000042 --template referral --to "Dr Kim, Bayside Cardiology" \\
             --reason "a closer look at your heart rhythm"
+        macli chart letter P000042 --template referral --to "Dr Kim" --problem 1240
     """
     from macli.documents import letters
+    from macli.files import check_writable
 
+    if output:
+        check_writable(output)  # before the letter is filed, not after
     written = letters.write(
         app.store,
         patient,
@@ -328,6 +334,7 @@ def letter_write(
         appointment_id=appointment_id,
         to=to,
         reason=reason,
+        problem_id=problem_id,
         until=until,
         language=language,
         user=app.user,
@@ -367,7 +374,8 @@ def letter_template_list(app, fmt):
     """List the templates in each language, with their reading level.
 
     grade is the Flesch–Kincaid grade (English); ease is the Fernández-Huerta
-    score (Spanish; 70 and up reads fairly easily).
+    score (Spanish; 70 and up reads fairly easily); other languages are not
+    measured.
 
     \b
     Example:
@@ -380,6 +388,14 @@ def letter_template_list(app, fmt):
         fmt,
         columns=("name", "language", "source", "about", "grade", "ease", "fields"),
     )
+
+
+def _level(measured: dict) -> str:
+    if measured["grade"] is not None:
+        return f"grade {measured['grade']}"
+    if measured["ease"] is not None:
+        return f"ease {measured['ease']}"
+    return "reading level not measured in this language"
 
 
 @letter_template.command("show")
@@ -397,7 +413,7 @@ def letter_template_show(app, name, language):
 
     record = letters.show_template(app.store, name, language)
     click.echo(record["text"], nl=not record["text"].endswith("\n"))
-    level = f"grade {record['grade']}" if record["grade"] is not None else f"ease {record['ease']}"
+    level = _level(record)
     click.echo(f"({record['source']}, {record['words']} words, {level})", err=True)
 
 
@@ -424,10 +440,78 @@ def letter_template_set(app, name, path, language):
     result = letters.set_template(
         app.store, name, text, language=language, user=app.user, now=app.now
     )
-    level = f"grade {result['grade']}" if result["grade"] is not None else f"ease {result['ease']}"
+    level = _level(result)
     click.echo(f"Set {result['name']} ({result['language']}): {result['words']} words, {level}.")
     if result["warning"]:
         click.echo(
             f"Warning: the template {result['warning']}; shorter sentences and words help.",
             err=True,
         )
+
+
+@letter_template.command("reset")
+@click.argument("name")
+@click.option("--language", metavar="CODE", default="en", show_default=True)
+@pass_app
+def letter_template_reset(app, name, language):
+    """Go back to the shipped text of a template; the clinic's versions stay on record.
+
+    \b
+    Example:
+        macli chart letter template reset normal-results --language es
+    """
+    from macli.documents import letters
+
+    result = letters.reset_template(app.store, name, language=language, user=app.user, now=app.now)
+    if result["source"] == "shipped":
+        click.echo(f"{result['name']} ({result['language']}) is the shipped text again.")
+    else:
+        click.echo(
+            f"{result['name']} ({result['language']}) has no version now; "
+            "letters in that language are written in English."
+        )
+
+
+@letter_group.group("plain")
+def letter_plain():
+    """The words a letter uses for each test ("average blood sugar over 3 months")."""
+
+
+@letter_plain.command("list")
+@click.option("--language", metavar="CODE", default="en", show_default=True)
+@format_option
+@pass_app
+def letter_plain_list(app, language, fmt):
+    """List the clinic's own words for tests, then the shipped ones (by LOINC code).
+
+    \b
+    Example:
+        macli chart letter plain list --language es
+    """
+    from macli.documents import letters
+
+    rows = letters.plain_names(app.store, language)
+    render(rows, fmt, columns=("test", "language", "words", "source"))
+
+
+@letter_plain.command("set")
+@click.argument("test")
+@click.argument("words")
+@click.option("--language", metavar="CODE", default="en", show_default=True)
+@pass_app
+def letter_plain_set(app, test, words, language):
+    """Give a test the words a patient reads, by its LOINC code or its name as the
+    lab or the chart writes it; the test's own name follows them in brackets.
+
+    \b
+    Example:
+        macli chart letter plain set 2951-2 "salt level in the blood"
+        macli chart letter plain set MCV "size of the red blood cells"
+        macli chart letter plain set MCV "tamaño de los glóbulos rojos" --language es
+    """
+    from macli.documents import letters
+
+    row = letters.set_plain_name(
+        app.store, test, words, language=language, user=app.user, now=app.now
+    )
+    click.echo(f'{row["test"]} ({row["language"]}) reads in letters as "{row["words"]}".')

@@ -185,3 +185,38 @@ def _missed_letters(context) -> None:
             tz=zone,
         )
         written += 1
+
+
+SPANISH_LETTERS = 4
+
+
+def populate_languages(context) -> None:
+    """Letters to the patients who read Spanish, written in Spanish: their results if
+    they have any, else a "we could not reach you" letter, yesterday morning."""
+    from macli.chart import findings
+
+    store, zone = context.store, context.zone
+    day = context.today - timedelta(days=1)
+    speakers = store.query(
+        "SELECT id, mrn FROM patients WHERE language = 'es' ORDER BY id LIMIT ?",
+        [SPANISH_LETTERS],
+    )
+    for patient in speakers:
+        rows = findings.results(store, patient["id"], tz=zone)
+        if rows:
+            last = max(from_utc_text(r["at"]).astimezone(zone).date() for r in rows)
+            flagged = any(
+                r["flag"] for r in rows if from_utc_text(r["at"]).astimezone(zone).date() == last
+            )
+            name = "follow-up-results" if flagged else "normal-results"
+        else:
+            name = "could-not-reach"
+        letters.write(
+            store,
+            patient["mrn"],
+            name,
+            user=context.user,
+            now=min(_at(day, 11, context), context.now),
+            today=day,
+            tz=zone,
+        )

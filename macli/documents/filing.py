@@ -104,7 +104,11 @@ def read_text(data: bytes, kind: str, name: str) -> tuple[str, str, int | None]:
         raise Invalid(f"{name} is not a readable PDF ({type(error).__name__})") from None
     if pages == 0:
         raise Invalid(f"{name} is a PDF with no pages")
-    text = text.replace("\x00", "")
+    # Text a PDF carries is the sender's: its control characters are removed (refusing
+    # would leave a fax unfiled), line breaks and tabs kept (macli/text.py).
+    from macli.text import clean
+
+    text = clean(text, "the PDF's text", multiline=True, strip=True)
     return text, ("text" if text.strip() else "no text"), pages
 
 

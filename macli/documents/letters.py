@@ -68,7 +68,8 @@ FIELDS = {
     "appointment_time": "--appointment: its time",
     "visit_date": "--appointment's date, or today",
     "to": "--to: the specialist",
-    "reason": "--reason",
+    "reason": "--reason, else --problem's plain words",
+    "problem": "--problem ID: a problem on the chart, in plain words",
     "until": "--until: a date",
 }
 # What each field needs from the command line when a template uses it.
@@ -79,7 +80,8 @@ NEEDS = {
     "appointment_date": "--appointment ID",
     "appointment_time": "--appointment ID",
     "to": "--to TEXT (who the patient is referred to)",
-    "reason": "--reason TEXT",
+    "reason": "--reason TEXT (or --problem ID)",
+    "problem": "--problem ID (see `macli chart problem list`)",
     "until": "--until DATE",
 }
 _FIELD = re.compile(r"\{([a-z_]+)\}")
@@ -87,23 +89,25 @@ _FIELD = re.compile(r"\{([a-z_]+)\}")
 _MONTHS = {
     "en": "January February March April May June July August September October November December",
     "es": "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre",
+    "pt": "janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro dezembro",
 }
 _WORDS = {
     "en": {"in": "in the normal range", "out": "not in the normal range", "range": "normal"},
     "es": {"in": "en el rango normal", "out": "fuera del rango normal", "range": "normal"},
+    "pt": {"in": "dentro do normal", "out": "fora do normal", "range": "normal"},
 }
 
 
 def date_words(day: date, language: str) -> str:
     """`December 4, 2026` / `4 de diciembre de 2026`."""
     month = _MONTHS.get(language, _MONTHS["en"]).split()[day.month - 1]
-    if language == "es":
+    if language in ("es", "pt"):
         return f"{day.day} de {month} de {day.year}"
     return f"{month} {day.day}, {day.year}"
 
 
 def time_words(moment: datetime, language: str) -> str:
-    if language == "es":
+    if language != "en":
         return moment.strftime("%H:%M")
     return moment.strftime("%I:%M %p").lstrip("0")
 
@@ -131,6 +135,11 @@ def shipped(name: str, language: str) -> str | None:
     return path.read_text(encoding="utf-8") if path.is_file() else None
 
 
+# A row with an empty body is a reset: from then on the shipped text is used again (a
+# template set by the clinic is never empty, `check` refuses that).
+RESET = ""
+
+
 def template(store: Store, name: str, language: str) -> tuple[str, str] | None:
     """(text, source) of the template used for `name` in `language`: the clinic's newest
     version, else the shipped one; None if there is neither."""
@@ -138,7 +147,7 @@ def template(store: Store, name: str, language: str) -> tuple[str, str] | None:
         "SELECT body FROM letter_templates WHERE name = ? AND language = ? ORDER BY id DESC LIMIT 1",
         [name, language],
     )
-    if row is not None:
+    if row is not None and row["body"] != RESET:
         return row["body"], "clinic"
     text = shipped(name, language)
     return (text, "shipped") if text is not None else None
@@ -190,6 +199,7 @@ def sample_text(text: str) -> str:
         "visit_date": "May 4",
         "to": "Dr Kim",
         "reason": "a check of your heart",
+        "problem": "high blood pressure",
         "until": "May 6",
     }
     lines = [line for line in text.splitlines() if line.strip() != "{results}"]
@@ -205,7 +215,12 @@ def list_templates(store: Store) -> list[dict]:
     """Every template name in every language that has one, with its source and level."""
     clinic = {
         (row["name"], row["language"])
-        for row in store.query("SELECT DISTINCT name, language FROM letter_templates")
+        for row in store.query(
+            "SELECT name, language FROM letter_templates t WHERE body <> ? AND id ="
+            " (SELECT max(id) FROM letter_templates l"
+            "  WHERE l.name = t.name AND l.language = t.language)",
+            [RESET],
+        )
     }
     rows = []
     for name, about in NAMES.items():
@@ -272,6 +287,67 @@ def set_template(
     return {"name": name, "language": language, **level, "warning": readability.too_hard(level)}
 
 
+def reset_template(
+    store: Store, name: str, *, language: str | None = None, user: str, now: datetime
+) -> dict:
+    """Go back to the shipped text of a template (the clinic's versions stay on record)."""
+    name, language = _name(name), _language(language)
+    with store.write():
+        current = template(store, name, language)
+        if current is None or current[1] != "clinic":
+            raise Invalid(
+                f"{name} ({language}) has no version of the clinic's own; nothing to reset"
+            )
+        store.insert(
+            "letter_templates",
+            {
+                "name": name,
+                "language": language,
+                "body": RESET,
+                "set_at": utc_text(now),
+                "set_by": user,
+            },
+        )
+        audit.record(
+            store, user=user, action="letter.template.reset", now=now, detail=f"{name} {language}"
+        )
+    back = template(store, name, language)
+    return {"name": name, "language": language, "source": back[1] if back else None}
+
+
+def plain_names(store: Store, language: str | None = None) -> list[dict]:
+    """The words letters use for tests in `language`: the clinic's, then the shipped."""
+    return plain.known(store, _language(language))
+
+
+def set_plain_name(
+    store: Store, test: str, words: str, *, language: str | None = None, user: str, now: datetime
+) -> dict:
+    """Keep the clinic's own words for a test in letters (by LOINC code or name)."""
+    language = _language(language)
+    key = plain.clinic_key(test)
+    words = " ".join(_clean_multiline(words or "", "the words").split())
+    if not words:
+        raise Invalid("give the words a patient reads for the test")
+    if len(words) > 120:
+        raise Invalid("keep the words short: 120 characters at most")
+    with store.write():
+        store.insert(
+            "letter_plain_names",
+            {
+                "key": key,
+                "language": language,
+                "words": words,
+                "set_at": utc_text(now),
+                "set_by": user,
+            },
+        )
+        audit.record(
+            store, user=user, action="letter.plain.set", now=now, detail=f"{key} {language}"
+        )
+    return {"test": key, "language": language, "words": words}
+
+
 # -- writing a letter -------------------------------------------------------------------
 
 
@@ -314,7 +390,7 @@ def _results(
             state = ""
         shown = f"{row['value']}{unit}"
         ranged = f" ({words['range']}: {row['range']}{unit})" if row["range"] else ""
-        label = plain.plain_name(row["test"], row["loinc"], language)
+        label = plain.patient_name_of(store, row["test"], row["loinc"], language)
         lines.append(f"- {label}: {shown}{ranged}" + (f", {state}" if state else ""))
     day = max(from_utc_text(row["at"]).astimezone(tz).date() for row in chosen)
     flagged = [row for row in chosen if _out_of_range(row)]
@@ -337,6 +413,7 @@ def fields(
     reason: str | None,
     until: date | None,
     today: date,
+    problem_id: int | None = None,
     tz,
     wanted: set[str],
     results: list[dict] | None = None,
@@ -359,7 +436,8 @@ def fields(
         if flagged and "normal" in wanted:
             row = flagged[0]
             raise Invalid(
-                f"{row['test']} {row['value']} (entry {row.get('id')}) is not in the normal range "
+                f"{row['test']} {row['value']} ({row.get('where') or 'entry ' + str(row.get('id'))})"
+                " is not in the normal range "
                 f"({row['range']}): write --template follow-up-results instead"
             )
         if not lines:
@@ -385,14 +463,30 @@ def fields(
         values["visit_date"] = values["appointment_date"]
     if to:
         values["to"] = " ".join(to.split())
+    if problem_id is not None:
+        values["problem"] = _problem(store, patient, problem_id, language, tz)
     if reason:
         values["reason"] = " ".join(reason.split()).rstrip(".")
+    elif values.get("problem"):
+        values["reason"] = values["problem"]
     if until:
         values["until"] = date_words(until, language)
     for field in sorted(wanted):
         if not values.get(field) and field in NEEDS:
             raise Invalid(f"this letter needs {NEEDS[field]}")
     return values
+
+
+def _problem(store: Store, patient: dict, problem_id: int, language: str, tz) -> str:
+    """A problem on the patient's list (any version's id), in the words a patient reads."""
+    from macli.chart import core as chart
+
+    for row in chart.problems(store, patient["id"], include_resolved=True, tz=tz):
+        if problem_id in (row["id"], row["thread_id"]):
+            return plain.plain_problem(row["code"], row["description"], language)
+    raise NotFound(
+        f"no problem {problem_id} on {patient['name']}'s chart (see `macli chart problem list`)"
+    )
 
 
 def _phone(value: str | None) -> str:
@@ -432,6 +526,7 @@ def write(
     to: str | None = None,
     reason: str | None = None,
     until: str | None = None,
+    problem_id: int | None = None,
     language: str | None = None,
     results: list[dict] | None = None,
     user: str,
@@ -442,7 +537,8 @@ def write(
     """Write a letter from a template and file it on the chart (kind `letter`).
 
     `results` lets another area (the lab) give the tests to report, each a dict with
-    test, loinc, value, unit, range ("70-99"), flag ("" when in range) and at (UTC text).
+    test, loinc, value, unit, range ("70-99"), flag ("" or "N" when in range), at (UTC
+    text) and, optionally, where (how an error names it: "lab result 12").
 
     Returns the document row, the PDF bytes, and the language it was written in (with a
     note when the patient's language has no version of this template).
@@ -475,6 +571,7 @@ def write(
         to=to,
         reason=reason,
         until=until_day,
+        problem_id=problem_id,
         today=today,
         tz=tz,
         wanted=set(_FIELD.findall(text)) | ({"normal"} if name == "normal-results" else set()),

@@ -100,6 +100,15 @@ def measure(text: str, language: str = "en") -> dict:
     if not tokens:
         return {"words": 0, "sentences": 0, "syllables": 0, "grade": 0.0, "ease": None}
     count_sentences = sentences(text)
+    if language not in ("en", "es"):
+        # No measure here for other languages: no number rather than a wrong one.
+        return {
+            "words": len(tokens),
+            "sentences": count_sentences,
+            "syllables": None,
+            "grade": None,
+            "ease": None,
+        }
     if language == "es":
         count_syllables = sum(syllables_spanish(token) for token in tokens)
         ease = (

@@ -94,4 +94,23 @@ def documents_001_documents(db):
     append_only(db, "letter_templates")
 
 
-MIGRATIONS = [documents_001_documents]
+def documents_002_plain_names(db):
+    # The clinic's own words for a test in letters, by LOINC code or by the name as typed
+    # (folded: "hba1c"); the newest row per (key, language) is used, older ones stay.
+    db.execute(
+        """
+        CREATE TABLE letter_plain_names (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL,            -- a LOINC code (2823-3) or a folded test name
+            language TEXT NOT NULL,
+            words TEXT NOT NULL,
+            set_at TEXT NOT NULL,
+            set_by TEXT NOT NULL
+        ) STRICT
+        """
+    )
+    db.execute("CREATE INDEX letter_plain_names_key ON letter_plain_names (key, language, id)")
+    append_only(db, "letter_plain_names")
+
+
+MIGRATIONS = [documents_001_documents, documents_002_plain_names]

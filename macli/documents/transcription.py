@@ -25,23 +25,15 @@ def strip_comments(text: str) -> str:
     return "\n".join(line for line in text.splitlines() if not line.startswith("#")).strip("\n")
 
 
-def edit(initial: str, patient_label: str) -> str:
-    """Open $VISUAL or $EDITOR on `initial` (plus a hint) and return what was written.
-
-    Invalid when the editor fails or the note is left empty or as the bare headings.
-    """
-    import click
-
+def editor_text(initial: str, patient_label: str) -> str:
+    """What the editor opens on: the template's headings and the hint for `patient_label`."""
     seeded = initial + ("\n" if initial and not initial.endswith("\n") else "")
-    try:
-        written = click.edit(
-            seeded + "\n" + HINT.format(patient=patient_label), extension=".txt", require_save=True
-        )
-    except click.ClickException as error:
-        raise Invalid(
-            f"the editor could not be started ({error.format_message()}); "
-            "set EDITOR, or give --text or --file"
-        ) from None
+    return seeded + "\n" + HINT.format(patient=patient_label)
+
+
+def written_note(written: str | None, initial: str) -> str:
+    """The note as written in the editor, or Invalid when it was left empty or as the
+    bare headings. (The editor itself is the command's to open: areas never import click.)"""
     note = strip_comments(written or "")
     if not note.strip() or " ".join(note.split()) == " ".join(initial.split()):
         raise Invalid("the note is empty; nothing added")

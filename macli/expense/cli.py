@@ -14,7 +14,7 @@ from macli.expense import budgets, categories, core
 from macli.expense.schema import METHODS
 from macli.files import open_private
 from macli.money import parse_amount
-from macli.options import option_stack
+from macli.options import MAX_LIMIT, limit_type, option_stack
 from macli.output import FORMATS, format_option, render, render_record, write_rows
 from macli.when import parse_date
 
@@ -66,8 +66,11 @@ def expense():
     type=click.Path(exists=True, dir_okay=False),
     help="A scan or photo of the receipt, kept in the store.",
 )
+@click.option("--confirm", is_flag=True, help="Record an expense dated after today.")
 @pass_app
-def expense_add(app, amount, category, new_category, vendor, date_text, memo, method, receipt):
+def expense_add(
+    app, amount, category, new_category, vendor, date_text, memo, method, receipt, confirm
+):
     """Record an expense and print its id.
 
     A category that does not exist yet is refused (so a typo does not make a
@@ -92,6 +95,8 @@ def expense_add(app, amount, category, new_category, vendor, date_text, memo, me
         method=method,
         receipt=_read(receipt) if receipt else None,
         receipt_name=Path(receipt).name if receipt else None,
+        today=app.today,
+        confirm=confirm,
         user=app.user,
         now=app.now,
     )
@@ -103,7 +108,9 @@ def expense_add(app, amount, category, new_category, vendor, date_text, memo, me
 @click.option("--category", "-c", help="Only this category and those under it.")
 @click.option("--vendor", help="Only vendors containing this text (any case).")
 @click.option("--uncategorized", is_flag=True, help="Only expenses still to be filed.")
-@click.option("--limit", type=click.IntRange(min=0), default=0, help="Show at most N.")
+@click.option(
+    "--limit", type=limit_type(), default=0, help=f"Show at most N (up to {MAX_LIMIT:,})."
+)
 @format_option
 @pass_app
 def expense_list(app, month, year, start, end, category, vendor, uncategorized, limit, fmt):
@@ -384,13 +391,9 @@ def expense_import(
 @click.option("--ledger", "as_ledger", is_flag=True, help="A journal for ledger and hledger.")
 @click.option("--beancount", "as_beancount", is_flag=True, help="A beancount file.")
 @period_options
-@click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=click.Choice([f for f in FORMATS if f != "table"]),
+@format_option(
+    formats=tuple(f for f in FORMATS if f != "table"),
     default="csv",
-    show_default=True,
     help="Rows for scripts and spreadsheets (without --ledger/--beancount).",
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE (mode 0600).")

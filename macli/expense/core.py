@@ -14,6 +14,7 @@ from macli.expense import categories
 from macli.expense.schema import METHODS
 from macli.money import cents_text, sql_cents_text
 from macli.store import Store
+from macli.text import clean as clean_input
 from macli.when import local_text, parse_date, utc_text
 
 # A scan or photo of a receipt is well under this; anything larger is a wrong file.
@@ -118,10 +119,18 @@ def add(
     receipt: bytes | None = None,
     receipt_name: str | None = None,
     new_category: bool = False,
+    today: date | None = None,
+    confirm: bool = False,
     user: str,
     now: datetime,
 ) -> int:
-    """Record one expense; an unknown category is refused unless `new_category`."""
+    """Record one expense; an unknown category is refused unless `new_category`, and a
+    date after `today` (a mistyped year, most often) unless `confirm`."""
+    if today is not None and spent_on > today and not confirm:
+        raise Invalid(
+            f"the expense is dated {spent_on}, after today ({today}); check the date, or add"
+            " --confirm to record it"
+        )
     if method is not None and method not in METHODS:
         raise Invalid(f"unknown payment method {method!r}; use one of {', '.join(METHODS)}")
     with store.write():
@@ -190,7 +199,7 @@ def _insert(store: Store, *, amount_cents: int, spent_on: date, user: str, now, 
         raise Invalid("an expense of 0.00 records nothing")
     for key in ("vendor", "memo"):
         if row.get(key) is not None:
-            row[key] = " ".join(str(row[key]).split()) or None
+            row[key] = " ".join(clean_input(str(row[key]), f"the {key}").split()) or None
     return store.insert(
         "expenses",
         {

@@ -23,6 +23,7 @@ from macli.expense.core import check_fileable, get
 from macli.expense.schema import METHODS
 from macli.money import parse_amount
 from macli.store import Store
+from macli.text import clean as clean_input
 from macli.when import utc_text
 
 SKIP = "skip"
@@ -179,7 +180,8 @@ def import_statement(
                     f"cannot read date {day_text!r} with --date-format {date_format}"
                 ) from None
             cents = parse_amount(amount_text)
-            description = " ".join(description.split())
+            # A bank's text: control characters in it mean nothing and are dropped.
+            description = " ".join(clean_input(description, "the description", strip=True).split())
             if not description:
                 raise Invalid("the description is empty")
             key = (day, cents, description.casefold())

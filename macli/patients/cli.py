@@ -7,7 +7,7 @@ import click
 from macli.cli import pass_app
 from macli.files import open_private
 from macli.identifiers import phone_national
-from macli.options import option_stack
+from macli.options import MAX_LIMIT, limit_type, option_stack
 from macli.output import format_option, render, render_record, write_rows
 from macli.patients import core, providers
 
@@ -22,6 +22,14 @@ _DETAIL_OPTIONS = [
     ),
     click.option("--address", help="Postal address."),
     click.option("--insurance", help="Insurance, as free text (payer and member id)."),
+    click.option(
+        "--language", metavar="CODE", help="Preferred language, a BCP 47 code: es, pt-BR, vi."
+    ),
+    click.option(
+        "--interpreter/--no-interpreter",
+        default=None,
+        help="Whether the patient needs an interpreter.",
+    ),
 ]
 
 
@@ -43,8 +51,11 @@ def patient():
 @detail_options
 @click.option("--consent", metavar="CHANNELS", help="Channels we may use: sms,email,phone.")
 @click.option("--allow-duplicate", is_flag=True, help="Register even if name and birth date match.")
+@click.option(
+    "--confirm", is_flag=True, help="Register a date of birth that makes the patient over 110."
+)
 @pass_app
-def patient_add(app, name, dob, consent, allow_duplicate, **details):
+def patient_add(app, name, dob, consent, allow_duplicate, confirm, **details):
     """Register a patient and print the new MRN.
 
     \b
@@ -61,6 +72,7 @@ def patient_add(app, name, dob, consent, allow_duplicate, **details):
         now=app.now,
         today=app.today,
         allow_duplicate=allow_duplicate,
+        confirm=confirm,
     )
     click.echo(row["mrn"])
 
@@ -69,7 +81,9 @@ def patient_add(app, name, dob, consent, allow_duplicate, **details):
 @click.option(
     "--search", "-s", help="Part of a name (any case, accents optional), MRN, phone or e-mail."
 )
-@click.option("--limit", type=click.IntRange(min=0), default=0, help="Show at most N patients.")
+@click.option(
+    "--limit", type=limit_type(), default=0, help=f"Show at most N patients (up to {MAX_LIMIT:,})."
+)
 @format_option
 @pass_app
 def patient_list(app, search, limit, fmt):
@@ -85,6 +99,40 @@ def patient_list(app, search, limit, fmt):
         phone = core.LIST_COLUMNS.index("phone")
         rows = ((*row[:phone], phone_national(row[phone]), *row[phone + 1 :]) for row in rows)
     write_rows(rows, fmt, None, core.LIST_COLUMNS, empty="No patients found.", paged=not limit)
+
+
+@patient.command("find")
+@click.argument("text", nargs=-1, required=True)
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@format_option
+@pass_app
+def patient_find(app, text, limit, fmt):
+    """Find the caller: by phone, date of birth, MRN or name words, or a mix.
+
+    A phone number may be written any common way, or just its last 4 or 7
+    digits; a date of birth as 1984-03-02, 03/02/1984, 3/2/84 or 2 March
+    1984 (numeric dates are read month first unless the clinic's
+    clinic.date_order is dmy). Name words match the start of any part of the
+    name, ignoring case and accents. Every part given must match.
+
+    \b
+    Example:
+        macli patient find "(401) 555-0148"
+        macli patient find 0148
+        macli patient find garcia 3/2/84
+    """
+    found = core.find_patients(
+        app.store, " ".join(text), user=app.user, now=app.now, today=app.today, limit=limit
+    )
+    rows = found["rows"]
+    if fmt == "table":
+        rows = [{**row, "phone": phone_national(row["phone"])} for row in rows]
+    render(rows, fmt, columns=core.FIND_COLUMNS, empty="No patient matches.")
+    if fmt == "table" and (found["more"] or len(rows) > 1):
+        more = f"more than {len(rows)}" if found["more"] else str(len(rows))
+        click.echo(
+            f"{more} patients match: ask for another detail (date of birth, phone).", err=True
+        )
 
 
 @patient.command("show")
@@ -108,6 +156,10 @@ def patient_show(app, patient, fmt):
         render_record({**record, "consent_history": history}, "json" if fmt == "json" else fmt)
         return
     record["phone"] = phone_national(record["phone"])
+    if record["language"]:
+        record["language"] = f"{record['language_name']} ({record['language']})"
+    record["interpreter"] = "needed" if record["interpreter"] else "no"
+    record.pop("language_name")
     render_record(record, fmt)
     click.echo("\nConsent history:")
     render(history, fmt, empty="No consent recorded.")
@@ -118,6 +170,11 @@ def patient_show(app, patient, fmt):
 @click.option("--name", help="New name.")
 @click.option("--dob", help="Corrected date of birth.")
 @detail_options
+@click.option(
+    "--claim-name",
+    help="The name in Latin letters as on the insurance card, for claims (X12 carries "
+    "no other script): --claim-name 'Wang Wei'.",
+)
 @pass_app
 def patient_edit(app, patient, **changes):
     """Change a patient's details; the MRN never changes.
@@ -165,6 +222,75 @@ def patient_consent(app, patient, give, withdraw, source):
     click.echo(f"Consent for {give or withdraw} {state} for {row['mrn']}.")
 
 
+@patient.group("contact")
+def patient_contact():
+    """Representatives: who else may call about a patient, and what they may be told."""
+
+
+@patient_contact.command("add")
+@click.argument("patient")
+@click.argument("name")
+@click.option("--relation", required=True, help="mother, father, spouse, caregiver, ...")
+@click.option("--phone", required=True, help="Their phone number.")
+@click.option(
+    "--may-discuss",
+    type=click.Choice(["yes", "no"]),
+    default="no",
+    show_default=True,
+    help="Whether the patient authorised us to discuss their care with them.",
+)
+@pass_app
+def patient_contact_add(app, patient, name, relation, phone, may_discuss):
+    """Record a representative of a patient.
+
+    \b
+    Example:
+        macli patient contact add P000042 "Rosa García" --relation mother \\
+            --phone 401-555-0177 --may-discuss yes
+    """
+    from macli.patients import representatives
+
+    row = representatives.add(
+        app.store,
+        patient,
+        name,
+        relation=relation,
+        phone=phone,
+        may_discuss=may_discuss == "yes",
+        region=app.setting("clinic.region"),
+        user=app.user,
+        now=app.now,
+    )
+    allowed = "may" if row["may_discuss"] else "may not"
+    click.echo(f"Added {row['name']} ({row['relation']}) for {row['mrn']}: {allowed} be told.")
+
+
+@patient_contact.command("list")
+@click.argument("patient")
+@format_option
+@pass_app
+def patient_contact_list(app, patient, fmt):
+    """List a patient's representatives (the view is audited).
+
+    \b
+    Example:
+        macli patient contact list P000042
+    """
+    from macli.patients import representatives
+
+    rows = representatives.listing(app.store, patient, user=app.user, now=app.now)
+    if fmt == "table":
+        rows = [
+            {**row, "phone": phone_national(row["phone"]), "may_discuss": _yes(row["may_discuss"])}
+            for row in rows
+        ]
+    render(rows, fmt, columns=representatives.COLUMNS, empty="No representatives on file.")
+
+
+def _yes(value) -> str:
+    return "yes" if value else "no"
+
+
 @patient.command("import")
 @click.argument("file", type=click.File("rb"))
 @pass_app
@@ -201,13 +327,16 @@ def patient_export(app, output, fmt):
     Example:
         macli patient export -f csv -o patients.csv
     """
-    rows = core.export_rows(app.store, user=app.user, now=app.now)
-    if output:
-        with open_private(output) as handle:
-            count = render(rows, fmt, out=handle)
-        click.echo(f"Wrote {count} patients to {output}.", err=True)
-    else:
-        render(rows, fmt)
+    from contextlib import closing
+
+    # Closed here, while the store is open, when a write fails part way (a full disk).
+    with closing(core.export_rows(app.store, user=app.user, now=app.now)) as rows:
+        if output:
+            with open_private(output) as handle:
+                count = render(rows, fmt, out=handle)
+            click.echo(f"Wrote {count} patients to {output}.", err=True)
+        else:
+            render(rows, fmt)
 
 
 @click.group()

@@ -10,14 +10,31 @@ from macli.errors import Conflict, Invalid, NotFound
 from macli.identifiers import email_address, fold, mrn_for, phone_e164
 from macli.patients.contact import CHANNELS, channel_list, person_name
 from macli.store import Store
+from macli.text import clean as clean_input
 from macli.when import parse_date, utc_text
 
 SEXES = ("female", "male", "other", "unknown")
 PREFERENCES = ("sms", "email", "phone", "none")
 FIELDS = ("name", "dob", "sex", "phone", "email", "prefers", "address", "insurance")
+LANGUAGE_FIELDS = ("language", "interpreter")
 IMPORT_COLUMNS = (*FIELDS, "consent")
 LIST_COLUMNS = ("mrn", "name", "dob", "sex", "phone", "email", "prefers")
+FIND_COLUMNS = ("mrn", "name", "dob", "phone")
 _SEX_ALIASES = {"f": "female", "m": "male", "o": "other", "u": "unknown", "x": "other"}
+
+
+def _claim_name(text: str) -> str:
+    """A name in Latin letters for claims (X12 carries no other script)."""
+    from macli.text import ascii_form
+
+    name = person_name(text)[0]
+    lost = ascii_form(name)[1]
+    if lost:
+        raise Invalid(
+            f"a claim name is written in Latin letters, as on the insurance card "
+            f"({lost!r} cannot go on a claim): e.g. --claim-name 'Wang Wei'"
+        )
+    return name
 
 
 def clean(values: dict, *, region: str, today: date) -> dict:
@@ -54,11 +71,23 @@ def clean(values: dict, *, region: str, today: date) -> dict:
                     f"unknown contact preference {value!r} (use {', '.join(PREFERENCES)})"
                 )
             out["prefers"] = prefers
+        elif key == "claim_name":
+            out[key] = _claim_name(value) if value else None
+        elif key == "language":
+            from macli.patients.language import check
+
+            out["language"], out["language_name"] = check(value) if value else (None, None)
+        elif key == "interpreter":
+            out["interpreter"] = int(bool(value))
         elif key in ("address", "insurance"):
-            out[key] = value or None
+            out[key] = clean_input(value, f"the {key}") or None
         else:
             raise Invalid(f"unknown patient field {key!r}")
     return out
+
+
+# Older than this at registration is far more likely a mistyped year (1890 for 1990).
+OLDEST_LIKELY = 110
 
 
 def add(
@@ -71,11 +100,20 @@ def add(
     now: datetime,
     today: date,
     allow_duplicate: bool = False,
+    confirm: bool = False,
 ) -> dict:
-    """Register a patient (with consent given at registration) and return the new row."""
+    """Register a patient (with consent given at registration) and return the new row.
+    A date of birth making the patient older than OLDEST_LIKELY needs `confirm`."""
     if not fields.get("name") or not fields.get("dob"):
         raise Invalid("a patient needs a name and a date of birth")
     row = clean(fields, region=region, today=today)
+    born = date.fromisoformat(row["dob"])
+    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    if age > OLDEST_LIKELY and not confirm:
+        raise Invalid(
+            f"date of birth {born} makes the patient {age}; check it (a typo for"
+            f" {born.year + 100}?), or add --confirm to register it"
+        )
     channels = channel_list(consent) if consent else []
     with store.write():
         if not allow_duplicate:
@@ -100,10 +138,12 @@ def insert_rows(store: Store, rows: list[dict], now: datetime) -> list[int]:
     first = (store.scalar("SELECT MAX(id) FROM patients") or 0) + 1
     stamp = utc_text(now)
     ids = list(range(first, first + len(rows)))
+    for row in rows:
+        keep_language(store, row)
     store.conn.executemany(
         "INSERT INTO patients (id, mrn, name, first_name, search_name, dob, sex, phone, email,"
-        " prefers, address, insurance, created_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " prefers, address, insurance, language, interpreter, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 patient_id,
@@ -118,13 +158,36 @@ def insert_rows(store: Store, rows: list[dict], now: datetime) -> list[int]:
                 row.get("prefers", "none"),
                 row.get("address"),
                 row.get("insurance"),
+                row.get("language"),
+                row.get("interpreter", 0),
                 stamp,
                 stamp,
             )
             for patient_id, row in zip(ids, rows, strict=True)
         ],
     )
+    index_names(store, first, first + len(rows) - 1)
     return ids
+
+
+def index_names(store: Store, first_id: int, last_id: int) -> None:
+    """Add patients `first_id..last_id` to the name index `patient_find` searches (inside
+    a write; a writer that inserts patients without insert_rows calls this after)."""
+    store.execute(
+        "INSERT INTO patient_names (rowid, search_name)"
+        " SELECT id, search_name FROM patients WHERE id BETWEEN ? AND ?",
+        [first_id, last_id],
+    )
+
+
+def keep_language(store: Store, row: dict) -> None:
+    """Keep the name of a cleaned row's language (inside a write); drops it from the row."""
+    name = row.pop("language_name", None)
+    if row.get("language") and name:
+        store.execute(
+            "INSERT INTO languages (code, name) VALUES (?, ?) ON CONFLICT (code) DO NOTHING",
+            [row["language"], name],
+        )
 
 
 def record_consent(store, patient_id, channels, granted, source, user, now) -> None:
@@ -150,29 +213,71 @@ def contains_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def resolve(store: Store, reference: str) -> dict:
-    """The one patient an MRN or a name fragment points at; ambiguity is an error."""
+def resolve(store: Store, reference: str, *, today: date | None = None) -> dict:
+    """The one patient a reference points at: an MRN, name words, a phone number (or its
+    last digits), a date of birth, or a mix ("garcia 1984-03-02"); ambiguity is an error
+    that lists the candidates."""
+    from macli.patients import find
+
     text = " ".join(str(reference).split())
     if not text:
-        raise Invalid("no patient given (use an MRN or part of the name)")
+        raise Invalid("no patient given (use an MRN, a name, a phone number or a date of birth)")
     if text[0] in "pP" and text[1:].isdigit():
         row = store.one("SELECT * FROM patients WHERE mrn = ?", [text.upper()])
         if row is None:
             raise NotFound(f"no patient with MRN {text.upper()}")
         return row
-    needle = fold(text)
-    rows = store.query(
-        "SELECT * FROM patients WHERE search_name LIKE ? ESCAPE '\\' ORDER BY search_name LIMIT 11",
-        [contains_pattern(needle)],
-    )
-    exact = [row for row in rows if row["search_name"] == needle]
-    if len(rows) == 1 or len(exact) == 1:
-        return exact[0] if len(exact) == 1 else rows[0]
+    query = find.parse(text, date_order=_date_order(store), today=today)
+    rows = find.matching(store, query, limit=10)
+    if not rows and query.kinds == ["name"]:
+        # Word prefixes found nothing: a fragment from inside a name ("arcí") still counts.
+        rows = store.query(
+            "SELECT * FROM patients WHERE search_name LIKE ? ESCAPE '\\'"
+            " ORDER BY search_name, id LIMIT 11",
+            [contains_pattern(fold(text))],
+        )
+    if len(rows) == 1:
+        return rows[0]
+    exact = [row for row in rows if row["search_name"] == fold(text)]
+    if len(exact) == 1:
+        return exact[0]
     if not rows:
         raise NotFound(f"no patient matches {text!r}")
+    raise Invalid(f"{text!r} matches several patients: {candidates_text(rows)}. Use the MRN.")
+
+
+def candidates_text(rows: list[dict]) -> str:
+    """`Ana García (P000001, born 1984-03-02); ...` for the first ten, `and more` after."""
     shown = "; ".join(f"{r['name']} ({r['mrn']}, born {r['dob']})" for r in rows[:10])
-    more = " and more" if len(rows) > 10 else ""
-    raise Invalid(f"{text!r} matches several patients: {shown}{more}. Use the MRN.")
+    return shown + (" and more" if len(rows) > 10 else "")
+
+
+def find_patients(
+    store: Store, text: str, *, user: str, now: datetime, today: date, limit: int = 20
+) -> dict:
+    """Patients matching what a caller said (`patient find`): rows (at most `limit`),
+    whether there were more, and what the text was read as. The look-up is audited."""
+    from macli.patients import find
+
+    query = find.parse(text, date_order=_date_order(store), today=today)
+    rows = find.matching(store, query, limit=limit)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    audit.record(
+        store,
+        user=user,
+        action="patient.find",
+        now=now,
+        patient_id=rows[0]["id"] if len(rows) == 1 else None,
+        detail=f"by={'+'.join(query.kinds)} rows={len(rows)}{'+' if more else ''}",
+    )
+    return {"rows": rows, "more": more, "kinds": query.kinds}
+
+
+def _date_order(store: Store) -> str:
+    from macli import settings
+
+    return settings.get(store, "clinic.date_order")
 
 
 def search(
@@ -228,7 +333,13 @@ def show(store: Store, reference: str, *, user: str, now: datetime) -> dict:
         [row["id"]],
     )
     audit.record(store, user=user, action="patient.view", now=now, patient_id=row["id"])
-    return {**row, "consent": consents(store, row["id"]), "consent_history": history}
+    language = store.scalar("SELECT name FROM languages WHERE code = ?", [row["language"]])
+    return {
+        **row,
+        "language_name": language,
+        "consent": consents(store, row["id"]),
+        "consent_history": history,
+    }
 
 
 def consents(store: Store, patient_id: int) -> dict[str, bool]:
@@ -259,12 +370,16 @@ def edit(
         raise Invalid("nothing to change: give at least one option")
     with store.write():
         row = resolve(store, reference)
+        keep_language(store, values)
         assignments = ", ".join(f"{column} = ?" for column in values)
         store.execute(
             f"UPDATE patients SET {assignments}, updated_at = ? WHERE id = ?",
             [*values.values(), utc_text(now), row["id"]],
         )
-        changed = sorted(set(changes) & set(FIELDS))
+        changed = sorted(
+            {key for key, value in changes.items() if value is not None}
+            & {*FIELDS, *LANGUAGE_FIELDS, "claim_name"}
+        )
         audit.record(
             store,
             user=user,

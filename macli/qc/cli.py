@@ -309,30 +309,61 @@ def excursion_show(app, excursion_id, fmt):
     if fmt != "table":
         render_record(record, fmt)
         return
-    lots, log = record.pop("lots"), record.pop("log")
+    lots, log, steps = record.pop("lots"), record.pop("log"), record.pop("steps")
     render_record(record, fmt)
+    click.echo("\nSteps:")
+    render(
+        [{**row, "done": row["done"] or "TO DO"} for row in steps],
+        fmt,
+        columns=("step", "what", "done"),
+    )
     click.echo("\nLots:")
     render(lots, fmt, columns=("sku", "lot", "on_hand", "outcome", "why"), empty="  none held")
     click.echo("\nActions:")
-    render(log, fmt, columns=("at", "by", "note"), empty="  none yet")
+    render(log, fmt, columns=("at", "by", "step", "reference", "note"), empty="  none yet")
 
 
 @excursion.command("act")
 @click.argument("excursion_id", type=int, metavar="ID")
-@click.option("--note", required=True, help="The step: who was told, what was documented...")
+@click.option(
+    "--step",
+    type=click.Choice(["notified", "documented", "contacted"]),
+    help="Which step: the person in charge notified, the event documented, the "
+    "manufacturer or immunization program contacted (with --reference).",
+)
+@click.option("--reference", metavar="REF", help="The case number they gave (with contacted).")
+@click.option("--note", help="What was done or said (required without --step).")
 @pass_app
-def excursion_act(app, excursion_id, note):
+def excursion_act(app, excursion_id, step, reference, note):
     """Record a step taken on an excursion.
+
+    The inspector looks for three steps on each excursion: notified,
+    documented, contacted (with the reference given). `qc excursion show`
+    and `qc due` say which are still to do.
 
     \b
     Example:
-        macli qc excursion act 3 --note "notified Dr. Reyes; unit kept closed"
-        macli qc excursion act 3 --note "called Apex Vaccines, case ref AV-88121"
+        macli qc excursion act 3 --step notified --note "Dr. Reyes, 08:05"
+        macli qc excursion act 3 --step documented --note "door ajar; vaccines bagged"
+        macli qc excursion act 3 --step contacted --reference AV-88121 --note "Apex line"
+        macli qc excursion act 3 --note "unit serviced, door seal replaced"
     """
     from macli.qc import excursions
 
-    result = excursions.act(app.store, excursion_id, note=note, user=app.user, now=app.now)
-    click.echo(f"Recorded on excursion {result['excursion']}.")
+    result = excursions.act(
+        app.store,
+        excursion_id,
+        note=note,
+        step=step,
+        reference=reference,
+        user=app.user,
+        now=app.now,
+    )
+    missing = result["missing_steps"]
+    click.echo(
+        f"Recorded on excursion {result['excursion']}."
+        + (f" Still to do: {', '.join(missing)}." if missing else "")
+    )
 
 
 @excursion.command("release")
@@ -444,6 +475,11 @@ def sterilizer_list(app, fmt):
 @click.option("--chemical", required=True, type=click.Choice(["pass", "fail"]))
 @click.option("--at", metavar="DATETIME", help="When it ran (default: now).")
 @click.option("--by", "operator", metavar="NAME", help="Who ran it (default: you).")
+@click.option(
+    "--implant",
+    is_flag=True,
+    help="The load holds an implant: run a spore test with it; its packs wait for the pass.",
+)
 @click.option("--labels", is_flag=True, help="Print the packs' labels as a PDF (-o).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="The labels PDF.")
 @pass_app
@@ -482,6 +518,11 @@ def cycle(app, sterilizer_name, labels, output, at, **fields):
     if result["chemical"] == "fail":
         click.echo(
             "CHEMICAL INDICATOR FAILED: this load is not sterile; reprocess its packs.", err=True
+        )
+    elif fields.get("implant"):
+        click.echo(
+            "IMPLANT LOAD: its packs are quarantined until a spore test run with it passes.",
+            err=True,
         )
     if labels:
         from macli.qc import labels as label_pdf

@@ -8,8 +8,8 @@ from __future__ import annotations
 import math
 from datetime import date, datetime, time, timedelta
 
-from macli.qc import excursions, sterilizers, units
-from macli.when import localize, utc_text
+from macli.qc import excursions, runs, sterilizers, units
+from macli.when import day_start, localize, utc_text
 
 DAYS = 91
 UNITS = [
@@ -45,7 +45,7 @@ def populate(context) -> None:
     for index, (name, _, _, usual, swing) in enumerate(UNITS):
         unit = units.get(store, name)
         readings = []
-        moment = localize(datetime.combine(first, time(0, 0)), tz)
+        moment = day_start(first, tz)
         while moment <= context.now:
             hours = moment.timestamp() / 3600
             value = usual + round(swing * math.sin(hours / 24 * 2 * math.pi + index))
@@ -78,9 +78,7 @@ def _log(context, unit, readings, split_after) -> None:
             [(unit["id"], at, value) for at, value in batch],
         )
         found = datetime.fromisoformat(batch[-1][0].replace("Z", "+00:00"))
-        excursions.from_readings(
-            store, unit, batch[0][0], batch[-1][0], user="maria", now=found, tz=tz
-        )
+        runs.from_readings(store, unit, batch[0][0], batch[-1][0], user="maria", now=found, tz=tz)
 
 
 def _checks(context, unit, readings, first: date, *, skip: bool) -> None:
@@ -124,13 +122,19 @@ def _excursion_steps(context, ajar) -> None:
     )
     morning = ajar[1] + timedelta(hours=2, minutes=30)  # the 08:00 check
     steps = [
-        (0, "door found ajar at 08:00; closed, vaccines labelled DO NOT USE, kept at 2-8 °C"),
-        (10, "notified Dr. Chen (practice lead)"),
-        (55, "called Apex Vaccines medical line: case AV-88121, stability data requested"),
+        (0, "documented", None, "door found ajar at 08:00; closed, vaccines labelled DO NOT USE"),
+        (10, "notified", None, "Dr. Chen (practice lead)"),
+        (55, "contacted", "AV-88121", "Apex Vaccines medical line, stability data requested"),
     ]
-    for minutes, note in steps:
+    for minutes, step, reference, note in steps:
         excursions.act(
-            store, handled, note=note, user="maria", now=morning + timedelta(minutes=minutes)
+            store,
+            handled,
+            note=note,
+            step=step,
+            reference=reference,
+            user="maria",
+            now=morning + timedelta(minutes=minutes),
         )
     answer = morning + timedelta(hours=5)
     for hold in store.query(

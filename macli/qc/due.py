@@ -17,13 +17,15 @@ def due(store: Store, *, now: datetime, tz: ZoneInfo) -> list[dict]:
     today = now.astimezone(tz).date().isoformat()
     lines = []
     for excursion in excursions.listing(store, open_only=True, tz=tz):
+        missing = excursions.missing_steps(store, excursion["id"])
         lines.append(
             {
                 "kind": "excursion",
                 "subject": f"{excursion['unit']} (excursion {excursion['id']})",
                 "detail": f"{excursion['status']}: {excursion['worst']} from {excursion['started']}"
                 f", {excursion['open_holds']} lot(s) on hold"
-                f" (macli qc excursion show {excursion['id']})",
+                + (f"; to do: {', '.join(missing)}" if missing else "")
+                + f" (macli qc excursion show {excursion['id']})",
             }
         )
     for sterilizer in store.query("SELECT * FROM qc_sterilizers ORDER BY name COLLATE NOCASE"):
@@ -49,6 +51,23 @@ def due(store: Store, *, now: datetime, tz: ZoneInfo) -> list[dict]:
                     else "no spore test recorded",
                 }
             )
+    for load in store.query(
+        "SELECT s.name, c.load_number, c.at FROM qc_cycles c"
+        " JOIN qc_sterilizers s ON s.id = c.sterilizer_id"
+        " WHERE c.implant = 1 AND c.chemical = 'pass'"
+        " AND NOT EXISTS (SELECT 1 FROM qc_spore_tests t WHERE t.sterilizer_id = c.sterilizer_id"
+        " AND t.at >= c.at AND t.result = 'pass' AND coalesce(t.control, '') != 'fail')"
+        " AND NOT EXISTS (SELECT 1 FROM qc_packs p JOIN qc_recalls r ON r.pack_id = p.id"
+        " WHERE p.cycle_id = c.id) ORDER BY c.at"
+    ):
+        lines.append(
+            {
+                "kind": "implant load",
+                "subject": f"{load['name']} load {load['load_number']}",
+                "detail": f"run {local_text(load['at'], tz)}: its packs wait for the spore test"
+                " run with it (macli qc spore ...)",
+            }
+        )
     recalled = packs.recalls(store, open_only=True, tz=tz)
     if recalled:
         lines.append(

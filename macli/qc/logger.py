@@ -17,6 +17,7 @@ Importing the same readings twice adds nothing: a unit has one reading per insta
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from datetime import UTC, datetime, timedelta, timezone
@@ -172,28 +173,36 @@ def _naive(text: str, order: str | None) -> tuple[datetime, str | None]:
             int(year), int(month), int(day), int(hour), int(minute), int(second or 0)
         ), offset
     date_part, _, clock_part = value.partition(" ")
-    date_match = _OTHER_DATE.match(date_part)
     clock = _CLOCK.match(clock_part.strip())
-    if not date_match or not clock:
+    if not clock:
         raise Invalid(f"cannot read the time {text!r}")
-    a, b, c = date_match.groups()
-    if len(a) == 4:
-        year, month, day = int(a), int(b), int(c)
-    else:
-        if order is None:
-            raise Invalid(
-                f"cannot tell whether {date_part} is month/day or day/month; "
-                "say --date-order mdy or dmy"
-            )
-        first, second = int(a), int(b)
-        month, day = (first, second) if order == "mdy" else (second, first)
-        year = int(c) + (2000 if len(c) == 2 else 0)
+    year, month, day = _date_of(date_part, order, text)
     hour, minute, second = int(clock[1]), int(clock[2]), int(clock[3] or 0)
     if clock[4]:
         if not 1 <= hour <= 12:
             raise Invalid(f"cannot read the time {text!r}")
         hour = hour % 12 + (12 if clock[4].lower().startswith("p") else 0)
     return datetime(year, month, day, hour, minute, second), None
+
+
+@functools.lru_cache(maxsize=1024)
+def _date_of(date_part: str, order: str | None, text: str) -> tuple[int, int, int]:
+    """(year, month, day) of `11/30/2026`, `30.11.2026`, `2026/11/30` (a file repeats each
+    date for every reading of the day, hence the cache)."""
+    date_match = _OTHER_DATE.match(date_part)
+    if not date_match:
+        raise Invalid(f"cannot read the time {text!r}")
+    a, b, c = date_match.groups()
+    if len(a) == 4:
+        return int(a), int(b), int(c)
+    if order is None:
+        raise Invalid(
+            f"cannot tell whether {date_part} is month/day or day/month; "
+            "say --date-order mdy or dmy"
+        )
+    first, second = int(a), int(b)
+    month, day = (first, second) if order == "mdy" else (second, first)
+    return int(c) + (2000 if len(c) == 2 else 0), month, day
 
 
 def _offset(text: str) -> timezone:
@@ -210,10 +219,29 @@ class _Clock:
     def __init__(self, tz):
         self.tz = tz
         self.previous: datetime | None = None
+        # A logger writes a dozen or more rows an hour: an hour of the day that has one
+        # offset throughout (neither skipped nor repeated) is looked up once.
+        self.hours: dict[tuple, timedelta | None] = {}
+
+    def _uniform_offset(self, naive: datetime) -> timedelta | None:
+        key = (naive.year, naive.month, naive.day, naive.hour)
+        if key not in self.hours:
+            start = naive.replace(minute=0, second=0, microsecond=0)
+            offsets = {
+                moment.replace(tzinfo=self.tz, fold=fold).utcoffset()
+                for moment in (start, start + timedelta(minutes=59, seconds=59))
+                for fold in (0, 1)
+            }
+            self.hours[key] = offsets.pop() if len(offsets) == 1 else None
+        return self.hours[key]
 
     def instant(self, naive: datetime) -> datetime:
         if not isinstance(self.tz, ZoneInfo):
             return naive.replace(tzinfo=self.tz).astimezone(UTC)
+        offset = self._uniform_offset(naive)
+        if offset is not None:
+            self.previous = (naive - offset).replace(tzinfo=UTC)
+            return self.previous
         first = naive.replace(tzinfo=self.tz, fold=0)
         second = naive.replace(tzinfo=self.tz, fold=1)
         if first.utcoffset() == second.utcoffset():
@@ -283,6 +311,7 @@ def parse(
     order = date_order or _date_order([stamp(r) for r in cells if len(r) > layout.time])
     readings: list[tuple[str, int]] = []
     seen: dict[str, int] = {}
+    values: dict[str, int] = {}  # a logger repeats the same few hundred values
     widest = max(layout.time, layout.temp, layout.date or 0)
     line = layout.line
     try:
@@ -294,14 +323,16 @@ def parse(
             value = record[layout.temp].strip()
             if not value or value.lower() in ("-", "n/a", "na", "--"):
                 continue  # a logger writes an empty cell for a missed sample
-            number, own_scale = temps.split(value)
-            use = own_scale or scale
-            if use is None:
-                raise Invalid(
-                    f"the temperature column {layout.header[layout.temp]!r} does not say °C or "
-                    "°F; say --unit C or --unit F"
-                )
-            c100 = temps.to_c100(number, use)
+            c100 = values.get(value)
+            if c100 is None:
+                number, own_scale = temps.split(value)
+                use = own_scale or scale
+                if use is None:
+                    raise Invalid(
+                        f"the temperature column {layout.header[layout.temp]!r} does not say "
+                        "°C or °F; say --unit C or --unit F"
+                    )
+                c100 = values[value] = temps.to_c100(number, use)
             naive, offset = _naive(stamp(record), order)
             if offset:
                 instant = naive.replace(tzinfo=_offset(offset)).astimezone(UTC)
@@ -336,7 +367,7 @@ def import_file(
     **options,
 ) -> dict:
     """Import a logger file into a unit's readings, idempotently; opens excursions."""
-    from macli.qc import excursions
+    from macli.qc import excursions, runs
 
     unit = units.get(store, unit_name)
     readings = parse(data, tz=tz, band=(unit["low_c100"], unit["high_c100"]), **options)
@@ -377,7 +408,7 @@ def import_file(
                     "user": user,
                 },
             )
-            opened = excursions.from_readings(store, unit, first, last, user=user, now=now, tz=tz)
+            opened = runs.from_readings(store, unit, first, last, user=user, now=now, tz=tz)
     return {
         "unit": unit["name"],
         "label": units.label(unit),

@@ -5,8 +5,9 @@ This is what another area calls (the procedure area records the packs it opens):
 
 - `pack(store, code)` finds a pack by the code on its label (`S1-0042-03`) and returns
   its load (sterilizer, load number, when it ran, the chemical indicator) and its
-  `status`: `usable`, `used`, `failed load`, `recalled` or `reprocessed`, with `usable`
-  (True only for `usable`) and `why_not` (a sentence for the user, None when usable).
+  `status`: `usable`, `used`, `awaiting spore test`, `failed load`, `recalled` or
+  `reprocessed`, with `usable` (True only for `usable`) and `why_not` (a sentence for
+  the user, None when usable).
 - `require_usable_pack(store, code)` returns the same record or raises Conflict with
   "DO NOT USE pack ...: why".
 - `use_pack(store, code, patient_id=..., reference=..., user=, now=)` checks and records
@@ -22,12 +23,13 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from macli import audit
 from macli.errors import Conflict, NotFound
 from macli.qc.units import clean_text
 from macli.store import Store
 from macli.when import local_text, utc_text
 
-STATUSES = ("usable", "used", "failed load", "recalled", "reprocessed")
+STATUSES = ("usable", "used", "awaiting spore test", "failed load", "recalled", "reprocessed")
 RECALL_COLUMNS = (
     "pack",
     "sterilizer",
@@ -44,7 +46,11 @@ _PACK_SQL = (
     " c.at AS made_at, c.day AS made_day, c.chemical, s.name AS sterilizer,"
     " s.kind AS sterilizer_kind, r.spore_test_id AS recalled_by, r.at AS recalled_at,"
     " x.at AS reprocessed_at, u.at AS used_at, u.reference AS used_for,"
-    " u.patient_id AS used_patient_id, pt.mrn AS used_mrn FROM qc_packs p"
+    " u.patient_id AS used_patient_id, pt.mrn AS used_mrn, c.implant,"
+    # An implant load is released by a counted passing spore test run after it.
+    " EXISTS (SELECT 1 FROM qc_spore_tests t WHERE t.sterilizer_id = c.sterilizer_id"
+    " AND t.at >= c.at AND t.result = 'pass' AND coalesce(t.control, '') != 'fail')"
+    " AS spore_passed_since FROM qc_packs p"
     " JOIN qc_cycles c ON c.id = p.cycle_id JOIN qc_sterilizers s ON s.id = c.sterilizer_id"
     " LEFT JOIN qc_recalls r ON r.pack_id = p.id"
     " LEFT JOIN qc_reprocessed x ON x.pack_id = p.id"
@@ -76,6 +82,11 @@ def _standing(row: dict) -> tuple[str, str | None]:
         return "failed load", f"load {row['load']} failed its chemical indicator: reprocess it"
     if row["used_at"]:
         return "used", f"it was already {_opened(row)}"
+    if row["implant"] and not row["spore_passed_since"]:
+        return "awaiting spore test", (
+            f"load {row['load']} holds an implant: quarantined until a spore test run with or"
+            " after it passes (macli qc spore ...)"
+        )
     return "usable", None
 
 
@@ -99,6 +110,7 @@ def shown(found: dict, tz: ZoneInfo) -> dict:
         "made": local_text(found["made_at"], tz),
         "pack_type": found["pack_type"],
         "chemical": found["chemical"],
+        "implant_load": bool(found["implant"]),
         "recalled_by_spore_test": found["recalled_by"],
         "opened": local_text(found["used_at"], tz) if found["used_at"] else None,
         "opened_for": found["used_for"],
@@ -121,13 +133,30 @@ def use_pack(
     *,
     patient_id: int | None = None,
     reference: str | None = None,
+    emergency_why: str | None = None,
     user: str,
     now: datetime,
 ) -> dict:
-    """Record that a usable pack was opened (for a patient, for `reference`); Conflict if not."""
+    """Record that a usable pack was opened (for a patient, for `reference`); Conflict if not.
+
+    `emergency_why` opens a pack that may not be used (recalled, failed load, awaiting its
+    spore test) when there is no other: the opening is recorded as any other and the
+    reason goes to the audit log. An opened pack can never be opened again."""
     reference = clean_text(reference, "what the pack was opened for", required=False, longest=80)
+    emergency_why = clean_text(emergency_why, "the reason", required=False, longest=200)
     with store.write():
-        found = require_usable_pack(store, code)
+        found = pack(store, code)
+        if found["status"] == "used" or not emergency_why:
+            found = require_usable_pack(store, code)
+        elif not found["usable"]:
+            audit.record(
+                store,
+                user=user,
+                action="qc.pack.emergency",
+                now=now,
+                patient_id=patient_id,
+                detail=f"pack={found['code']} status={found['status']}",
+            )
         if patient_id is not None and not store.scalar(
             "SELECT 1 FROM patients WHERE id = ?", [patient_id]
         ):

@@ -239,4 +239,30 @@ def qc_003_pack_uses(db):
     append_only(db, "qc_pack_uses")
 
 
-MIGRATIONS = [qc_001_units, qc_002_sterilizers, qc_003_pack_uses]
+def qc_004_excursion_steps(db):
+    # The steps an inspector looks for on each excursion (CDC's toolkit): the person in
+    # charge notified, the event documented, the manufacturer or program contacted and
+    # the reference they gave.
+    db.execute(
+        "ALTER TABLE qc_excursion_actions ADD COLUMN step TEXT"
+        " CHECK (step IN ('notified', 'documented', 'contacted'))"
+    )
+    db.execute("ALTER TABLE qc_excursion_actions ADD COLUMN reference TEXT")
+
+
+def qc_005_implant_loads(db):
+    # A load holding an implant is quarantined until a spore test run after it passes
+    # (CDC 2008: monitor every implant load with a biological indicator).
+    db.execute(
+        "ALTER TABLE qc_cycles ADD COLUMN implant INTEGER NOT NULL DEFAULT 0"
+        " CHECK (implant IN (0, 1))"
+    )
+
+
+MIGRATIONS = [
+    qc_001_units,
+    qc_002_sterilizers,
+    qc_003_pack_uses,
+    qc_004_excursion_steps,
+    qc_005_implant_loads,
+]

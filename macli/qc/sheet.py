@@ -182,8 +182,22 @@ def unit_sheet(store: Store, unit: dict, month: date, path, *, tz: ZoneInfo, now
         pdf.text(doc, f"Excursion {record['id']} ({record['status']}): {record['what']}.")
         if record["lots"]:
             pdf.table(doc, record["lots"], ["sku", "lot", "outcome", "why"], size=8)
+        pdf.table(
+            doc,
+            [{**row, "done": row["done"] or "NOT RECORDED"} for row in record["steps"]],
+            ["what", "done"],
+            headings=["step", "recorded"],
+            widths=(60, 120),
+            size=8,
+        )
         if record["log"]:
-            pdf.table(doc, record["log"], ["at", "by", "note"], widths=(30, 25, 125), size=8)
+            pdf.table(
+                doc,
+                record["log"],
+                ["at", "by", "step", "reference", "note"],
+                widths=(28, 20, 22, 25, 85),
+                size=8,
+            )
     _signature(doc, store)
     pdf.save(doc, path)
     return {"pages": doc.page_no(), "days": len(days), "missing": missing, "excursions": len(found)}

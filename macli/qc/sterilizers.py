@@ -145,11 +145,14 @@ def record_cycle(
     pressure: str | None = None,
     at: datetime | None = None,
     operator: str | None = None,
+    implant: bool = False,
     user: str,
     now: datetime,
     tz: ZoneInfo,
 ) -> dict:
-    """Record a load: returns its number and its packs' codes. Refused out of service."""
+    """Record a load: returns its number and its packs' codes. Refused out of service.
+
+    An `implant` load's packs wait for a passing spore test run after the load."""
     contents = clean_text(contents, "the contents (--contents)", longest=500)
     pack_type = clean_text(pack_type, "the pack type", required=False, longest=60)
     pressure = clean_text(pressure, "the pressure", required=False, longest=40)
@@ -199,6 +202,7 @@ def record_cycle(
                 "pressure": pressure,
                 "chemical": chemical,
                 "operator": operator,
+                "implant": 1 if implant else 0,
                 "user": user,
                 "recorded_at": utc_text(now),
             },

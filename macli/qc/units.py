@@ -141,7 +141,7 @@ def record_check(
 ) -> dict:
     """Record the start-of-day check (min/max since the last reset); opens an excursion
     when either is out of the unit's range. Returns the check and any excursion."""
-    from macli.qc import excursions
+    from macli.qc import runs
 
     at = at or now
     if at > now:
@@ -180,7 +180,7 @@ def record_check(
         )
         excursion = None
         if amends is None:
-            excursion = excursions.from_check(store, unit, check_id, user=user, now=now, tz=tz)
+            excursion = runs.from_check(store, unit, check_id, user=user, now=now, tz=tz)
     return {
         "id": check_id,
         "unit": unit["name"],

@@ -280,66 +280,134 @@ def template():
     {clinic_name} {clinic_phone}."""
 
 
+_LANGUAGE_OPTION = click.option(
+    "--language",
+    metavar="CODE",
+    help="The template for patients of this language (BCP 47: es, pt-BR); default: the clinic's.",
+)
+
+
+def _language(app, code):
+    if code is None:
+        return None
+    from macli.patients.language import check
+
+    return check(code)[0]
+
+
 @template.command("show")
 @click.argument("channel", metavar="CHANNEL", type=click.Choice(("email", "sms")))
+@_LANGUAGE_OPTION
 @pass_app
-def template_show(app, channel):
+def template_show(app, channel, language):
     """Print a channel's template (the clinic's own, or the default).
+
+    With --language, the template a patient of that language gets: theirs,
+    else the clinic's default.
 
     \b
     Example:
         macli remind template show sms > sms.txt
+        macli remind template show sms --language es
     """
     from macli.remind import templates
 
-    text = templates.text_of(templates.get(app.store, channel))
+    text = templates.text_of(templates.get(app.store, channel, _language(app, language)))
     click.echo(text if text.endswith("\n") else text + "\n", nl=False)
+
+
+@template.command("list")
+@format_option
+@pass_app
+def template_list(app, fmt):
+    """List the templates in use: each channel's default and each language's,
+    with an SMS template's longest length and how many segments that takes.
+
+    \b
+    Example:
+        macli remind template list
+    """
+    from macli.remind import templates
+
+    rows = templates.listing(app.store)
+    render(rows, fmt, columns=tuple(rows[0]) if rows else None)
 
 
 @template.command("set")
 @click.argument("channel", metavar="CHANNEL", type=click.Choice(("email", "sms")))
 @click.option("--file", "path", type=click.File("rb"), help="Read it from a file.")
+@_LANGUAGE_OPTION
 @pass_app
-def template_set(app, channel, path):
+def template_set(app, channel, path, language):
     """Set a channel's template from --file (or standard input).
 
     An e-mail template starts with a "Subject: ..." line. An SMS template
-    must end with "Reply STOP to opt out" and fit one message (160
-    characters, 70 if it has characters outside GSM-7) with the longest
-    names: first_name 12, provider 24, clinic_name 30, clinic_phone 16,
-    date 10, time 8.
+    must end with "Reply STOP to opt out" (in another language: end by
+    saying to reply STOP) and fit remind.sms_segments segments (1 by
+    default) with the longest names: first_name 12, provider 24, clinic_name
+    30, clinic_phone 16, date 10, time 8. One segment holds 160 characters,
+    or 70 when the text has characters outside GSM-7 (most accented letters
+    of Portuguese, ñ aside many of Spanish); a longer text goes as parts of
+    153 (GSM-7) or 67 (UCS-2) characters.
 
     \b
     Example:
         macli remind template set sms --file sms.txt
+        macli remind template set sms --language es --file sms-es.txt
     """
+    from macli import settings
     from macli.csvfile import decode
+    from macli.patients.language import register
     from macli.remind import templates
 
     text = decode((path or sys.stdin.buffer).read(), "the template")
-    parsed = templates.parse(channel, text)
-    templates.put(app.store, parsed, user=app.user, now=app.now)
+    code = _language(app, language)
+    parsed = templates.parse(
+        channel,
+        text,
+        language=code,
+        max_segments=int(settings.get(app.store, "remind.sms_segments")),
+    )
+    with app.store.write():
+        if code:
+            register(app.store, code)
+        templates.put(app.store, parsed, user=app.user, now=app.now)
+    which = f" for {code}" if code else ""
     if channel == "sms":
         encoding, length, limit = templates.worst_case(parsed)
-        click.echo(f"SMS template saved: at most {length} of {limit} characters ({encoding}).")
+        count = templates.segments_needed((encoding, length, limit))
+        room = templates.capacity(encoding, count)
+        click.echo(
+            f"SMS template{which} saved: at most {length} of {room} characters ({encoding},"
+            f" {count} segment{'s' if count > 1 else ''})."
+        )
     else:
-        click.echo("E-mail template saved.")
+        click.echo(f"E-mail template{which} saved.")
 
 
 @template.command("reset")
 @click.argument("channel", metavar="CHANNEL", type=click.Choice(("email", "sms")))
+@_LANGUAGE_OPTION
 @pass_app
-def template_reset(app, channel):
-    """Go back to the default template for a channel.
+def template_reset(app, channel, language):
+    """Go back to the default template for a channel, or drop a language's.
 
     \b
     Example:
         macli remind template reset sms
+        macli remind template reset sms --language es
     """
+    from macli.errors import NotFound
     from macli.remind import templates
 
-    templates.reset(app.store, channel)
-    click.echo(f"The {channel} template is the default again.")
+    code = _language(app, language)
+    dropped = templates.reset(app.store, channel, code)
+    if code and not dropped:
+        raise NotFound(f"there is no {channel} template for {code}")
+    if code:
+        click.echo(f"Patients speaking {code} get the clinic's {channel} template again.")
+    else:
+        click.echo(f"The {channel} template is the default again.")
 
 
 # -- consent ----------------------------------------------------------------------------

@@ -26,7 +26,17 @@ LOG_COLUMNS = (
     "error",
     "recipient",
 )
-CALL_COLUMNS = ("id", "appointment_at", "mrn", "name", "phone", "provider", "status", "marked_by")
+CALL_COLUMNS = (
+    "id",
+    "appointment_at",
+    "mrn",
+    "name",
+    "phone",
+    "provider",
+    "status",
+    "marked_by",
+    "interpreter",
+)
 # How reminder outcomes are summed up (the day sheet).
 OUTCOME_GROUPS = {
     "sent": ("sent", "reached", "voicemail"),
@@ -95,18 +105,31 @@ def calls(store: Store, *, day: date, tz: ZoneInfo, user: str, now: datetime) ->
     return rows
 
 
-def call_list(store: Store, *, day: date, tz: ZoneInfo) -> list[dict]:
-    """The call list itself, for callers that audit the view they are part of."""
+# "interpreter: Spanish" for a patient who needs one (p is the patient), else NULL.
+INTERPRETER_SQL = (
+    "CASE WHEN p.interpreter THEN 'interpreter: ' || COALESCE("
+    "(SELECT l.name FROM languages l WHERE l.code = p.language), p.language, 'language unknown')"
+    " END"
+)
+
+
+def call_list(
+    store: Store, *, day: date, tz: ZoneInfo, provider_id: int | None = None
+) -> list[dict]:
+    """The call list itself (of one provider's patients, if given), for callers that
+    audit the view they are part of."""
     start, end = day_bounds_text(day, tz)
     rows = store.query(
         "SELECT r.id, r.starts_at, p.mrn, p.name, r.recipient AS phone, v.name AS provider,"
-        " r.status, CASE WHEN r.status = 'to-call' THEN NULL ELSE r.updated_by END AS marked_by"
+        " r.status, CASE WHEN r.status = 'to-call' THEN NULL ELSE r.updated_by END AS marked_by,"
+        f" {INTERPRETER_SQL} AS interpreter"
         " FROM reminders r JOIN patients p ON p.id = r.patient_id"
         " JOIN appointments a ON a.id = r.appointment_id JOIN providers v ON v.id = a.provider_id"
         " WHERE r.channel = 'phone' AND r.due_at < ? AND r.starts_at >= ?"
         " AND r.status != 'withdrawn' AND a.starts_at = r.starts_at AND a.status = 'scheduled'"
+        " AND (?3 IS NULL OR a.provider_id = ?3)"
         " ORDER BY r.starts_at, r.id",
-        [end, start],
+        [end, start, provider_id],
     )
     for row in rows:
         row["appointment_at"] = local_text(row.pop("starts_at"), tz)

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.errors import MessageError
 from email.header import Header
 from email.message import Message
 from email.mime.text import MIMEText
@@ -34,6 +35,7 @@ from macli.patients.core import set_consent
 from macli.remind import templates, transports
 from macli.remind.planner import Decision, plan
 from macli.store import Store
+from macli.text import clean
 from macli.when import from_utc_text, utc_text
 
 EXIT_OK = 0
@@ -76,6 +78,7 @@ class Job:
     values: dict[str, str]
     transport_id: str | None = None  # e-mail: the Message-ID, fixed at the claim
     text: str | None = None  # SMS: rendered at the claim, where its fit is checked
+    language: str | None = None  # the patient's (BCP 47), choosing the template
 
 
 @dataclass
@@ -229,7 +232,9 @@ def _claim(store, decisions, *, now, tz, user) -> tuple[list[Job], list[Outcome]
         "clinic_name": settings.get(store, "clinic.name") or "",
         "clinic_phone": phone_national(settings.get(store, "clinic.phone")) or "",
     }
-    sms_template = templates.get(store, "sms")
+    sms_template = templates.for_patients(store, "sms")
+    max_segments = int(settings.get(store, "remind.sms_segments"))
+    languages = patient_languages(store)
     domain = parseaddr(settings.get(store, "smtp.from") or "")[1].rpartition("@")[2]
     jobs, outcomes = [], []
     for decision in decisions:
@@ -247,20 +252,25 @@ def _claim(store, decisions, *, now, tz, user) -> tuple[list[Job], list[Outcome]
             reminder_id = record_claim(store, decision, "to-call", stamp, user)
             outcomes.append(Outcome(reminder_id, "phone", "to-call"))
             continue
+        language = languages.get(decision.patient_id)
         values = {
             "first_name": decision.first_name,
             "provider": decision.provider,
-            **_date_fields(decision.starts_at, tz),
+            **_date_fields(decision.starts_at, tz, language),
             **clinic,
         }
         job = Job(0, decision.patient_id, decision.channel, decision.recipient, values)
+        job.language = language
         if decision.channel == "sms":
-            job.text = templates.render_sms(sms_template, values)
+            job.text = templates.render_sms(sms_template(language), values, max_segments)
             if job.text is None:
-                failed = record_claim(
-                    store, decision, "failed", stamp, user, error="does not fit one SMS"
+                too_long = (
+                    "does not fit one SMS"
+                    if max_segments == 1
+                    else (f"does not fit {max_segments} SMS segments")
                 )
-                outcomes.append(Outcome(failed, "sms", "failed", "does not fit one SMS"))
+                failed = record_claim(store, decision, "failed", stamp, user, error=too_long)
+                outcomes.append(Outcome(failed, "sms", "failed", too_long))
                 continue
         else:
             # Made once, here, and kept: an e-mail sent again after a crash carries the
@@ -325,8 +335,37 @@ def record_claim(
     )
 
 
-def _date_fields(starts_at: str, tz: ZoneInfo) -> dict[str, str]:
+# Short weekday and month names for the languages the demo clinic's patients speak;
+# other languages read the English ones (a template may avoid {date} and say it its way).
+_DATE_NAMES = {
+    "es": (
+        ("lun", "mar", "mié", "jue", "vie", "sáb", "dom"),
+        ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic"),
+    ),
+    "pt": (
+        ("seg", "ter", "qua", "qui", "sex", "sáb", "dom"),
+        ("jan", "fev", "mar", "abr", "mai", "jun", "jul", "ago", "set", "out", "nov", "dez"),
+    ),
+}
+
+
+def patient_languages(store: Store) -> dict[int, str]:
+    """Patient id -> language, for the patients who have one (an index holds just those)."""
+    return {
+        row["id"]: row["language"]
+        for row in store.query("SELECT id, language FROM patients WHERE language IS NOT NULL")
+    }
+
+
+def _date_fields(starts_at: str, tz: ZoneInfo, language: str | None = None) -> dict[str, str]:
     local = from_utc_text(starts_at).astimezone(tz)
+    names = _DATE_NAMES.get((language or "").split("-")[0])
+    if names:
+        weekdays, months = names
+        return {
+            "date": f"{weekdays[local.weekday()]} {local.day} {months[local.month - 1]}",
+            "time": f"{local:%H:%M}",
+        }
     return {
         "date": f"{local:%a %b} {local.day}",
         "time": f"{local.hour % 12 or 12}:{local:%M %p}",
@@ -335,14 +374,14 @@ def _date_fields(starts_at: str, tz: ZoneInfo) -> dict[str, str]:
 
 def _mail_composer(store: Store, now: datetime, tz: ZoneInfo):
     """A function building each reminder's e-mail; what all share is read once."""
-    template = templates.get(store, "email")
+    template = templates.for_patients(store, "email")
     name, address = parseaddr(settings.get(store, "smtp.from"))
     date = format_datetime(now.astimezone(tz))
 
     plain = plain_composer(name, address, date)
 
     def compose(job: Job) -> Message | transports.Prepared:
-        subject, body = templates.render_email(template, job.values)
+        subject, body = templates.render_email(template(job.language), job.values)
         prepared = plain(job, subject, body)
         if prepared is not None:
             return prepared
@@ -355,6 +394,16 @@ def classic_message(
     name: str, address: str, date: str, job: Job, subject: str, body: str
 ) -> Message:
     """A reminder as an email.message: any text, headers folded and encoded as needed."""
+    # A header holding a line break is refused by the mail library only when the
+    # message is sent; checked here, the reminder fails with the reason instead (the
+    # plain composer hands any header that is not printable ASCII to this one).
+    for what, value in (
+        ("its subject", subject),
+        ("the sender's name (clinic.name or smtp.from)", name or job.values["clinic_name"]),
+        ("the sender's address (smtp.from)", address),
+        ("the recipient's address", job.recipient),
+    ):
+        clean(value, what)
     # The classic (compat32) message class: the modern EmailMessage parses every
     # header it is given and costs several times as much for a plain text reminder.
     message = MIMEText(body, "plain", "us-ascii" if body.isascii() else "utf-8")
@@ -465,6 +514,15 @@ def _dispatch(
         with transport, store.fast_commits() if email else nullcontext():
             while pending:
                 job = pending.pop(0)
+                try:
+                    message = compose(job)
+                except (Invalid, ValueError, MessageError) as error:
+                    # A setting or template this reminder needs cannot make a message:
+                    # it fails with the reason (`remind log`), and the run goes on.
+                    reason = error.message if isinstance(error, Invalid) else str(error)
+                    failure = transports.PermanentFailure(f"cannot be built: {reason}")
+                    outcomes.append(_fail(store, job, failure, now, user))
+                    continue
                 if not email:
                     with store.write():
                         store.execute(
@@ -473,7 +531,7 @@ def _dispatch(
                             [stamp, user, job.reminder_id],
                         )
                 try:
-                    transport_id = transport.send(job.recipient, compose(job))
+                    transport_id = transport.send(job.recipient, message)
                 except transports.TemporaryFailure as failure:
                     outcomes.append(_defer(store, job, failure, stamp, user))
                     if failure.stop:

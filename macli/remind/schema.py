@@ -86,4 +86,22 @@ def remind_001_reminders(db):
     db.execute("CREATE INDEX reminders_patient ON reminders (patient_id, updated_at)")
 
 
-MIGRATIONS = [remind_001_reminders]
+def remind_002_language_templates(db):
+    # A clinic's templates per language (BCP 47 code, as patients.language holds it); a
+    # patient without a template in their language gets the clinic's default one.
+    db.execute(
+        """
+        CREATE TABLE reminder_language_templates (
+            channel TEXT NOT NULL CHECK (channel IN ('email', 'sms')),
+            language TEXT NOT NULL,
+            subject TEXT,
+            body TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            updated_by TEXT NOT NULL,
+            PRIMARY KEY (channel, language)
+        ) STRICT
+        """
+    )
+
+
+MIGRATIONS = [remind_001_reminders, remind_002_language_templates]

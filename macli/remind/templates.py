@@ -32,6 +32,7 @@ WORST_CASE = {
 }
 GSM7_LIMIT = 160
 UCS2_LIMIT = 70
+GSM7_PART, UCS2_PART = 153, 67  # per segment of a concatenated SMS
 
 # The GSM 03.38 default alphabet, and its extension table (two septets each).
 _GSM7_BASIC = set(
@@ -47,6 +48,7 @@ class Template:
     body: str
     subject: str | None = None
     custom: bool = False
+    language: str | None = None  # None: the clinic's default template
 
 
 DEFAULTS = {
@@ -87,6 +89,26 @@ def sms_encoding(text: str) -> tuple[str, int, int]:
 def fits_one_segment(text: str) -> bool:
     _, length, limit = sms_encoding(text)
     return length <= limit
+
+
+def segments(text: str) -> dict:
+    """How an SMS text goes out: its encoding, its length in that encoding's units, and
+    how many segments it takes. A text longer than one segment is sent concatenated, and
+    each part gives up room for the header that joins them: 153 GSM-7 characters, or 67
+    UCS-2 ones."""
+    encoding, length, limit = sms_encoding(text)
+    per_part = limit if length <= limit else (GSM7_PART if encoding == "GSM-7" else UCS2_PART)
+    return {"encoding": encoding, "length": length, "segments": max(1, -(-length // per_part))}
+
+
+def capacity(encoding: str, count: int) -> int:
+    """The most characters `count` segments hold in an encoding."""
+    single, part = (GSM7_LIMIT, GSM7_PART) if encoding == "GSM-7" else (UCS2_LIMIT, UCS2_PART)
+    return single if count == 1 else part * count
+
+
+def fits(text: str, max_segments: int = 1) -> bool:
+    return segments(text)["segments"] <= max_segments
 
 
 def to_gsm7(text: str) -> str:
@@ -131,8 +153,9 @@ def fields_used(template: Template) -> set[str]:
     return {field for text in texts for _, field in _parts(text) if field}
 
 
-def render_sms(template: Template, values: dict[str, str]) -> str | None:
-    """One-segment SMS text, or None when even the shortest spelling does not fit."""
+def render_sms(template: Template, values: dict[str, str], max_segments: int = 1) -> str | None:
+    """SMS text of at most `max_segments` segments, or None when even the shortest
+    spelling does not fit."""
     cut = {key: value[: WORST_CASE[key]].rstrip() for key, value in values.items()}
     # Names as written; else cut to their worst-case length (a fit the template check
     # promised for GSM-7); else also in GSM-7 letters: a "Zoë" makes the whole text
@@ -140,7 +163,7 @@ def render_sms(template: Template, values: dict[str, str]) -> str | None:
     # "smart encoding" does.
     for attempt in (values, cut, {key: to_gsm7(value) for key, value in cut.items()}):
         text = fill(template.body, attempt)
-        if fits_one_segment(text):
+        if fits(text, max_segments):
             return text
     return None
 
@@ -154,13 +177,76 @@ def render_email(template: Template, values: dict[str, str]) -> tuple[str, str]:
 # -- stored templates ---------------------------------------------------------------------
 
 
-def get(store: Store, channel: str) -> Template:
-    """The clinic's template for a channel, or the default."""
+def get(store: Store, channel: str, language: str | None = None) -> Template:
+    """The template for a channel in a patient's language: that language's (`pt-BR`),
+    else its primary language's (`pt`), else the clinic's default, else the built-in."""
     _check_channel(channel)
+    if language:
+        for code in dict.fromkeys((language, language.split("-")[0])):
+            row = store.one(
+                "SELECT subject, body FROM reminder_language_templates"
+                " WHERE channel = ? AND language = ?",
+                [channel, code],
+            )
+            if row is not None:
+                return Template(
+                    channel, body=row["body"], subject=row["subject"], custom=True, language=code
+                )
     row = store.one("SELECT subject, body FROM reminder_templates WHERE channel = ?", [channel])
     if row is None:
         return DEFAULTS[channel]
     return Template(channel, body=row["body"], subject=row["subject"], custom=True)
+
+
+def for_patients(store: Store, channel: str):
+    """A function from a patient's language to their template, reading each one once."""
+    chosen: dict[str | None, Template] = {}
+
+    def template(language: str | None) -> Template:
+        if language not in chosen:
+            chosen[language] = get(store, channel, language)
+        return chosen[language]
+
+    return template
+
+
+def listing(store: Store) -> list[dict]:
+    """Every template in use: the default per channel, and each language's."""
+    rows = []
+    for channel in TEMPLATE_CHANNELS:
+        default = get(store, channel)
+        rows.append(_listed(default, None))
+    for row in store.query(
+        "SELECT t.channel, t.language, t.subject, t.body, l.name AS language_name"
+        " FROM reminder_language_templates t LEFT JOIN languages l ON l.code = t.language"
+        " ORDER BY t.channel, t.language"
+    ):
+        template = Template(
+            row["channel"], body=row["body"], subject=row["subject"], custom=True,
+            language=row["language"],
+        )  # fmt: skip
+        rows.append(_listed(template, row["language_name"]))
+    return rows
+
+
+def _listed(template: Template, language_name: str | None) -> dict:
+    worst = worst_case(template) if template.channel == "sms" else None
+    return {
+        "channel": template.channel,
+        "language": template.language or "default",
+        "language_name": language_name,
+        "source": "clinic" if template.custom else "built-in",
+        "encoding": worst[0] if worst else None,
+        "longest": worst[1] if worst else None,
+        "segments": segments_needed(worst) if worst else None,
+    }
+
+
+def segments_needed(worst: tuple[str, int, int]) -> int:
+    encoding, length, limit = worst
+    if length <= limit:
+        return 1
+    return -(-length // (GSM7_PART if encoding == "GSM-7" else UCS2_PART))
 
 
 def text_of(template: Template) -> str:
@@ -170,31 +256,49 @@ def text_of(template: Template) -> str:
     return template.body
 
 
-def parse(channel: str, text: str) -> Template:
-    """Read and check a template; an SMS template must fit one segment in the worst case."""
+def parse(
+    channel: str, text: str, *, language: str | None = None, max_segments: int = 1
+) -> Template:
+    """Read and check a template; an SMS template must fit `max_segments` segments (the
+    setting remind.sms_segments) in the worst case."""
     _check_channel(channel)
-    text = text.replace("\r\n", "\n")
+    from macli.text import clean
+
+    text = clean(text, "the template", multiline=True)
     if channel == "email":
         head, _, body = text.partition("\n")
         if not head.lower().startswith("subject:"):
             raise Invalid("an e-mail template starts with a 'Subject: ...' line, then the body")
         template = Template(
-            "email", subject=head[len("subject:") :].strip(), body=body.lstrip("\n")
+            "email",
+            subject=head[len("subject:") :].strip(),
+            body=body.lstrip("\n"),
+            language=language,
         )
         if not template.subject or not template.body.strip():
             raise Invalid("an e-mail template needs a subject and a body")
         fields_used(template)
         return template
     body = " ".join(text.split())
-    template = Template("sms", body=body)
+    template = Template("sms", body=body, language=language)
     fields_used(template)
-    if not body.rstrip(".").endswith(STOP_TEXT):
+    if language is None and not body.rstrip(".").endswith(STOP_TEXT):
         raise Invalid(f"an SMS template must end with {STOP_TEXT!r}")
+    if language is not None and "STOP" not in body.split()[-8:]:
+        # Carriers act on the English keyword whatever the language of the text.
+        raise Invalid("an SMS template must end by saying to reply STOP to opt out")
     encoding, length, limit = worst_case(template)
-    if length > limit:
+    room = capacity(encoding, max_segments)
+    if length > room:
+        holds = (
+            f"one message holds {limit}"
+            if max_segments == 1
+            else f"{max_segments} segments hold {room}"
+        )
         raise Invalid(
             f"the SMS could be {length} characters ({encoding}) with the longest names and "
-            f"numbers; one message holds {limit}. Shorten it."
+            f"numbers; {holds}. Shorten it"
+            + (" or raise remind.sms_segments." if encoding == "UCS-2" else ".")
         )
     return template
 
@@ -205,8 +309,19 @@ def worst_case(template: Template) -> tuple[str, int, int]:
 
 
 def put(store: Store, template: Template, *, user: str, now: datetime) -> None:
-    """Store the clinic's template for its channel."""
+    """Store the clinic's template for its channel (and language, when it has one)."""
     with store.write():
+        if template.language:
+            store.execute(
+                "INSERT INTO reminder_language_templates"
+                " (channel, language, subject, body, updated_at, updated_by)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel, language) DO UPDATE SET"
+                " subject = excluded.subject, body = excluded.body,"
+                " updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+                [template.channel, template.language, template.subject, template.body,
+                 utc_text(now), user],
+            )  # fmt: skip
+            return
         store.execute(
             "INSERT INTO reminder_templates (channel, subject, body, updated_at, updated_by)"
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel) DO UPDATE SET subject = excluded.subject,"
@@ -215,11 +330,21 @@ def put(store: Store, template: Template, *, user: str, now: datetime) -> None:
         )
 
 
-def reset(store: Store, channel: str) -> None:
-    """Go back to the default template for a channel."""
+def reset(store: Store, channel: str, language: str | None = None) -> bool:
+    """Go back to the default template for a channel, or drop a language's template (the
+    patients who speak it get the default); False when there was none to drop."""
     _check_channel(channel)
     with store.write():
-        store.execute("DELETE FROM reminder_templates WHERE channel = ?", [channel])
+        if language:
+            return bool(
+                store.execute(
+                    "DELETE FROM reminder_language_templates WHERE channel = ? AND language = ?",
+                    [channel, language],
+                ).rowcount
+            )
+        return bool(
+            store.execute("DELETE FROM reminder_templates WHERE channel = ?", [channel]).rowcount
+        )
 
 
 def _check_channel(channel: str) -> None:

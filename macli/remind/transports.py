@@ -16,6 +16,8 @@ import os
 import smtplib
 import socket
 import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import Message
 from email.policy import compat32
 from email.utils import parseaddr
@@ -41,6 +43,26 @@ class TransportFailure(Exception):
         super().__init__(summary)
         self.summary = summary
         self.detail = detail or summary
+
+    def without(self, secrets: list[str | None]) -> TransportFailure:
+        """This failure with the secrets taken out of what will be stored and shown."""
+        from macli.text import redact
+
+        self.summary = redact(self.summary, secrets)
+        self.detail = redact(self.detail, secrets)
+        self.args = (self.summary,)
+        return self
+
+
+@contextmanager
+def _scrubbed(secrets: list[str | None]) -> Iterator[None]:
+    # A server may repeat what it was sent (an Authorization header, an AUTH string) in
+    # its error: nothing a reply says leaves a transport with a credential in it.
+    try:
+        yield
+    except TransportFailure as failure:
+        failure.without(secrets)
+        raise
 
 
 class TemporaryFailure(TransportFailure):
@@ -118,6 +140,10 @@ class MailTransport:
         self.smtp: smtplib.SMTP | None = None
 
     def __enter__(self) -> MailTransport:
+        with _scrubbed([self.password]):
+            return self._connect()
+
+    def _connect(self) -> MailTransport:
         try:
             if self.security == "tls":
                 self.smtp = smtplib.SMTP_SSL(
@@ -152,6 +178,10 @@ class MailTransport:
 
     def send(self, recipient: str, message: Message | Prepared) -> str:
         """Hand one message to the server for `recipient`; returns its Message-ID."""
+        with _scrubbed([self.password]):
+            return self._send(recipient, message)
+
+    def _send(self, recipient: str, message: Message) -> str:
         assert self.smtp is not None, "use MailTransport as a context manager"
         if isinstance(message, Prepared):
             data, message_id = message.data, message.message_id
@@ -238,6 +268,7 @@ class SmsTransport:
             "Accept": "application/json",
         }
         self.sender = sender
+        self.secrets = [token]
         self.timeout = TIMEOUT_SECONDS if timeout is None else timeout
         self.context = tls_context(True)
 
@@ -250,6 +281,10 @@ class SmsTransport:
 
     def send(self, to: str, body: str) -> str | None:
         """Post one message; returns the provider's message id (`sid`)."""
+        with _scrubbed(self.secrets):
+            return self._post(to, body)
+
+    def _post(self, to: str, body: str) -> str | None:
         data = urlencode({"To": to, "From": self.sender, "Body": body}).encode("utf-8")
         request = Request(self.endpoint, data=data, headers=self.headers, method="POST")
         try:

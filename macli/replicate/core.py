@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 from macli.errors import Conflict, Invalid, MacliError, NotFound
+from macli.files import open_private
 from macli.replicate import litestream
 from macli.when import duration_text, utc_text
 
@@ -156,9 +157,7 @@ def setup(
         os.chmod(folder, 0o700)
     path = config_path(db_path)
     previous = path.read_bytes() if path.exists() else None
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    os.fchmod(fd, 0o600)
-    with open(fd, "w", encoding="utf-8") as handle:
+    with open_private(path) as handle:
         handle.write(config_text(db_path, url, retention, sync_interval))
     try:
         sync_once(db_path, url)

@@ -3,6 +3,8 @@ sheets; free-slot search; working hours, blocks, types, rooms; calendar export."
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import click
 
 from macli.cli import pass_app
@@ -74,11 +76,36 @@ def schedule():
     "--repeat", metavar="RRULE", help="Book a series: FREQ=WEEKLY;COUNT=6 (an iCalendar RRULE)."
 )
 @option_stack(_FORCE_OPTIONS)
+@click.option(
+    "--confirm", is_flag=True, help="Book a start more than 18 months away (checked first)."
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print only the id(s), one per line.")
+@format_option(
+    formats=("text", "json"),
+    default="text",
+    help="A line per booking for people, or the bookings as JSON.",
+)
 @pass_app
 def add_command(
-    app, patient, provider_ref, at, minutes, type_ref, room, reason, repeat, force, why
+    app,
+    patient,
+    provider_ref,
+    at,
+    minutes,
+    type_ref,
+    room,
+    reason,
+    repeat,
+    force,
+    why,
+    confirm,
+    quiet,
+    fmt,
 ):
-    """Book an appointment and print its id (one per line for a series).
+    """Book an appointment and say what was booked: who, when, with whom, where.
+
+    A series prints one line per appointment. Scripts take the bare id(s) from
+    --quiet, or every field from -f json.
 
     Refused when it overlaps another appointment of the provider, the patient
     or the room, falls outside the provider's working hours or inside a block;
@@ -89,6 +116,7 @@ def add_command(
         macli schedule add P000012 --provider chen --at "tomorrow 9:30" --type follow-up
         macli schedule add "ana garcia" --provider chen --at "2026-12-01 10:00" \\
             --duration 30 --room "Exam 2" --repeat "FREQ=WEEKLY;COUNT=6"
+        id=$(macli schedule add P000012 --provider chen --at "mon 9:00" --type vaccine -q)
     """
     _require_length(minutes, type_ref)
     result = core.add(
@@ -102,13 +130,22 @@ def add_command(
         reason=reason,
         repeat=repeat,
         force_why=_force_reason(force, why),
+        confirm=confirm,
         tz=app.zone,
         user=app.user,
         now=app.now,
     )
     _report_overridden(result)
-    for appointment_id in result["ids"]:
-        click.echo(appointment_id)
+    if quiet:
+        for appointment_id in result["ids"]:
+            click.echo(appointment_id)
+        return
+    rows = sheets.booked(app.store, result["ids"], tz=app.zone)
+    if fmt == "json":
+        render(rows, "json", columns=sheets.LIST_DATA_COLUMNS)
+        return
+    for row in rows:
+        click.echo(sheets.booking_text(row))
 
 
 @schedule.command("list")
@@ -206,7 +243,11 @@ def day_command(app, day, provider_ref, fmt):
         if number:
             click.echo()
         click.echo(f"{section['provider']} · {on:%a %Y-%m-%d} · {section['hours']}")
-        render(section["rows"], fmt, columns=sheets.DAY_COLUMNS, empty="Nothing booked.")
+        shown = [
+            {**row, "status": f"{row['status']}, {row['arrival']}"} if row.get("arrival") else row
+            for row in section["rows"]
+        ]
+        render(shown, fmt, columns=sheets.DAY_COLUMNS, empty="Nothing booked.")
 
 
 @schedule.command("week")
@@ -229,22 +270,26 @@ def week_command(app, day, provider_ref, fmt):
 
 
 @schedule.command("free")
-@click.option("--provider", "provider_ref", required=True, help="Whose time to search.")
+@click.option(
+    "--provider", "provider_ref", help="Whose time to search (default: everyone's first few)."
+)
 @click.option("--date", "on", metavar="DATE", help="First day to search (default: today).")
 @option_stack(_LENGTH_OPTIONS)
 @click.option("--days", type=int, default=1, show_default=True, help="How many days to search.")
 @format_option
 @pass_app
 def free_command(app, provider_ref, on, minutes, type_ref, days, fmt):
-    """Find open time in a provider's working hours.
+    """Find open time in a provider's working hours, or anyone's.
 
     Lists every open stretch at least as long as the visit, outside bookings
-    and blocks, and never before now.
+    and blocks, and never before now. Without --provider: each provider's
+    first three. When nothing is found it says which days were searched.
 
     \b
     Example:
         macli schedule free --provider chen --date tomorrow --type "new patient"
         macli schedule free --provider chen --date mon --duration 30 --days 5
+        macli schedule free --date today --type "sick visit"
     """
     _require_length(minutes, type_ref)
     rows = sheets.free(
@@ -257,7 +302,15 @@ def free_command(app, provider_ref, on, minutes, type_ref, days, fmt):
         tz=app.zone,
         now=app.now,
     )
-    render(rows, fmt, columns=sheets.FREE_COLUMNS, empty="No open time found.")
+    first = _day(app, on)
+    last = first + timedelta(days=days - 1)
+    searched = f"{first:%a %Y-%m-%d}" + (f" to {last:%a %Y-%m-%d}" if days > 1 else "")
+    render(
+        rows,
+        fmt,
+        columns=sheets.FREE_COLUMNS,
+        empty=f"No open time found on {searched}; search more days with --days N.",
+    )
 
 
 @schedule.command("move")
@@ -311,7 +364,9 @@ def cancel_command(app, appointment_id, reason, series):
 
 @schedule.command("status")
 @click.argument("appointment_id", metavar="ID", type=int)
-@click.argument("status", type=click.Choice(core.CHECK_IN_STATUSES))
+# STATUS in the usage line: the choices are in the help, and listed in the usage they
+# wrapped mid-word ("in-" / "room").
+@click.argument("status", metavar="STATUS", type=click.Choice(core.CHECK_IN_STATUSES))
 @click.option("--reason", help="Why a completed visit is corrected (required for that).")
 @pass_app
 def status_command(app, appointment_id, status, reason):

@@ -15,6 +15,7 @@ from macli.schedule import catalog
 from macli.schedule.hours import earliest_start, get_hours, hours_text, within_hours
 from macli.schedule.recurrence import expand
 from macli.store import Store
+from macli.text import clean as clean_input
 from macli.when import WEEKDAYS, local_text, localize, parse_datetime, utc_text
 
 # Statuses set by `schedule status`; `cancelled` has its own command.
@@ -40,6 +41,10 @@ class Slot:
     moving_id: int | None = None
 
 
+# Clinics book a year ahead (a yearly physical); past this a date is likely a typo (2099).
+FAR_AHEAD = timedelta(days=548)
+
+
 def add(
     store: Store,
     patient_ref: str,
@@ -52,14 +57,23 @@ def add(
     reason: str | None = None,
     repeat: str | None = None,
     force_why: str | None = None,
+    confirm: bool = False,
     tz: ZoneInfo,
     user: str,
     now: datetime,
 ) -> dict:
     """Book one appointment, or a whole series with `repeat` (an RRULE); returns the new
-    ids and, when forced, the conflicts that were overridden."""
+    ids and, when forced, the conflicts that were overridden. A start more than
+    FAR_AHEAD away is taken for a typo unless `confirm`."""
     starts = parse_datetime(at, tz, now)
-    reason = (reason or "").strip() or None
+    if starts - now > FAR_AHEAD and not confirm:
+        years = (starts - now).days / 365.25
+        away = f"{years:.0f} years" if years >= 2 else f"{(starts - now).days} days"
+        raise Invalid(
+            f"{starts.astimezone(tz):%Y-%m-%d %H:%M} is {away} away; check the date, or add"
+            " --confirm to book it"
+        )
+    reason = (clean_input(reason, "the reason") or "").strip() or None
     with store.write():
         patient = patients.resolve(store, patient_ref)
         provider = _bookable_provider(store, provider_ref)
@@ -196,7 +210,10 @@ def cancel(
         store.conn.executemany(
             "UPDATE appointments SET status = 'cancelled', status_at = ?, cancel_reason = ?,"
             " updated_at = ? WHERE id = ?",
-            [(stamp, (reason or "").strip() or None, stamp, row_id) for row_id in ids],
+            [
+                (stamp, (clean_input(reason, "the reason") or "").strip() or None, stamp, row_id)
+                for row_id in ids
+            ],
         )
         audit.record(
             store,

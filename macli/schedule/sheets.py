@@ -55,7 +55,16 @@ LIST_DATA_COLUMNS = (
     "cancel_reason",
 )
 DAY_COLUMNS = ("start", "end", "id", "patient", "mrn", "type", "room", "status", "reason")
-DAY_DATA_COLUMNS = ("provider", "kind", "date", *DAY_COLUMNS, "minutes", "starts_at", "ends_at")
+DAY_DATA_COLUMNS = (
+    "provider",
+    "kind",
+    "date",
+    *DAY_COLUMNS,
+    "arrival",
+    "minutes",
+    "starts_at",
+    "ends_at",
+)
 WEEK_COLUMNS = (
     "date",
     "day",
@@ -126,6 +135,44 @@ def appointments(
         detail=f"rows={len(rows)}",
     )
     return rows
+
+
+def booked(store: Store, ids: list[int], *, tz: ZoneInfo) -> list[dict]:
+    """The appointments just booked, as `schedule add` reads them back to the desk (the
+    booking itself is the audited act)."""
+    marks = ", ".join("?" for _ in ids)
+    return [
+        _appointment_row(row, tz)
+        for row in store.query(f"{_SELECT} WHERE a.id IN ({marks}) ORDER BY a.starts_at", ids)
+    ]
+
+
+def booking_text(row: dict) -> str:
+    """`Booked 5322: Grace Jones (P000393) with Dr. Maya Chen, Thu 2026-11-26 09:20-09:40,
+    sick visit, Exam 4.`"""
+    when = f"{date.fromisoformat(row['date']):%a} {row['date']} {row['start']}-{row['end']}"
+    extra = "".join(f", {value}" for value in (row["type"], row["room"]) if value)
+    return (
+        f"Booked {row['id']}: {row['patient']} ({row['mrn']}) with {row['provider']},"
+        f" {when}{extra}."
+    )
+
+
+# A visit not checked in this long after its start is "not arrived" rather than "late":
+# the desk calls the patient, or marks the no-show.
+NOT_ARRIVED_AFTER = timedelta(minutes=30)
+
+
+def arrival(status: str, starts_at: str, now: datetime) -> str | None:
+    """`late 25 min` for a visit past its start that nobody checked in, `not arrived`
+    once it is NOT_ARRIVED_AFTER late; None when it is not due yet or was checked in."""
+    if status != "scheduled":
+        return None
+    late = now - datetime.fromisoformat(starts_at)
+    if late >= NOT_ARRIVED_AFTER:
+        return "not arrived"
+    minutes = int(late.total_seconds() // 60)
+    return f"late {minutes} min" if minutes >= 1 else None
 
 
 def _appointment_row(row: dict, tz: ZoneInfo) -> dict:
@@ -261,9 +308,14 @@ def day_schedule(
     count = 0
     for provider in _providers_for(store, provider_ref, day, day, tz):
         sheet = _provider_days(store, provider, day, 1, tz, people=True)[0]
-        rows = [{**_appointment_row(row, tz), "kind": "appointment"} for row in sheet.booked] + [
-            _span_row("open", begin, end, tz) for begin, end in sheet.gaps
-        ]
+        rows = [
+            {
+                **_appointment_row(row, tz),
+                "kind": "appointment",
+                "arrival": arrival(row["status"], row["starts_at"], now),
+            }
+            for row in sheet.booked
+        ] + [_span_row("open", begin, end, tz) for begin, end in sheet.gaps]
         lower, upper = day_bounds(day, tz)
         if sheet.intervals:
             lower, upper = sheet.intervals[0][0], sheet.intervals[-1][1]
@@ -333,9 +385,13 @@ def week(store: Store, day: date, provider_ref: str | None, *, tz: ZoneInfo) -> 
     return rows
 
 
+# Without --provider, how many of each provider's first open stretches are listed.
+FIRST_OPEN_PER_PROVIDER = 3
+
+
 def free(
     store: Store,
-    provider_ref: str,
+    provider_ref: str | None,
     first: date,
     *,
     minutes: int | None = None,
@@ -345,7 +401,8 @@ def free(
     now: datetime,
 ) -> list[dict]:
     """Open time of at least the asked length inside a provider's working hours, from
-    `first` for `days` days, never before now."""
+    `first` for `days` days, never before now. Without a provider: the first few open
+    stretches of each provider who has working hours."""
     if not 1 <= days <= 366:
         raise Invalid("--days must be between 1 and 366")
     if minutes is None and type_ref is None:
@@ -353,12 +410,23 @@ def free(
     if minutes is None:
         minutes = catalog.resolve_type(store, type_ref)["duration_minutes"]
     length = timedelta(minutes=catalog.check_minutes(minutes))
+    if provider_ref is None:
+        rows = []
+        for provider in _providers_for(store, None, first, first, tz):
+            if provider["active"] and get_hours(store, provider["id"]):
+                found = _free_of(store, provider, first, days, length, tz=tz, now=now)
+                rows += found[:FIRST_OPEN_PER_PROVIDER]
+        return rows
     provider = providers.resolve(store, provider_ref)
     if not get_hours(store, provider["id"]):
         raise Invalid(
             f"{provider['name']} has no working hours; set them first, e.g."
             f" macli schedule hours {provider['id']} --set 'mon-fri 08:00-17:00'"
         )
+    return _free_of(store, provider, first, days, length, tz=tz, now=now)
+
+
+def _free_of(store, provider, first, days, length, *, tz, now) -> list[dict]:
     # Open time starts on the next five-minute mark: nobody books 09:03.
     not_before = now + timedelta(minutes=-now.minute % 5, seconds=-now.second)
     rows = []

@@ -10,7 +10,7 @@ from macli.cli import pass_app
 from macli.money import cents_text
 from macli.options import option_stack
 from macli.output import format_option, render, render_record
-from macli.stock import core, items, reports
+from macli.stock import core, items, reports, room_cli
 
 
 @click.group()
@@ -182,8 +182,9 @@ def receive(app, sku, quantity, lot, expires, cost, unit_cost, supplier, invoice
 @click.option("--lot", help="Take from this lot instead of the first-expiring one.")
 @click.option("--patient", metavar="PATIENT", help="Who it was used for (MRN or name).")
 @click.option("--note", help="Anything worth keeping with the record.")
+@click.option("--room", help="Take from this room's stock instead of the closet.")
 @pass_app
-def use(app, sku, quantity, kit, lot, patient, note):
+def use(app, sku, quantity, kit, lot, patient, note, room):
     """Take supplies out of stock, first-expiring lot first.
 
     Spills over into the next lot when one runs out; never takes from an
@@ -194,6 +195,7 @@ def use(app, sku, quantity, kit, lot, patient, note):
         macli stock use GLV-NIT-M 1
         macli stock use FLU-QIV 1 --patient P000042
         macli stock use --kit "suture tray" --patient "ana garcia"
+        macli stock use GAUZE-4X4 2 --room "Exam 3"
     """
     if kit is None and quantity is None:
         raise click.UsageError("give SKU and QTY, or --kit NAME")
@@ -205,12 +207,18 @@ def use(app, sku, quantity, kit, lot, patient, note):
         lot=lot,
         patient=patient,
         note=note,
+        room=room,
         user=app.user,
         now=app.now,
         tz=app.zone,
     )
     what = f"kit {result['kit']}" if result["kit"] else result["taken"][0]["sku"]
-    click.echo(f"Used {what}" + (f" for {result['patient']}" if result["patient"] else "") + ":")
+    click.echo(
+        f"Used {what}"
+        + (f" in {result['room']}" if result["room"] else "")
+        + (f" for {result['patient']}" if result["patient"] else "")
+        + ":"
+    )
     for part in result["taken"]:
         expiry = f", expires {part['expires']}" if part["expires"] else ""
         click.echo(
@@ -224,8 +232,9 @@ def use(app, sku, quantity, kit, lot, patient, note):
 @click.argument("quantity", type=click.IntRange(min=0))
 @click.option("--lot", help="Count this lot only.")
 @click.option("--reason", required=True, help="Why: 'monthly count', 'found box', ...")
+@click.option("--room", help="Count what this room holds (default: the closet).")
 @pass_app
-def count(app, sku, quantity, lot, reason):
+def count(app, sku, quantity, lot, reason, room):
     """Record a physical count and the difference from the ledger.
 
     Without --lot a shortage is taken from the earliest-expiring lots;
@@ -236,6 +245,7 @@ def count(app, sku, quantity, lot, reason):
     Example:
         macli stock count GLV-NIT-M 7 --reason "monthly count"
         macli stock count FLU-QIV 11 --lot FL4471 --reason "fridge check"
+        macli stock count GLV-NIT-M 1 --room "Exam 1" --reason "morning round"
     """
     result = core.count(
         app.store,
@@ -243,11 +253,14 @@ def count(app, sku, quantity, lot, reason):
         quantity,
         lot=lot,
         reason=reason,
+        room=room,
         user=app.user,
         now=app.now,
         tz=app.zone,
     )
     scope = f"{result['sku']} lot {result['lot']}" if result["lot"] else result["sku"]
+    if result["room"]:
+        scope += f" in {result['room']}"
     difference = result["difference"]
     change = "matches the ledger" if difference == 0 else f"difference {difference:+d}"
     click.echo(
@@ -534,3 +547,10 @@ def holds(app, everything, fmt):
 
     rows = usable.holds_listing(app.store, open_only=not everything)
     render(rows, fmt, columns=usable.HOLD_COLUMNS, empty="No lots on hold.")
+
+
+# -- rooms kept stocked ------------------------------------------------------------------
+
+stock.add_command(room_cli.par)
+stock.add_command(room_cli.move)
+stock.add_command(room_cli.restock)

@@ -12,9 +12,9 @@ import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from macli import audit
+from macli import audit, settings
 from macli.errors import Conflict, Invalid, NotFound
-from macli.stock import items, usable
+from macli.stock import items, rooms, usable
 from macli.store import Store
 from macli.when import local_date, parse_date, utc_text
 
@@ -34,9 +34,17 @@ def parse_expiry(text: str, today: date | None = None) -> date:
     return parse_date(value, today)
 
 
-def _check_quantity(quantity: int, *, least: int = 1) -> int:
+def _check_quantity(store: Store, quantity: int, *, least: int = 1) -> int:
+    """A count of units typed in: whole, at least `least`, at most stock.max_quantity
+    (a clinic's deliveries are boxes by the dozen; 100000 is a typo, not a delivery)."""
     if not isinstance(quantity, int) or quantity < least:
         raise Invalid(f"the quantity must be a whole number of at least {least}")
+    most = int(settings.get(store, "stock.max_quantity"))
+    if quantity > most:
+        raise Invalid(
+            f"a quantity of {quantity} is more than stock.max_quantity ({most:,}); check it, "
+            "or raise the limit: macli config set stock.max_quantity N"
+        )
     return quantity
 
 
@@ -47,25 +55,25 @@ def _check_lot(text: str) -> str:
     return lot
 
 
-def _lot(store: Store, item: dict, code: str) -> dict:
+def _lot(store: Store, item: dict, code: str, room: dict | None = None) -> dict:
+    """The lot `code` of an item, its `on_hand` what the place (room or closet) holds."""
     row = store.one(
         "SELECT * FROM stock_lots WHERE item_id = ? AND lot = ? COLLATE NOCASE",
         [item["id"], code.strip()],
     )
+    if row is not None:
+        row["on_hand"] = rooms.lot_in_place(store, row, room)
     if row is None:
-        held = _open_lots(store, item["id"])
+        held = _open_lots(store, item["id"], room)
         known = ", ".join(lot["lot"] for lot in held) or "none"
         raise NotFound(f"{item['sku']} has no lot {code.strip()!r} (lots on hand: {known})")
     return row
 
 
-def _open_lots(store: Store, item_id: int) -> list[dict]:
-    """Lots of an item that hold something, first-expiring first (no expiry last)."""
-    return store.query(
-        "SELECT id, lot, expires, on_hand FROM stock_lots WHERE item_id = ? AND on_hand > 0"
-        " ORDER BY expires IS NULL, expires, id",
-        [item_id],
-    )
+def _open_lots(store: Store, item_id: int, room: dict | None = None) -> list[dict]:
+    """Lots of an item that hold something in one place, first-expiring first (no expiry
+    last): in `room`, or (None) in the closet, the item's own location."""
+    return rooms.place_lots(store, item_id, room)
 
 
 def _item_on_hand(store: Store, item_id: int) -> int:
@@ -139,7 +147,7 @@ def receive(
     A receipt that cost something is also booked as an expense under
     `supplies:<item category>`, linked both ways, unless `expense` is False.
     """
-    _check_quantity(quantity)
+    _check_quantity(store, quantity)
     if cost_cents is not None and unit_cost_cents is not None:
         raise Invalid("give either the total cost or the unit cost, not both")
     for cents in (cost_cents, unit_cost_cents):
@@ -243,13 +251,38 @@ def _text(value: str | None) -> str | None:
     return " ".join(value.split()) or None
 
 
-def _allocate(store: Store, item: dict, quantity: int, today: date, lot: str | None) -> list:
-    """(lot, units) pairs to take `quantity` from: the named lot, or FEFO over usable lots.
+def would_take(
+    store: Store, sku: str, quantity: int, *, today: date, room: str | None = None
+) -> list[dict]:
+    """The lots `stock use` would take `quantity` of `sku` from today (first-expiring,
+    usable only; from `room` if named, else the closet), without taking them; Conflict
+    naming the shortfall when it cannot."""
+    item = items.get(store, sku)
+    place = rooms.get_room(store, room) if room is not None else None
+    return [
+        {"lot": row["lot"], "expires": row["expires"], "quantity": units}
+        for row, units in _allocate(store, item, quantity, today, None, place)
+    ]
+
+
+def _allocate(
+    store: Store,
+    item: dict,
+    quantity: int,
+    today: date,
+    lot: str | None,
+    room: dict | None = None,
+    verb: str = "use",
+    where: str | None = None,
+) -> list:
+    """(lot, units) pairs to take `quantity` from: the named lot, or FEFO over usable lots,
+    of what one place holds (`room`, or None: the closet).
 
     What may be used is decided by `usable.refusal` alone (expired, or held).
     """
+    where = rooms.place_text(item, room) if where is None else where
     if lot is not None:
-        row = _lot(store, item, lot)
+        row = _lot(store, item, lot, room)
         why = usable.refusal(store, row, today=today, sku=item["sku"])
         if why and not usable.open_holds(store, row["id"]):
             why += (
@@ -260,11 +293,11 @@ def _allocate(store: Store, item: dict, quantity: int, today: date, lot: str | N
             raise Conflict(why)
         if row["on_hand"] < quantity:
             raise Conflict(
-                f"cannot use {quantity} {item['unit']} of {item['sku']} from lot {row['lot']}: "
-                f"it holds {row['on_hand']}"
+                f"cannot {verb} {quantity} {item['unit']} of {item['sku']} from lot "
+                f"{row['lot']}{where}: it holds {row['on_hand']}"
             )
         return [(row, quantity)]
-    lots = _open_lots(store, item["id"])
+    lots = _open_lots(store, item["id"], room)
     refused = {row["id"]: usable.refusal(store, row, today=today) for row in lots}
     fit = [row for row in lots if refused[row["id"]] is None]
     held = [row for row in lots if refused[row["id"]] and usable.open_holds(store, row["id"])]
@@ -277,7 +310,7 @@ def _allocate(store: Store, item: dict, quantity: int, today: date, lot: str | N
             there += f"; {units} more in expired lots ({', '.join(r['lot'] for r in expired)})"
         for row in held:
             there += f"; {row['on_hand']} in lot {row['lot']}: {refused[row['id']]}"
-        raise Conflict(f"cannot use {quantity} {item['unit']} of {item['sku']}: {there}")
+        raise Conflict(f"cannot {verb} {quantity} {item['unit']} of {item['sku']}{where}: {there}")
     taken, remaining = [], quantity
     for row in fit:
         if remaining == 0:
@@ -297,11 +330,14 @@ def use(
     lot: str | None = None,
     patient: str | None = None,
     note: str | None = None,
+    room: str | None = None,
     user: str,
     now: datetime,
     tz: ZoneInfo,
 ) -> dict:
-    """Take units (or one kit) first-expiring-first, never from an expired lot; all or nothing."""
+    """Take units (or one kit) first-expiring-first, never from an expired lot; all or nothing.
+
+    From `room`'s stock when a room is named, else from the closet."""
     if kit is not None and (sku is not None or lot is not None):
         raise Invalid("use either --kit NAME or SKU QTY, not both (a kit has no --lot)")
     if kit is None and (sku is None or quantity is None):
@@ -309,6 +345,7 @@ def use(
     today = local_date(now, tz)
     with store.write():
         person = _patient(store, patient)
+        place = rooms.get_room(store, room) if room is not None else None
         if kit is not None:
             definition = items.get_kit(store, kit)
             wanted = [
@@ -317,12 +354,12 @@ def use(
             ]
             kit_name = definition["name"]
         else:
-            wanted = [(items.get(store, sku), _check_quantity(quantity))]
+            wanted = [(items.get(store, sku), _check_quantity(store, quantity))]
             kit_name = None
         plans, shortages = [], []
         for item, units in wanted:
             try:
-                plans.append((item, _allocate(store, item, units, today, lot)))
+                plans.append((item, _allocate(store, item, units, today, lot, place)))
             except Conflict as error:
                 shortages.append(error.message)
         if shortages:
@@ -340,6 +377,7 @@ def use(
                     patient_id=person["id"] if person else None,
                     kit=kit_name,
                     note=_text(note),
+                    room_id=place["id"] if place else None,
                 )
                 taken.append(
                     {
@@ -363,6 +401,7 @@ def use(
     return {
         "op": ledger.op,
         "kit": kit_name,
+        "room": place["name"] if place else None,
         "patient": person["mrn"] if person else None,
         "taken": taken,
     }
@@ -383,34 +422,46 @@ def count(
     *,
     lot: str | None = None,
     reason: str,
+    room: str | None = None,
     user: str,
     now: datetime,
     tz: ZoneInfo,
 ) -> dict:
-    """Record a physical count of an item (or one lot) and the difference from the ledger.
+    """Record a physical count of an item (or one lot) and the difference from the ledger,
+    in one room when `room` is named, else in the closet.
 
     Without --lot a shortage comes off the earliest-expiring lots first; found units
     must be counted against a lot, unless only one lot holds the item.
     """
-    _check_quantity(counted, least=0)
+    _check_quantity(store, counted, least=0)
     reason = _text(reason)
     if not reason:
         raise Invalid("say why the count was taken (--reason), e.g. 'monthly count'")
     with store.write():
         item = items.get(store, sku)
+        place = rooms.get_room(store, room) if room is not None else None
         if lot is not None:
-            row = _lot(store, item, lot)
+            row = _lot(store, item, lot, place)
             changes = [(row, counted - row["on_hand"])]
             recorded = row["on_hand"]
         else:
-            lots = _open_lots(store, item["id"])
+            lots = _open_lots(store, item["id"], place)
             recorded = sum(row["on_hand"] for row in lots)
             changes = _count_changes(store, item, lots, counted - recorded)
         ledger = _Ledger(store, user=user, now=now, tz=tz)
         for row, difference in changes:
-            ledger.append("count", item, row, difference, counted=counted, reason=reason)
+            ledger.append(
+                "count",
+                item,
+                row,
+                difference,
+                counted=counted,
+                reason=reason,
+                room_id=place["id"] if place else None,
+            )
     return {
         "sku": item["sku"],
+        "room": place["name"] if place else None,
         "lot": changes[0][0]["lot"] if lot is not None else None,
         "recorded": recorded,
         "counted": counted,
@@ -462,7 +513,7 @@ def discard(
     tz: ZoneInfo,
 ) -> dict:
     """Take units of one lot out of stock: expired, damaged or recalled."""
-    _check_quantity(quantity)
+    _check_quantity(store, quantity)
     reason = (reason or "").strip().lower()
     if reason not in DISCARD_REASONS:
         raise Invalid(f"the reason must be one of: {', '.join(DISCARD_REASONS)}")
@@ -474,7 +525,7 @@ def discard(
         if row["on_hand"] < quantity:
             raise Conflict(
                 f"cannot discard {quantity} {item['unit']} of {item['sku']} lot {row['lot']}: "
-                f"it holds {row['on_hand']}"
+                f"it holds {row['on_hand']}{rooms.elsewhere_text(store, item, row)}"
             )
         ledger = _Ledger(store, user=user, now=now, tz=tz)
         ledger.append("discard", item, row, -quantity, reason=reason, note=_text(note))

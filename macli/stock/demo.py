@@ -10,7 +10,7 @@ from typing import NamedTuple
 from macli.errors import Conflict
 from macli.money import parse_amount
 from macli.schedule.panel import FLU_SEASON
-from macli.stock import core, items
+from macli.stock import core, items, rooms
 from macli.when import from_utc_text, localize
 
 # One line per item: sku | name | unit | category | reorder at | reorder qty | supplier |
@@ -90,6 +90,30 @@ KITS = {
     "Vaccine visit": ["NDL-25G-1:1", "ALC-PREP:1", "GAUZE-2X2:1"],
 }
 
+# Par levels: four exam rooms alike, and the procedure room (SKU: how many it should hold).
+EXAM_ROOM = {
+    "GLV-NIT-S": 1,
+    "GLV-NIT-M": 2,
+    "GLV-NIT-L": 1,
+    "EXAM-PAPER": 2,
+    "HAND-SANI": 1,
+    "COTTON-BALL": 1,
+    "TONGUE-DEP": 1,
+    "BANDAGE-ADH": 1,
+    "GAUZE-2X2": 10,
+    "SYR-3ML": 10,
+    "NDL-25G-1": 10,
+}
+PARS = {
+    **{f"Exam {number}": EXAM_ROOM for number in range(1, 5)},
+    "Procedure room": {"GLV-STER-7": 4, "GAUZE-4X4": 10, "SYR-3ML": 10, "HAND-SANI": 1},
+}
+# A room's restock leaves the closet at least this much of an item: the kits (and the
+# procedure trays that use them) take from the closet.
+CLOSET_KEEPS = 2
+# What a room uses in an afternoon, at most (units of the item a visit might take).
+ROOM_USE = {"GAUZE-2X2": 3, "SYR-3ML": 3, "NDL-25G-1": 3, "GLV-NIT-M": 1, "EXAM-PAPER": 1}
+
 
 def populate(context) -> None:
     store, rng, today = context.store, context.rng, context.today
@@ -158,6 +182,7 @@ def populate(context) -> None:
         if surplus > 0:
             closet.use(sku, surplus, yesterday, note="stocked the exam rooms")
     closet.monthly_count(yesterday)
+    _stock_rooms(context, closet, yesterday)
     closet.vaccinate(doses.get(today, []))  # this morning's shots, given by now
     for name, parts in KITS.items():
         items.add_kit(store, name, parts, user=context.user, now=context.now)
@@ -329,3 +354,75 @@ class _Closet:
                 now=self.when(day),
                 tz=self.context.zone,
             )
+
+
+def _stock_rooms(context, closet: _Closet, day: date) -> None:
+    """The rooms' par levels (set when rooms were first kept), yesterday's restock from
+    the closet, the round that counted every room, and the afternoon's use in the rooms;
+    so today's restock list has something to bring and, where the closet ran low, a
+    shortfall."""
+    store, user, zone = context.store, context.user, context.zone
+    for room, levels in PARS.items():
+        for sku, quantity in levels.items():
+            rooms.set_par(
+                store, room, sku, quantity, user=user, now=context.now - timedelta(days=60)
+            )
+
+    def tick(minutes: int) -> datetime:
+        closet.clock += timedelta(minutes=minutes)
+        return min(localize(closet.clock, zone), context.now)
+
+    closet.when(day)  # the clock stands after the day's earlier rows
+    for room, levels in PARS.items():
+        for sku, quantity in levels.items():
+            spare = _closet_usable(store, sku, day) - CLOSET_KEEPS
+            if spare > 0:
+                rooms.move(
+                    store,
+                    sku,
+                    min(quantity, spare),
+                    source="closet",
+                    destination=room,
+                    user=user,
+                    now=tick(1),
+                    tz=zone,
+                )
+    for room, levels in PARS.items():
+        for sku in levels:
+            held = store.scalar(
+                "SELECT coalesce(SUM(r.on_hand), 0) FROM stock_room_lots r"
+                " JOIN stock_rooms s ON s.id = r.room_id JOIN stock_items i ON i.id = r.item_id"
+                " WHERE s.name = ? AND i.sku = ?",
+                [room, sku],
+            )
+            # Exam 1's round found a box of medium gloves gone from the room.
+            found = held - 1 if (room, sku) == ("Exam 1", "GLV-NIT-M") and held else held
+            core.count(
+                store, sku, found, room=room, reason="room round", user=user, now=tick(1), tz=zone
+            )
+    for room in PARS:
+        for sku, most in ROOM_USE.items():
+            if sku not in PARS[room] or closet.rng.random() < 0.3:
+                continue
+            try:
+                core.use(
+                    store,
+                    sku,
+                    closet.rng.randint(1, most),
+                    room=room,
+                    user=user,
+                    now=tick(closet.rng.randint(1, 4)),
+                    tz=zone,
+                )
+            except Conflict:
+                continue  # the room had run out: staff fetched one from next door
+
+
+def _closet_usable(store, sku: str, day: date) -> int:
+    item = items.get(store, sku)
+    return sum(
+        lot["on_hand"]
+        for lot in rooms.place_lots(store, item["id"], None)
+        if (lot["expires"] is None or lot["expires"] >= day.isoformat())
+        and not rooms.held(store, lot["id"])
+    )

@@ -166,4 +166,129 @@ def stock_002_holds(db):
     refuse_replace(db, "stock_holds")
 
 
-MIGRATIONS = [stock_001_ledger, stock_002_holds]
+def stock_003_rooms(db):
+    # Rooms kept stocked (exam rooms, the procedure room). A lot's `on_hand` stays the
+    # whole clinic's figure; `stock_room_lots` says how much of it sits in each room, and
+    # the rest is in the item's own location (the closet) as before rooms existed. Moves
+    # between places are their own append-only table, since they change no lot's total;
+    # a use or count in a room is a ledger row naming the room.
+    db.execute(
+        """
+        CREATE TABLE stock_rooms (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL
+        ) STRICT
+        """
+    )
+    db.execute("CREATE UNIQUE INDEX stock_rooms_name ON stock_rooms (name COLLATE NOCASE)")
+    db.execute(
+        """
+        CREATE TABLE stock_pars (
+            room_id INTEGER NOT NULL REFERENCES stock_rooms (id),
+            item_id INTEGER NOT NULL REFERENCES stock_items (id),
+            quantity INTEGER NOT NULL CHECK (quantity > 0),
+            set_at TEXT NOT NULL,
+            set_by TEXT NOT NULL,
+            PRIMARY KEY (room_id, item_id)
+        ) STRICT
+        """
+    )
+    db.execute("ALTER TABLE stock_ledger ADD COLUMN room_id INTEGER REFERENCES stock_rooms (id)")
+    db.execute(
+        "CREATE INDEX stock_ledger_room ON stock_ledger (room_id, item_id, kind, id)"
+        " WHERE room_id IS NOT NULL"
+    )
+    db.execute(
+        """
+        CREATE TABLE stock_moves (
+            id INTEGER PRIMARY KEY,
+            op INTEGER NOT NULL,              -- id of the first row the same command wrote
+            at TEXT NOT NULL,
+            day TEXT NOT NULL,
+            item_id INTEGER NOT NULL REFERENCES stock_items (id),
+            lot_id INTEGER NOT NULL REFERENCES stock_lots (id),
+            from_room_id INTEGER REFERENCES stock_rooms (id),   -- NULL: the closet
+            to_room_id INTEGER REFERENCES stock_rooms (id),     -- NULL: the closet
+            quantity INTEGER NOT NULL CHECK (quantity > 0),
+            note TEXT,
+            user TEXT NOT NULL,
+            CHECK (from_room_id IS NOT to_room_id)
+        ) STRICT
+        """
+    )
+    db.execute("CREATE INDEX stock_moves_to ON stock_moves (to_room_id, item_id, id)")
+    append_only(db, "stock_moves")
+    db.execute(
+        """
+        CREATE TABLE stock_room_lots (
+            room_id INTEGER NOT NULL REFERENCES stock_rooms (id),
+            lot_id INTEGER NOT NULL REFERENCES stock_lots (id),
+            item_id INTEGER NOT NULL REFERENCES stock_items (id),
+            on_hand INTEGER NOT NULL CHECK (on_hand >= 0),
+            PRIMARY KEY (room_id, lot_id)
+        ) STRICT
+        """
+    )
+    db.execute("CREATE INDEX stock_room_lots_lot ON stock_room_lots (lot_id, on_hand)")
+    db.execute("CREATE INDEX stock_room_lots_item ON stock_room_lots (item_id, room_id)")
+    # The closet holds a lot's on_hand less what the rooms hold; no write may take the
+    # closet below zero (the commands refuse first, with a message; this is the floor).
+    db.execute(
+        """
+        CREATE TRIGGER stock_ledger_closet_floor BEFORE INSERT ON stock_ledger
+        WHEN NEW.room_id IS NULL AND NEW.quantity < 0
+            AND EXISTS (SELECT 1 FROM stock_room_lots WHERE lot_id = NEW.lot_id
+                AND on_hand > 0)
+            AND (SELECT on_hand FROM stock_lots WHERE id = NEW.lot_id) + NEW.quantity
+                < (SELECT coalesce(SUM(on_hand), 0) FROM stock_room_lots
+                   WHERE lot_id = NEW.lot_id)
+        BEGIN SELECT RAISE(ABORT, 'stock_ledger row takes units the closet does not hold'); END
+        """
+    )
+    db.execute(
+        """
+        CREATE TRIGGER stock_moves_closet_floor BEFORE INSERT ON stock_moves
+        WHEN NEW.from_room_id IS NULL
+            AND (SELECT on_hand FROM stock_lots WHERE id = NEW.lot_id) - NEW.quantity
+                < (SELECT coalesce(SUM(on_hand), 0) FROM stock_room_lots
+                   WHERE lot_id = NEW.lot_id)
+        BEGIN SELECT RAISE(ABORT, 'stock_moves row takes units the closet does not hold'); END
+        """
+    )
+    # The cache row is made at zero, then changed, so its CHECK sees the result: an
+    # upsert would check the (negative) change itself.
+    db.execute(
+        """
+        CREATE TRIGGER stock_ledger_room_on_hand AFTER INSERT ON stock_ledger
+        WHEN NEW.room_id IS NOT NULL
+        BEGIN
+            INSERT OR IGNORE INTO stock_room_lots (room_id, lot_id, item_id, on_hand)
+                VALUES (NEW.room_id, NEW.lot_id, NEW.item_id, 0);
+            UPDATE stock_room_lots SET on_hand = on_hand + NEW.quantity
+                WHERE room_id = NEW.room_id AND lot_id = NEW.lot_id;
+        END
+        """
+    )
+    db.execute(
+        """
+        CREATE TRIGGER stock_moves_room_on_hand AFTER INSERT ON stock_moves
+        BEGIN
+            INSERT OR IGNORE INTO stock_room_lots (room_id, lot_id, item_id, on_hand)
+                SELECT NEW.to_room_id, NEW.lot_id, NEW.item_id, 0
+                WHERE NEW.to_room_id IS NOT NULL;
+            UPDATE stock_room_lots SET on_hand = on_hand + NEW.quantity
+                WHERE room_id = NEW.to_room_id AND lot_id = NEW.lot_id;
+            UPDATE stock_room_lots SET on_hand = on_hand - NEW.quantity
+                WHERE room_id = NEW.from_room_id AND lot_id = NEW.lot_id;
+            SELECT RAISE(ABORT, 'stock_moves row takes units the room does not hold')
+                WHERE NEW.from_room_id IS NOT NULL AND NOT EXISTS (SELECT 1
+                    FROM stock_room_lots WHERE room_id = NEW.from_room_id
+                    AND lot_id = NEW.lot_id);
+        END
+        """
+    )
+
+
+MIGRATIONS = [stock_001_ledger, stock_002_holds, stock_003_rooms]

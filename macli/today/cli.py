@@ -17,7 +17,7 @@ from macli.when import parse_date
 
 @click.command()
 @click.option("--date", "day_text", help="The day to show (default: today), e.g. tomorrow.")
-@click.option("--provider", help="Only this provider's appointments.")
+@click.option("--provider", help="Only this provider's appointments and calls.")
 @format_option(
     formats=("table", "json"),
     help="A sheet for people, or one JSON object with a key per section.",
@@ -26,8 +26,10 @@ from macli.when import parse_date
 def today(app, day_text, provider, fmt):
     """The day sheet: appointments, reminders, calls, supplies and spending.
 
-    Per provider, the day's appointments with flags (new patient, allergies
-    not recorded, vitals due: none in the last 12 months); reminders sent,
+    Per provider, the day's appointments with flags (late N min, then not
+    arrived 30 minutes after the start without a check-in; new patient,
+    allergies not recorded, vitals due: none in the last 12 months); the day's
+    procedures with what their prep needs (macli procedure prep); reminders sent,
     pending and failed since yesterday; the call list; supplies at or below
     their reorder point and lots expiring within 30 days; what the lab upkeep
     asks for (macli qc due: checks, spore tests, excursions); month-to-date
@@ -37,7 +39,7 @@ def today(app, day_text, provider, fmt):
     \b
     Example:
         macli today
-        macli today --date tomorrow --provider chen
+        macli today --date tue --provider chen
         macli today -f json | jq '.supplies.low'
     """
     day = parse_date(day_text, app.today) if day_text else app.today
@@ -50,8 +52,25 @@ def show(app, day, provider=None, fmt="table") -> None:
     if fmt == "json":
         click.echo(json.dumps(sheet, ensure_ascii=False, indent=2, default=str))
         return
+    if provider:  # the hint names the provider as it was typed
+        import shlex
+
+        sheet = {**sheet, "provider_ref": shlex.quote(provider)}
     click.echo(f"{day:%A %Y-%m-%d} · {app.setting('clinic.name')}")
-    for section in (_appointments, _reminders, _calls, _supplies, _lab, _spending):
+    if sheet["results"]["critical"]:
+        click.echo("")
+        click.echo(_critical(sheet))
+    for section in (
+        _appointments,
+        _procedures,
+        _messages,
+        _results,
+        _reminders,
+        _calls,
+        _supplies,
+        _lab,
+        _spending,
+    ):
         click.echo("")
         click.echo(section(sheet))
 
@@ -64,9 +83,15 @@ def _table(rows, columns) -> str:
 
 def _appointments(sheet) -> str:
     rows = sheet["appointments"]
-    if not rows and sheet["next_open"]:  # nobody works this weekday, others they do
+    if not rows and sheet["next_open"]:  # nobody (of --provider) works this weekday
         weekday = f"{date.fromisoformat(sheet['date']):%A}s"
         following = date.fromisoformat(sheet["next_open"])
+        if sheet["provider"]:
+            return (
+                f"Appointments: none. {sheet['provider']} does not work on {weekday}.\n"
+                f"Next working day: {following:%A %Y-%m-%d}"
+                f" (macli today --date {following} --provider {sheet['provider_ref']})."
+            )
         return (
             f"Appointments: none. Closed on {weekday}: no working hours.\n"
             f"Next open: {following:%A %Y-%m-%d} (macli today --date {following})."
@@ -79,6 +104,53 @@ def _appointments(sheet) -> str:
         parts.append(f"{provider} ({len(booked)})")
         parts.append(_table(booked, ["time", "mrn", "patient", "type", "status", "room", "flags"]))
     return "\n".join(parts)
+
+
+def _messages(sheet) -> str:
+    rows = sheet["messages"]
+    if not rows:
+        return "Phone messages: none overdue."
+    parts = [f"Phone messages overdue ({len(rows)})"]
+    for person, owed in groupby(rows, key=lambda row: row["for"]):
+        owed = list(owed)
+        parts.append(f"For {person} ({len(owed)})")
+        parts.append(
+            _table(owed, ["id", "flag", "due", "mrn", "patient", "caller", "reason", "summary"])
+        )
+    return "\n".join(parts)
+
+
+def _critical(sheet) -> str:
+    rows = sheet["results"]["critical"]
+    return (
+        f"CRITICAL RESULTS ({len(rows)}): tell the provider now, then macli lab review RESULT\n"
+        + _table(rows, ["result", "mrn", "patient", "test", "flags", "reported", "provider"])
+    )
+
+
+def _procedures(sheet) -> str:
+    rows = sheet["procedures"]
+    if not rows:
+        return "Procedures: none planned."
+    columns = ["time", "appointment", "patient", "procedure", "checklist", "attention"]
+    return f"Procedures ({len(rows)}; macli procedure prep --date ...)\n" + _table(rows, columns)
+
+
+def _results(sheet) -> str:
+    lab = sheet["results"]
+    if not any(lab[key] for key in ("to_review", "to_tell", "overdue", "specimens_to_send")):
+        return "Lab results: nothing to review, tell, chase or send."
+
+    def count(number, one, many):
+        return f"{number} {one if number == 1 else many}"
+
+    parts = [
+        count(lab["to_review"], "result", "results") + " waiting for review (macli lab inbox)",
+        count(lab["to_tell"], "patient", "patients") + " to tell (macli lab open)",
+        count(lab["overdue"], "test", "tests") + " overdue (macli lab pending --overdue)",
+        count(lab["specimens_to_send"], "specimen", "specimens") + " to send (macli lab send)",
+    ]
+    return "Lab results: " + "; ".join(parts) + "."
 
 
 def _reminders(sheet) -> str:
@@ -104,6 +176,8 @@ def _calls(sheet) -> str:
 
     columns = ["id", "appointment_at", "mrn", "name", "phone", "provider", "status"]
     calls = [{**call, "phone": phone_national(call["phone"])} for call in calls]
+    if any(call.get("interpreter") for call in calls):
+        columns.append("interpreter")
     return f"Call list ({len(calls)})\n" + _table(calls, columns)
 
 

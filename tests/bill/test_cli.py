@@ -354,7 +354,7 @@ def test_diagnoses_default_to_the_active_problems_once_confirmed(run, clinic, db
     )
     run(f"bill code {appointment} --line 99214@1,2", input="", expect=1)  # no answer: no
     result = run(f"bill code {appointment} --line 99214@1,2", input="y\n")
-    assert result.stdout.endswith("draft claim C1: 2 diagnoses, 1 lines, 140.00.\n")
+    assert result.stdout.endswith("draft claim C1: 2 diagnoses, 1 line, 140.00.\n")
     shown = json.loads(run("bill show C1 -f json").stdout)
     assert [d["code"] for d in shown["diagnoses"]] == ["I10", "E78.5"]
     run(f"bill code {appointment} --line 99213@2 --yes")  # scripts skip the question

@@ -239,7 +239,7 @@ def test_a_malformed_claim_is_caught_before_export(clinic, tmp_path, db_path):
         send(clinic, tmp_path / "batch.837", all_or_nothing=True)
     message = raised.value.message
     assert f"C{broken}: appointment 2 is no-show, not completed" in message
-    assert f"C{broken} line 1 (99213) points past the 1 diagnoses" in message
+    assert f"C{broken} line 1 (99213) points past the only diagnosis" in message
     assert f"C{broken}: P000002's address is missing" in message
     assert f"C{good}" not in message
     assert dump(db_path) == before

@@ -92,9 +92,9 @@ def test_usage_mistakes_exit_2(run):
 @pytest.mark.parametrize(
     "code, fragments",
     [
-        ("E11", ["E11 (Type 2 diabetes mellitus) is a header, not billable", "E11.00 "]),
-        ("M54.5", ["M54.50 Low back pain, unspecified", "M54.51 ", "M54.59 "]),
-        ("S72.001", ["needs its 7th character", "S72.001A ", "S72.001B "]),
+        ("E11", ["E11 (Type 2 diabetes mellitus) is a header, not billable", "\n  E11.9  "]),
+        ("M54.5", ["M54.50  Low back pain, unspecified", "M54.51  ", "M54.59  "]),
+        ("S72.001", ["needs its 7th character", "S72.001A  ", "S72.001B  "]),
         ("250.00", ["looks like an ICD-9-CM code"]),
         ("E11.99X", ["E11.99X is not in ICD-10-CM (April 2026); the nearest code is E11.9"]),
     ],
@@ -106,6 +106,23 @@ def test_problem_codes_must_be_billable(run, db_path, code, fragments):
     for fragment in fragments:
         assert fragment in error
     assert dump(db_path) == before
+
+
+def test_a_problem_already_active_is_refused_unless_it_is_a_new_episode(run, db_path):
+    run(f"chart problem add {ADULT} --icd J02.0 --onset 2026-11-20")
+    before = dump(db_path)
+    error = run(f"chart problem add {ADULT} --icd j02.0", expect=1).stderr
+    assert error == (
+        f"Error: {ADULT} already has J02.0 Streptococcal pharyngitis on the active problem list"
+        " (entry 1, onset 2026-11-20): resolve it first (macli chart problem resolve 1), or add"
+        " --again to record a new episode\n"
+    )
+    assert dump(db_path) == before
+    assert "(entry 2)" in run(f"chart problem add {ADULT} --icd J02.0 --again").stdout
+    # Once resolved, the code is no longer active: a later episode needs no --again.
+    run("chart problem resolve 1 --on 2026-11-24")
+    run("chart problem resolve 2 --on 2026-11-24")
+    assert "(entry 5)" in run(f"chart problem add {ADULT} --icd J02.0").stdout
 
 
 def test_problem_med_allergy_result_note_round(run):
@@ -194,6 +211,10 @@ def test_icd_search_and_show(run):
         "Error: 250.00 looks like an ICD-9-CM code" in run("chart icd show 250.00", expect=1).stderr
     )
     assert "No codes found." in run("chart icd search zzzqqq").stdout
+    cut = run("chart icd search hypertension --limit 3")
+    assert len(cut.stdout.splitlines()) == 2 + 3
+    assert cut.stderr.startswith("3 of ") and cut.stderr.endswith(" shown; --limit N for more.\n")
+    assert run("chart icd search essential primary hypertension").stderr == ""
 
 
 def test_trend_draws_and_lists(run):

@@ -2,6 +2,7 @@
 malformed and unknown codes are refused; the shipped file matches the package."""
 
 import gzip
+from datetime import UTC, datetime
 
 import pytest
 
@@ -24,8 +25,31 @@ def test_a_category_header_is_refused_with_its_billable_codes(store):
         icd.check_billable(store, "E11")
     message = error.value.message
     assert message.startswith("E11 (Type 2 diabetes mellitus) is a header, not billable")
-    assert "E11.00 Type 2 diabetes mellitus with hyperosmolarity" in message
-    assert "and 75 more (macli chart icd search E11)" in message
+    # One code a line, the general ones first: what a medical assistant wants is on top.
+    lines = message.splitlines()
+    assert lines[1] == "  E11.9  Type 2 diabetes mellitus without complications"
+    assert "  E11.8  Type 2 diabetes mellitus with unspecified complications" in lines[2:5]
+    assert len(lines) == 1 + icd.SHOWN_CHILDREN + 1
+    assert lines[-1] == "  ... and 79 more (macli chart icd search E11 --billable --limit 87)"
+
+
+def test_codes_used_in_this_clinic_are_offered_first(store):
+    from macli.chart import core
+    from tests.conftest import NOW
+
+    when = datetime.fromisoformat(NOW).replace(tzinfo=UTC)
+    core.add_problem(store, "P000001", "E11.65", user="t", now=when, today=when.date())
+    with pytest.raises(Invalid) as error:
+        icd.check_billable(store, "E11")
+    assert error.value.message.splitlines()[1].startswith("  E11.65  ")
+    assert icd.search(store, "type 2 diabetes hyperglycemia")[0]["code"] == "E11.65"
+
+
+def test_search_puts_the_general_code_first_and_counts_what_it_cut(store):
+    assert icd.search(store, "hypertension", limit=5)[0]["code"] == "I10"
+    found = icd.search_total(store, "hypertension", limit=5)
+    assert len(found["rows"]) == 5 and found["total"] > 50
+    assert icd.search_total(store, "zzzzqqq")["total"] == 0
 
 
 def test_m54_5_is_a_header_since_october_2021(store):
@@ -34,16 +58,16 @@ def test_m54_5_is_a_header_since_october_2021(store):
     message = error.value.message
     assert "M54.5 (Low back pain) is a header, not billable" in message
     for child in (
-        "M54.50 Low back pain, unspecified",
-        "M54.51 Vertebrogenic low back pain",
-        "M54.59 Other low back pain",
+        "M54.50  Low back pain, unspecified",
+        "M54.51  Vertebrogenic low back pain",
+        "M54.59  Other low back pain",
     ):
         assert child in message
 
 
 @pytest.mark.parametrize("code, first", [("S72.001", "S72.001A"), ("S00.00", "S00.00XA")])
 def test_a_code_missing_its_seventh_character_lists_the_choices(store, code, first):
-    with pytest.raises(Invalid, match=f"{code} .* needs its 7th character; .*{first} "):
+    with pytest.raises(Invalid, match=f"(?s){code} .* needs its 7th character; .*{first}  "):
         icd.check_billable(store, code)
 
 

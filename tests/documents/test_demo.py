@@ -21,6 +21,12 @@ def test_the_demo_files_documents_and_sends_letters_in_the_past(demo_db, run):
         assert store.scalar("SELECT count(*) FROM documents WHERE dated > '2026-11-26'") == 0
         templates = {r["template"] for r in store.query("SELECT template FROM document_letters")}
         assert {"missed-appointment", "follow-up-results"} <= templates
+        # The patients who read Spanish got their letters in Spanish.
+        spanish = store.query(
+            "SELECT p.language FROM document_letters l JOIN documents d ON d.id = l.document_id"
+            " JOIN patients p ON p.id = d.patient_id WHERE l.language = 'es'"
+        )
+        assert spanish and {row["language"] for row in spanish} == {"es"}
         # A missed-appointment letter follows a no-show of that patient's, the next day.
         mismatched = store.scalar(
             "SELECT count(*) FROM document_letters l JOIN documents d ON d.id = l.document_id"

@@ -248,3 +248,14 @@ def test_every_view_is_audited(run, store, patient, tmp_path):
         ("documents.view", 1),
         ("documents.export", 1),
     ]
+
+
+def test_a_copy_that_cannot_be_written_is_refused_and_not_audited(run, store, patient, tmp_path):
+    run(
+        ["chart", "file", patient, _write(tmp_path, "a.pdf", pdf_with_text("x")), "--kind", "other"]
+    )
+    audited = store.scalar("SELECT count(*) FROM audit")
+    target = tmp_path / "missing" / "copy.pdf"
+    result = run(["chart", "file", "show", "1", "-o", str(target)], expect=1)
+    assert "does not exist" in result.stderr
+    assert store.scalar("SELECT count(*) FROM audit") == audited

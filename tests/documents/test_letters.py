@@ -156,22 +156,16 @@ def test_a_spanish_letter_for_a_spanish_speaking_patient(run, clinic, tmp_path, 
     assert "template set referral --language pt --file FILE" in result.stderr
 
 
-def test_the_patients_own_language_picks_the_version(store, clinic):
-    columns = {row["name"] for row in store.query("PRAGMA table_info(patients)")}
-    if "language" not in columns:
-        pytest.skip("patients have no language on this branch yet")
-    with store.write():
-        store.execute("UPDATE patients SET language = 'es' WHERE id = 1")
-    written = letters.write(
-        store,
-        "P000001",
-        "could-not-reach",
-        user="tester",
-        now=NOW,
-        today=NOW.date(),
-        tz=UTC,
-    )
-    assert written["language"] == "es" and "Le llamamos" in _text(written["data"])
+def test_the_patients_own_language_picks_the_version(run, clinic, tmp_path):
+    run("patient edit P000001 --language es")
+    out = tmp_path / "carta.pdf"
+    result = run(["chart", "letter", "P000001", "--template", "could-not-reach", "-o", str(out)])
+    assert 'Filed the letter "Tratamos de hablar con usted"' in result.stdout
+    assert "Le llamamos" in _text(out.read_bytes())
+    # A language with regional tags (pt-BR) and no version: English, and how to add one.
+    run("patient edit P000001 --language pt-BR")
+    result = run("chart letter P000001 --template could-not-reach")
+    assert "no Portuguese version of could-not-reach; written in English" in result.stderr
 
 
 def test_a_normal_results_letter_refuses_a_result_out_of_range(run, clinic):
@@ -318,3 +312,222 @@ def test_another_area_can_give_the_results_to_report(store, clinic):
     text = _text(written["data"])
     assert "thyroid test (TSH): 2.1 mIU/L" in text and "November 20, 2026" in text
     assert "potassium (a body salt) (Potassium): 5.9 mmol/L" in text
+
+
+def test_a_problem_on_the_chart_is_named_in_plain_words(run, clinic, tmp_path):
+    run("chart problem add P000001 --icd I10 --onset 2020-01-01")
+    problem = json.loads(run("chart problem list P000001 -f json").stdout)[0]["id"]
+    out = tmp_path / "referral.pdf"
+    args = ["--template", "referral", "--to", "Dr Kim", "--problem", str(problem), "-o", str(out)]
+    run(["chart", "letter", "P000001", *args])
+    text = _text(out.read_bytes())
+    assert "The reason: high blood pressure." in text
+    assert "hypertension" not in text.lower()
+    run(["chart", "letter", "P000001", *args, "--language", "es"])
+    assert "El motivo: presión alta." in _text(out.read_bytes())
+    # --reason, when given, is the reason; a problem not on this chart is refused.
+    run(["chart", "letter", "P000001", *args, "--reason", "your heart and blood pressure"])
+    assert "The reason: your heart and blood pressure." in _text(out.read_bytes())
+    result = run(
+        [
+            "chart",
+            "letter",
+            "P000001",
+            "--template",
+            "referral",
+            "--to",
+            "Dr Kim",
+            "--problem",
+            "999",
+        ],
+        expect=1,
+    )
+    assert "no problem 999 on Ana García's chart" in result.stderr
+
+
+def test_problems_not_in_the_table_keep_their_description():
+    from macli.documents import plain
+
+    assert plain.plain_problem("E11.65") == "type 2 diabetes"
+    assert plain.plain_problem("M54.50", language="es") == "dolor de la parte baja de la espalda"
+    assert plain.plain_problem("Q99.9", "Chromosomal abnormality, unspecified") == (
+        "Chromosomal abnormality, unspecified"
+    )
+
+
+def test_template_reset_goes_back_to_the_shipped_text(run, clinic, tmp_path, store):
+    own = tmp_path / "own.txt"
+    own.write_text("We called\n\nDear {first_name},\n\nPlease call {clinic_phone}.\n")
+    run(["chart", "letter", "template", "set", "could-not-reach", "--file", str(own)])
+    assert run("chart letter template show could-not-reach").stdout.startswith("We called")
+    result = run("chart letter template reset could-not-reach")
+    assert "could-not-reach (en) is the shipped text again." in result.stdout
+    assert run("chart letter template show could-not-reach").stdout.startswith("We tried")
+    rows = json.loads(run("chart letter template list -f json").stdout)
+    assert {r["source"] for r in rows if r["name"] == "could-not-reach"} == {"shipped"}
+    # The clinic's version stays on record; a second reset has nothing to undo.
+    assert store.scalar("SELECT count(*) FROM letter_templates") == 2
+    assert "nothing to reset" in run("chart letter template reset could-not-reach", expect=1).stderr
+    assert store.scalar("SELECT count(*) FROM audit WHERE action = 'letter.template.reset'") == 1
+
+
+def test_a_clinics_own_language_gets_its_dates_and_words(run, clinic, tmp_path):
+    """Portuguese does not ship; a clinic's Portuguese template gets Portuguese dates and
+    range words, the tests' own names (no English words), and no reading level made up."""
+    mine = tmp_path / "pt.txt"
+    mine.write_text(
+        "Seus resultados\n\nPrezado(a) {first_name},\n\nResultados de {results_date}:\n\n"
+        "{results}\n\nLigue para {clinic_phone}.\n"
+    )
+    result = run(
+        [
+            "chart",
+            "letter",
+            "template",
+            "set",
+            "follow-up-results",
+            "--language",
+            "pt",
+            "--file",
+            str(mine),
+        ]
+    )
+    assert "reading level not measured in this language" in result.stdout
+    assert "Warning" not in result.stderr
+    out = tmp_path / "pt.pdf"
+    run(
+        [
+            "chart",
+            "letter",
+            "P000001",
+            "--template",
+            "follow-up-results",
+            "--language",
+            "pt-BR",
+            "-o",
+            str(out),
+        ]
+    )
+    text = _text(out.read_bytes())
+    assert "26 de novembro de 2026" in text
+    assert "LDL: 162 mg/dL (normal: 0-129 mg/dL), fora do normal" in text
+    assert "cholesterol" not in text
+    rows = json.loads(run("chart letter template list -f json").stdout)
+    pt = [r for r in rows if r["language"] == "pt"]
+    assert [(r["name"], r["source"], r["grade"], r["ease"]) for r in pt] == [
+        ("follow-up-results", "clinic", None, None)
+    ]
+
+
+def test_the_measures_match_counts_made_by_hand():
+    # 14 words, 2 sentences, 17 syllables (su-gar, lit-tle, vis-it):
+    # 0.39 * 14/2 + 11.8 * 17/14 - 15.59 = 1.47
+    english = readability.measure(
+        "Your blood sugar is a little high. Please call us to book a visit."
+    )
+    assert (english["words"], english["sentences"], english["syllables"]) == (14, 2, 17)
+    assert english["grade"] == 1.5
+    # 4 words, 1 sentence, 9 syllables (re-sul-ta-dos, nor-ma-les):
+    # 206.84 - 0.60 * 225 - 1.02 * 25 = 46.34
+    spanish = readability.measure("Sus resultados son normales.", "es")
+    assert (spanish["words"], spanish["sentences"], spanish["syllables"]) == (4, 1, 9)
+    assert spanish["ease"] == 46.3
+
+
+def test_a_pdf_that_cannot_be_written_is_refused_before_anything_is_filed(
+    run, clinic, tmp_path, db_path
+):
+    from tests.conftest import dump
+
+    before = dump(db_path)
+    target = tmp_path / "no-such-folder" / "letter.pdf"
+    result = run(
+        ["chart", "letter", "P000001", "--template", "could-not-reach", "-o", str(target)],
+        expect=1,
+    )
+    assert result.stderr == (
+        f"Error: cannot write {target}: the folder {target.parent} does not exist\n"
+    )
+    # A folder given as the file is a usage error (exit 2).
+    run(
+        ["chart", "letter", "P000001", "--template", "could-not-reach", "-o", str(tmp_path)],
+        expect=2,
+    )
+    assert dump(db_path) == before
+
+
+def test_the_clinic_gives_a_test_its_own_plain_words(run, clinic, tmp_path, store):
+    run("chart result add P000001 --test MCV --value 101 --unit fL --range 80-100")
+    out = tmp_path / "r.pdf"
+    run(["chart", "letter", "P000001", "--template", "follow-up-results", "-o", str(out)])
+    assert "- MCV: 101 fL" in _text(out.read_bytes())  # no words shipped: its own name
+    run(["chart", "letter", "plain", "set", "mcv", "size of the red blood cells"])
+    run(["chart", "letter", "plain", "set", "13457-7", "cholesterol that clogs arteries"])
+    run(
+        [
+            "chart",
+            "letter",
+            "plain",
+            "set",
+            "MCV",
+            "tamaño de los glóbulos rojos",
+            "--language",
+            "es",
+        ]
+    )
+    run(["chart", "letter", "P000001", "--template", "follow-up-results", "-o", str(out)])
+    text = _text(out.read_bytes())
+    assert "- size of the red blood cells (MCV): 101 fL" in text
+    # LDL was recorded without its LOINC code: its name gives the code the words are under.
+    assert "- cholesterol that clogs arteries (LDL): 162 mg/dL" in text
+    run(
+        [
+            "chart",
+            "letter",
+            "P000001",
+            "--template",
+            "follow-up-results",
+            "--language",
+            "es",
+            "-o",
+            str(out),
+        ]
+    )
+    assert "- tamaño de los glóbulos rojos (MCV): 101 fL" in _text(out.read_bytes())
+    rows = json.loads(run("chart letter plain list -f json").stdout)
+    assert [(r["test"], r["source"]) for r in rows[:2]] == [
+        ("13457-7", "clinic"),
+        ("mcv", "clinic"),
+    ]
+    assert any(r["source"] == "shipped" and r["test"] == "4548-4" for r in rows)
+    assert (
+        "not a LOINC code: its check digit is wrong"
+        in run(["chart", "letter", "plain", "set", "13457-8", "x"], expect=1).stderr
+    )
+    assert store.scalar("SELECT count(*) FROM audit WHERE action = 'letter.plain.set'") == 3
+
+
+def test_lab_results_use_the_clinics_words_by_loinc(store, clinic):
+    letters.set_plain_name(store, "2823-3", "potassium level", user="tester", now=NOW)
+    given = [
+        {
+            "test": "Potassium",
+            "loinc": "2823-3",
+            "value": "5.9",
+            "unit": "mmol/L",
+            "range": "3.5-5.1",
+            "flag": "H",
+            "at": "2026-11-20T15:00:00Z",
+        }
+    ]
+    written = letters.write(
+        store,
+        "P000001",
+        "follow-up-results",
+        results=given,
+        user="tester",
+        now=NOW,
+        today=NOW.date(),
+        tz=UTC,
+    )
+    assert "- potassium level (Potassium): 5.9 mmol/L" in _text(written["data"])

@@ -107,6 +107,16 @@ def test_an_untouched_template_adds_nothing(patient, editor, run):
     assert _notes(run) == []
 
 
+def test_an_editor_that_cannot_start_is_one_error_and_adds_nothing(patient, run, monkeypatch):
+    monkeypatch.setenv("EDITOR", "/nonexistent/editor")
+    monkeypatch.delenv("VISUAL", raising=False)
+    code, _, err = _on_a_terminal(["chart", "note", "add", "P000001", "--template", "soap"])
+    assert code == 1
+    assert err.startswith("Error: the editor could not be started") and err.count("\n") == 1
+    assert "set EDITOR, or give --text or --file" in err
+    assert _notes(run) == []
+
+
 def test_piped_in_the_note_is_read_from_standard_input(patient, run, tmp_path):
     run("chart note add P000001 --template procedure", input="Procedure: wart removal\n#2 of 3\n")
     assert _notes(run)[0]["text"] == "Procedure: wart removal\n#2 of 3"

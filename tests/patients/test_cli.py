@@ -152,6 +152,19 @@ def test_import_is_all_or_nothing(run, db_path, tmp_path):
     assert dump(db_path) == before
 
 
+def test_a_latin1_csv_is_refused_naming_the_line_and_how_to_save_it(run, db_path, tmp_path):
+    before = dump(db_path)
+    latin1 = tmp_path / "from-excel.csv"
+    latin1.write_bytes(
+        "name,dob\nAna Lopez,1980-01-02\nJosé Martínez,1970-05-06\n".encode("cp1252")
+    )
+    error = run(["patient", "import", str(latin1)], expect=1).stderr
+    assert "line 3 has the byte 0xE9, probably 'é' saved as Windows-1252/Latin-1" in error
+    assert "Save it as UTF-8" in error
+    assert len(error.strip().splitlines()) == 1
+    assert dump(db_path) == before
+
+
 def test_csv_export_neutralises_formulas_and_is_private(run, tmp_path):
     run(["patient", "add", "=HYPERLINK(1+1) Bob Smith", "--dob", "1970-01-01"])
     out = run("patient export -f csv").stdout
@@ -205,3 +218,20 @@ def test_config(run, db_path):
     assert {"key": "clinic.currency", "value": "USD", "source": "default"}.items() <= listing[
         3
     ].items()
+
+
+@pytest.mark.parametrize(
+    "data, line",
+    [(b"NAME, Dob ,Email\r\x01\n", 1), (b"name,dob\nAna Lima,1990-01-01\rx\n", 2)],
+)
+def test_a_lone_carriage_return_in_a_cell_is_named_and_nothing_is_imported(
+    run, tmp_path, db_path, data, line
+):
+    from tests.conftest import dump
+
+    path = tmp_path / "patients.csv"
+    path.write_bytes(data)
+    before = dump(db_path)
+    result = run(f"patient import {path}", expect=1)
+    assert result.stderr.startswith(f"Error: line {line}: a carriage return (CR) alone")
+    assert "Traceback" not in result.stderr and dump(db_path) == before

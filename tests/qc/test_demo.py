@@ -20,6 +20,7 @@ def test_demo_lab_has_units_readings_excursions_and_an_autoclave(demo_db, run):
     assert "DO NOT USE: freezer 'Varicella freezer'" in refused
     handled = json.loads(run(f"qc excursion show {min(e['id'] for e in found)} -f json").stdout)
     assert handled["log"] and all(lot["outcome"] == "released" for lot in handled["lots"])
+    assert all(step["done"] for step in handled["steps"])
     autoclave = json.loads(run("qc sterilizer list -f json").stdout)[0]
     assert autoclave["status"] == "in service" and autoclave["spore_test"] == "ok"
     tests = json.loads(run("qc spores Autoclave --days 91 -f json").stdout)

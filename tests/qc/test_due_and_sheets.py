@@ -81,6 +81,8 @@ def test_unit_sheet_has_range_chart_checks_missing_days_and_excursions(run, lab,
         "Excursion 1 (open)",
         "called Apex, ref AV-88121",
         "released",
+        "manufacturer or program contacted",
+        "NOT RECORDED",
     ):
         assert expected in text, expected
     assert "Checks recorded on 3 of 26 days" in text  # the 27th onwards is still ahead

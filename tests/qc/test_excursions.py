@@ -111,3 +111,34 @@ def test_a_supplier_recall_holds_a_lot(run, fridge):
     assert [(h["sku"], h["kind"]) for h in holds] == [("FLU-QIV", "recall")]
     run("stock discard FLU-QIV 10 --lot FL1 --reason recalled")
     assert run("stock holds").stdout.strip() == "No lots on hold."
+
+
+def test_the_three_steps_are_tracked_until_each_is_recorded(run, fridge, db_path, tmp_path):
+    run("qc temp Vaccines --min 3.1C --max 11.2C")
+    due = json.loads(run("qc due -f json").stdout)
+    detail = next(row["detail"] for row in due if row["kind"] == "excursion")
+    assert "to do: notified, documented, contacted" in detail
+    result = run("qc excursion act 1 --step notified --note 'Dr. Reyes, 08:05'")
+    assert "Still to do: documented, contacted." in result.stdout
+
+    before = dump(db_path)
+    refused = run("qc excursion act 1 --step contacted --note 'called Apex'", expect=1)
+    assert refused.stderr.startswith("Error: give the case or reference number")
+    assert run("qc excursion act 1 --reference X1 --note n", expect=1).stderr.startswith(
+        "Error: --reference goes with --step contacted"
+    )
+    run("qc excursion act 1", expect=1)  # neither a step nor a note
+    assert dump(db_path) == before
+
+    run("qc excursion act 1 --step contacted --reference AV-88121")
+    shown = json.loads(run("qc excursion show 1 -f json").stdout)
+    assert [(s["step"], s["done"]) for s in shown["steps"]] == [
+        ("notified", "2026-11-26 09:00 by tester"),
+        ("documented", None),
+        ("contacted", "2026-11-26 09:00 by tester, ref AV-88121"),
+    ]
+    assert shown["log"][1]["note"] == "manufacturer or program contacted"
+    assert "TO DO" in run("qc excursion show 1").stdout
+    run("qc excursion act 1 --step documented --note 'door ajar overnight'")
+    due = json.loads(run("qc due -f json").stdout)
+    assert "to do" not in next(row["detail"] for row in due if row["kind"] == "excursion")

@@ -96,3 +96,25 @@ def test_a_recall_names_the_packs_already_opened_and_their_patients(shelf, store
     assert "nothing to reprocess" in refused
     with pytest.raises(Conflict, match="recalled after the failed spore test"):
         packs.use_pack(store, "S1-0001-02", user="dr", now=NOW)
+
+
+def test_an_implant_load_waits_for_a_spore_test_run_with_it(shelf, store, run):
+    result = run(CYCLE.replace("'suture set'", "'hip tray'") + " --implant --at '2026-11-25 10:00'")
+    assert "IMPLANT LOAD" in result.stderr
+    waiting = packs.pack(store, "S1-0002-01")
+    assert (waiting["status"], waiting["usable"]) == ("awaiting spore test", False)
+    with pytest.raises(Conflict, match="holds an implant: quarantined"):
+        packs.use_pack(store, "S1-0002-01", user="dr", now=NOW)
+    assert packs.pack(store, "S1-0001-01")["usable"]  # an ordinary load is not held back
+    due = json.loads(run("qc due -f json").stdout)
+    assert [(r["kind"], r["subject"]) for r in due if r["kind"] == "implant load"] == [
+        ("implant load", "Autoclave load 2")
+    ]
+    # A test whose control failed proves nothing; a pass run with the load releases it.
+    run("qc spore Autoclave --result pass --bi-lot BI-3 --control fail --at '2026-11-25 10:00'")
+    assert packs.pack(store, "S1-0002-01")["status"] == "awaiting spore test"
+    run("qc spore Autoclave --result pass --bi-lot BI-3 --control pass --at '2026-11-25 10:00'")
+    assert packs.pack(store, "S1-0002-01")["status"] == "usable"
+    assert "implant load" not in run("qc due").stdout
+    shown = json.loads(run("qc pack S1-0002-01 -f json").stdout)
+    assert shown["implant_load"] is True

@@ -20,7 +20,7 @@ from tests.reliability.harness import (
 
 TWIN = ["patient", "add", "Shared Twin", "--dob", "1970-01-01"]
 FUTURE = ["patient", "add", "Not Born Yet", "--dob", "2999-01-01"]
-CONTESTED = ["--provider", "Dr Contested", "--at", "2026-11-27 10:00", "--duration", "20"]
+CONTESTED = ["--provider", "Dr Contested", "--at", "2026-11-27 10:00", "--duration", "20", "-q"]
 BOOKING_REFUSED = r"^Error: cannot book the appointment:"
 
 

@@ -156,7 +156,7 @@ BOOKING = options(
 @example("2026-12-01 09:00", {"repeat": "FREQ=DAILY;UNTIL=00010101T000000Z", "duration": "15"})
 @example("0001-01-01 00:00", {})
 def test_any_booking(run, db_path, clinic, at, chosen):
-    args = ["schedule", "add", "P000001", "--provider", "chen", "--at", at]
+    args = ["schedule", "add", "P000001", "--provider", "chen", "--at", at, "-q"]
     result = judge(run, db_path, argv(args, chosen))
     if result.exit_code == 0:
         for appointment in result.stdout.split():
@@ -189,7 +189,7 @@ def test_any_block_move_and_search_for_free_time(
     )
     judge(run, db_path, ["schedule", "day", (start.split() or [""])[0]])
     booked = run(
-        ["schedule", "add", "P000001", "--provider", "chen", "--at", "2026-12-02 11:00"],
+        ["schedule", "add", "P000001", "--provider", "chen", "--at", "2026-12-02 11:00", "-q"],
         expect=None,
     )
     if booked.exit_code == 0:

@@ -20,7 +20,7 @@ from tests.reliability.harness import MACLI, Outcome, assert_sound, macli, pick,
 from tests.reliability.servers import DroppingMailbox, wait_for
 from tests.remind.conftest import SMS_ACCOUNT, SMS_TOKEN, SMTP_PASSWORD
 from tests.remind.test_transports import certificates, check_login, start_server  # noqa: F401
-from tests.servers import SmsProvider, start_mail, start_sms
+from tests.servers import start_mail
 
 SECRETS = (
     SMS_TOKEN,
@@ -139,14 +139,6 @@ def mailbox():
     controller.stop()
 
 
-@pytest.fixture
-def sms():
-    provider = SmsProvider()
-    stop = start_sms(provider)
-    yield provider
-    stop()
-
-
 # -- mail ---------------------------------------------------------------------------------
 
 
@@ -232,13 +224,13 @@ def test_starttls_with_an_untrusted_certificate_is_refused_unless_verification_i
 # -- SMS ----------------------------------------------------------------------------------
 
 
-def test_sms_429_500_and_unsubscribed_across_runs(run, db_path, sms, monkeypatch):
+def test_sms_429_500_and_unsubscribed_across_runs(run, db_path, sms_server, monkeypatch):
     clinic = Clinic(run, db_path, 5, channels=("sms",))
-    clinic.use_sms(run, sms, monkeypatch)
+    clinic.use_sms(run, sms_server, monkeypatch)
     numbers = [person["phone"] for person in clinic.people]
-    sms.replies[numbers[1]] = [(429, {"code": 20429, "message": "Too Many Requests"})]
-    sms.replies[numbers[2]] = [(500, {"message": "Internal Server Error"})]
-    sms.replies[numbers[3]] = [
+    sms_server.replies[numbers[1]] = [(429, {"code": 20429, "message": "Too Many Requests"})]
+    sms_server.replies[numbers[2]] = [(500, {"message": "Internal Server Error"})]
+    sms_server.replies[numbers[3]] = [
         (400, {"code": 21610, "message": "Attempt to send to unsubscribed recipient"})
     ]
 
@@ -253,12 +245,12 @@ def test_sms_429_500_and_unsubscribed_across_runs(run, db_path, sms, monkeypatch
     third = clinic.send(30)
     assert (third.code, third.stderr) == (EXIT_OK, "")
     assert clinic.states("sms") == ["sent", "sent", "sent", "failed", "sent"]
-    attempts = [len(sms.to(number)) for number in numbers]
+    attempts = [len(sms_server.to(number)) for number in numbers]
     assert attempts == [1, 2, 2, 1, 1]  # one accepted POST each; the refused one once
     # The provider's "unsubscribed" is an opt-out: recorded, and no more texts.
     shown = run(["patient", "show", clinic.people[3]["mrn"], "-f", "json"]).stdout
     assert '"consent": "email"' in shown and "sms provider: unsubscribed" in shown
-    assert clinic.send(45).code == EXIT_OK and len(sms.to(numbers[3])) == 1
+    assert clinic.send(45).code == EXIT_OK and len(sms_server.to(numbers[3])) == 1
 
 
 @pytest.fixture
@@ -271,47 +263,49 @@ def short_timeout(monkeypatch):
 
 @pytest.mark.parametrize("fault", ["hang-up", "late"])
 def test_an_sms_the_provider_took_without_answering_is_never_sent_twice(
-    run, db_path, sms, monkeypatch, short_timeout, fault
+    run, db_path, sms_server, monkeypatch, short_timeout, fault
 ):
     in_process = run if fault == "late" else None
     clinic = Clinic(run, db_path, 4, channels=("sms",))
-    clinic.use_sms(run, sms, monkeypatch)
+    clinic.use_sms(run, sms_server, monkeypatch)
     numbers = [person["phone"] for person in clinic.people]
-    sms.faults[numbers[1]] = [fault]
+    sms_server.faults[numbers[1]] = [fault]
 
     first = clinic.send(run=in_process)
     assert first.code == EXIT_FAILED, str(first)  # an unknown outcome: see the provider's log
     assert clinic.states("sms")[:2] == ["sent", "unknown"]
-    assert len(sms.to(numbers[1])) == 1  # the provider has it
+    assert len(sms_server.to(numbers[1])) == 1  # the provider has it
 
     for minutes in (15, 30):
         again = clinic.send(minutes, run=in_process)
         assert again.code == EXIT_OK, str(again)
     assert clinic.states("sms") == ["sent", "unknown", "sent", "sent"]
-    assert [len(sms.to(number)) for number in numbers] == [1, 1, 1, 1]
+    assert [len(sms_server.to(number)) for number in numbers] == [1, 1, 1, 1]
 
 
 def test_an_sms_accepted_with_a_reply_cut_short_counts_as_sent(
-    run, db_path, sms, monkeypatch, short_timeout
+    run, db_path, sms_server, monkeypatch, short_timeout
 ):
     clinic = Clinic(run, db_path, 3, channels=("sms",))
-    clinic.use_sms(run, sms, monkeypatch)
+    clinic.use_sms(run, sms_server, monkeypatch)
     numbers = [person["phone"] for person in clinic.people]
-    sms.faults[numbers[0]] = ["stall"]
+    sms_server.faults[numbers[0]] = ["stall"]
 
     assert clinic.send(run=run).code == EXIT_OK
     assert clinic.states("sms") == ["sent"] * 3
     assert clinic.send(15, run=run).code == EXIT_OK
-    assert [len(sms.to(number)) for number in numbers] == [1, 1, 1]
+    assert [len(sms_server.to(number)) for number in numbers] == [1, 1, 1]
 
 
 # -- killed at random moments ---------------------------------------------------------------
 
 
-def test_sigkill_at_random_points_during_remind_send(run, db_path, mailbox, sms, monkeypatch):
+def test_sigkill_at_random_points_during_remind_send(
+    run, db_path, mailbox, sms_server, monkeypatch
+):
     clinic = Clinic(run, db_path, pick(10, 24))
     clinic.use_mail(run, mailbox)
-    clinic.use_sms(run, sms, monkeypatch)
+    clinic.use_sms(run, sms_server, monkeypatch)
     rng = random.Random(11)
     kills, started = 0, time.monotonic()
     for attempt in range(pick(12, 60)):
@@ -326,7 +320,7 @@ def test_sigkill_at_random_points_during_remind_send(run, db_path, mailbox, sms,
         )
         # A random moment; or while the mail server or the SMS provider holds the next
         # message it took, before the run can hear so: the window the guarantees are about.
-        server = [mailbox if emails_left else sms, None, sms, None][attempt % 4]
+        server = [mailbox if emails_left else sms_server, None, sms_server, None][attempt % 4]
         if server is None:
             time.sleep(rng.uniform(0, 0.25))
         else:
@@ -361,7 +355,7 @@ def test_sigkill_at_random_points_during_remind_send(run, db_path, mailbox, sms,
     states = clinic.states("sms")
     assert set(states) <= {"sent", "unknown"} and states.count("unknown") <= kills
     for person, state in zip(clinic.people, states, strict=True):
-        received = len(sms.to(person["phone"]))
+        received = len(sms_server.to(person["phone"]))
         assert received == 1 if state == "sent" else received <= 1
     assert os.path.exists(f"{db_path}.remind-send.lock")
     stored = db_path.read_bytes() + (

@@ -14,7 +14,7 @@ from macli.patients import core as patients
 from macli.patients import providers
 from macli.remind import outbox, rules
 from macli.when import parse_datetime, utc_text
-from tests.servers import Mailbox, SmsProvider, start_mail, start_sms
+from tests.servers import Mailbox, start_mail
 
 ZONE = ZoneInfo("America/New_York")
 SMS_ACCOUNT = "AC0123456789abcdef"
@@ -41,12 +41,7 @@ def mail_server():
     controller.stop()
 
 
-@pytest.fixture
-def sms_server():
-    provider = SmsProvider()
-    stop = start_sms(provider)
-    yield provider
-    stop()
+# sms_server is shared by every test: tests/conftest.py.
 
 
 def basic_auth(account: str, token: str) -> str:

@@ -176,7 +176,7 @@ def test_templates_through_the_cli(run, clinic, tmp_path, db_path):
     path = tmp_path / "sms.txt"
     path.write_text("{first_name}, {clinic_name} visit {date} {time}. Reply STOP to opt out\n")
     assert run(f"remind template set sms --file {path}").stdout == (
-        "SMS template saved: at most 93 of 160 characters (GSM-7).\n"
+        "SMS template saved: at most 93 of 160 characters (GSM-7, 1 segment).\n"
     )
     assert run("remind template show sms").stdout == (
         "{first_name}, {clinic_name} visit {date} {time}. Reply STOP to opt out\n"
@@ -262,6 +262,6 @@ def test_every_remind_command_has_help_with_an_example(run):
     for name, command in group.commands.items():
         subcommands = getattr(command, "commands", None)
         names += [f"{name} {sub}" for sub in subcommands] if subcommands else [name]
-    assert len(names) == 13
+    assert len(names) == 14
     for name in names:
         assert "Example:" in run(f"remind {name} --help").stdout, name

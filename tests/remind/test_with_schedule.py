@@ -18,7 +18,7 @@ def subjects(mail_server):
 def test_a_moved_appointment_is_reminded_again_for_its_new_time(run, clinic, mail_server):
     ana = setup_clinic(run, clinic, mail_server)
     booked = run(
-        f'schedule add {ana["mrn"]} --provider chen --type follow-up --at "2026-11-28 10:00"'
+        f'schedule add {ana["mrn"]} --provider chen --type follow-up --at "2026-11-28 10:00" -q'
     )
     appointment = booked.stdout.strip()
 
@@ -37,7 +37,7 @@ def test_a_moved_appointment_is_reminded_again_for_its_new_time(run, clinic, mai
 def test_a_cancelled_appointment_gets_no_reminder(run, clinic, mail_server):
     ana = setup_clinic(run, clinic, mail_server)
     appointment = run(
-        f'schedule add {ana["mrn"]} --provider chen --type follow-up --at "2026-11-28 10:00"'
+        f'schedule add {ana["mrn"]} --provider chen --type follow-up --at "2026-11-28 10:00" -q'
     ).stdout.strip()
     run(f'schedule cancel {appointment} --reason "feeling better"')
 
@@ -54,7 +54,7 @@ def test_each_occurrence_of_a_booked_series_is_reminded_and_a_cancelled_one_is_n
     ana = setup_clinic(run, clinic, mail_server)
     ids = run(
         f'schedule add {ana["mrn"]} --provider chen --type follow-up --at "2026-11-30 09:00"'
-        ' --repeat "FREQ=WEEKLY;COUNT=3"'
+        ' --repeat "FREQ=WEEKLY;COUNT=3" -q'
     ).stdout.split()
     assert len(ids) == 3
     run(f"schedule cancel {ids[1]}")

@@ -18,28 +18,59 @@ from tests.conftest import dump
 def booked(run, clinic):
     """Two appointments on Tuesday 2026-12-01 with Dr. Chen."""
     first = run(
-        f"schedule add {clinic['ana']} --provider chen --at '2026-12-01 09:00' --type follow-up --room 'Exam 1' --reason 'knee pain'"
+        f"schedule add {clinic['ana']} --provider chen --at '2026-12-01 09:00' --type follow-up --room 'Exam 1' --reason 'knee pain' -q"
     )
     second = run(
-        f"schedule add {clinic['bo']} --provider chen --at '2026-12-01 10:00' --duration 30"
+        f"schedule add {clinic['bo']} --provider chen --at '2026-12-01 10:00' --duration 30 -q"
     )
     return int(first.stdout), int(second.stdout)
 
 
-def test_add_prints_the_id_and_a_series_prints_every_id(run, clinic, store):
-    result = run(f"schedule add {clinic['ana']} --provider chen --at 'tue 9:00' --duration 20")
-    assert result.stdout.strip().isdigit()
+def test_add_says_what_was_booked_and_scripts_get_the_ids(run, clinic, store):
+    result = run(
+        f"schedule add {clinic['ana']} --provider chen --at 'tue 9:00' --type follow-up"
+        " --room 'Exam 1'"
+    )
+    [appointment_id] = store.query("SELECT id FROM appointments")
+    assert result.stdout == (
+        f"Booked {appointment_id['id']}: Ana García ({clinic['ana']}) with Dr. Ana Chen,"
+        " Tue 2026-12-01 09:00-09:20, follow-up, Exam 1.\n"
+    )
+    quiet = run(f"schedule add {clinic['ana']} --provider chen --at 'tue 10:00' --duration 20 -q")
+    assert quiet.stdout.strip().isdigit()
+    [record] = json.loads(
+        run(
+            f"schedule add {clinic['ana']} --provider chen --at 'tue 11:00' --duration 20 -f json"
+        ).stdout
+    )
+    assert (record["mrn"], record["provider"], record["date"], record["start"]) == (
+        clinic["ana"],
+        "Dr. Ana Chen",
+        "2026-12-01",
+        "11:00",
+    )
     series = run(
         "schedule add 'bo smith' --provider okafor --at '2026-12-02 15:00' --type vaccine"
         " --repeat 'FREQ=WEEKLY;COUNT=3'"
     )
-    ids = [int(line) for line in series.stdout.split()]
+    assert [line.split(",")[1] for line in series.stdout.splitlines()] == [
+        " Wed 2026-12-02 15:00-15:10",
+        " Wed 2026-12-09 15:00-15:10",
+        " Wed 2026-12-16 15:00-15:10",
+    ]
+    ids = [
+        int(line)
+        for line in run(
+            "schedule add 'bo smith' --provider okafor --at '2026-12-03 15:00' --type vaccine"
+            " --repeat 'FREQ=WEEKLY;COUNT=3' -q"
+        ).stdout.split()
+    ]
     assert len(ids) == 3
     assert (
         store.scalar(
             "SELECT COUNT(DISTINCT series_id) FROM appointments WHERE series_id IS NOT NULL"
         )
-        == 1
+        == 2
     )
 
 
@@ -126,7 +157,7 @@ def test_bad_bookings_get_one_error_and_change_nothing(
 def test_force_books_and_warns_on_stderr(run, clinic, booked):
     result = run(
         f"schedule add {clinic['cy']} --provider chen --at '2026-12-01 09:00' --duration 20"
-        " --force --why 'doctor squeezes her in'"
+        " --force --why 'doctor squeezes her in' -q"
     )
     assert result.stdout.strip().isdigit()
     assert result.stderr.startswith(
@@ -201,7 +232,7 @@ def test_week_and_free(run, booked):
     ]
     assert (
         run("schedule free --provider chen --date 2026-12-05 --duration 20").stdout
-        == "No open time found.\n"
+        == "No open time found on Sat 2026-12-05; search more days with --days N.\n"
     )
     assert (
         "Error: --days must be between 1 and 366"
@@ -231,7 +262,9 @@ def test_move_cancel_and_status(run, clinic, booked, db_path):
         f"Error: appointment {second} is cancelled"
     )
     today = int(
-        run(f"schedule add {clinic['cy']} --provider chen --at 'today 10:00' --duration 20").stdout
+        run(
+            f"schedule add {clinic['cy']} --provider chen --at 'today 10:00' --duration 20 -q"
+        ).stdout
     )
     assert (
         run(f"schedule status {today} arrived").stdout
@@ -323,3 +356,40 @@ def test_free_without_a_length_is_a_usage_mistake(run, clinic):
     # issue 21 item 16: exit 2, as click's own usage errors.
     result = run("schedule free --provider chen --date mon", expect=2)
     assert "Error: give --duration MINUTES or --type TYPE" in result.stderr
+
+
+def test_a_visit_past_its_start_not_checked_in_is_late_then_not_arrived(run, booked):
+    first, second = booked  # Tuesday 2026-12-01 09:00 (20 min) and 10:00 (30 min)
+
+    def arrival(now):
+        rows = json.loads(run(f"--now '{now}' schedule day 2026-12-01 -f json").stdout)
+        return {row["id"]: row["arrival"] for row in rows if row["kind"] == "appointment"}
+
+    assert arrival("2026-12-01T08:55") == {first: None, second: None}
+    assert arrival("2026-12-01T09:25") == {first: "late 25 min", second: None}
+    assert arrival("2026-12-01T09:30") == {first: "not arrived", second: None}
+    table = run("--now '2026-12-01T10:05' schedule day 2026-12-01 --provider chen").stdout
+    assert "scheduled, not arrived" in table
+    assert "scheduled, late 5 min" in table
+    run(f"--now '2026-12-01T10:06' schedule status {second} arrived")
+    assert arrival("2026-12-01T17:40") == {first: "not arrived", second: None}
+
+
+def test_free_without_a_provider_lists_each_providers_first_open_time(run, booked):
+    rows = json.loads(run("schedule free --date 2026-12-01 --duration 20 -f json").stdout)
+    by_provider = {}
+    for row in rows:
+        by_provider.setdefault(row["provider"], []).append(row["start"])
+    assert by_provider == {
+        "Dr. Ana Chen": ["08:00", "09:20", "10:30"],
+        "Dr. Ben Okafor": ["08:00"],
+    }
+
+
+def test_free_that_finds_nothing_says_what_it_searched(run, clinic):
+    result = run("schedule free --provider chen --date 2026-12-05 --duration 20")
+    assert result.stdout == (
+        "No open time found on Sat 2026-12-05; search more days with --days N.\n"
+    )
+    found = run("schedule free --provider chen --date 2026-12-05 --duration 20 --days 3")
+    assert "2026-12-07" in found.stdout

@@ -34,6 +34,7 @@ def test_concurrent_bookings_of_one_slot_have_one_winner(store, clinic, db_path)
                 "2026-12-01 09:00",
                 "--duration",
                 "20",
+                "--quiet",
             ],
             env=env,
             stdout=subprocess.PIPE,

@@ -23,6 +23,9 @@ def test_empty_store_collapses_every_section_to_one_line(run):
     assert lines[0] == "Thursday 2026-11-26 · Our Clinic"
     assert [line for line in lines[1:] if line] == [
         "Appointments: none.",
+        "Procedures: none planned.",
+        "Phone messages: none overdue.",
+        "Lab results: nothing to review, tell, chase or send.",
         "Reminders since 2026-11-25 00:00: 0 sent, 0 pending, 0 failed.",
         "Call list: nobody to call.",
         "Supplies: nothing low, nothing expiring within 30 days.",
@@ -35,12 +38,16 @@ def test_the_demo_day_sheet_has_content_in_every_section(demo, run):
     sheet = json.loads(run("today -f json").stdout)
     assert set(sheet) == {
         "date",
+        "provider",
         "hours",
         "next_open",
         "appointments",
+        "procedures",
         "reminders",
         "calls",
+        "messages",
         "supplies",
+        "results",
         "lab",
         "spending",
     }
@@ -51,13 +58,15 @@ def test_the_demo_day_sheet_has_content_in_every_section(demo, run):
         "Priya Natarajan",
     }
     assert sheet["date"] == DAY
-    assert sheet["appointments"] and sheet["calls"]
+    assert sheet["appointments"] and sheet["calls"] and sheet["messages"]
     assert sheet["reminders"]["sent"] > 0
     assert sheet["supplies"]["low"] and sheet["supplies"]["expiring"]
     assert len(sheet["spending"]["budgets"]) > 1
     text = run("today").stdout
     for heading in (
         "Appointments (",
+        "Procedures",
+        "Phone messages overdue (",
         "Reminders since",
         "Call list (",
         "Supplies at or below",
@@ -156,8 +165,13 @@ def test_a_day_nobody_works_says_so_and_names_the_next_open_day(demo, run):
     sheet = json.loads(run("today --date 2026-11-30 --provider natarajan -f json").stdout)
     assert sheet["hours"] == [] and sheet["next_open"] == "2026-12-01"
     text = run("today --date 2026-11-30 --provider natarajan").stdout
-    assert "Appointments: none. Closed on Mondays: no working hours." in text
-    assert "Next open: Tuesday 2026-12-01 (macli today --date 2026-12-01)." in text
+    # Others work on Mondays: the clinic is not closed, this provider is off.
+    assert "Appointments: none. Priya Natarajan does not work on Mondays." in text
+    assert (
+        "Next working day: Tuesday 2026-12-01 (macli today --date 2026-12-01 --provider natarajan)."
+        in text
+    )
+    assert "Closed" not in text
     monday = json.loads(run("today --date 2026-11-30 -f json").stdout)
     assert monday["next_open"] is None and monday["appointments"]
 
@@ -167,6 +181,11 @@ def test_provider_filter_date_and_audit(demo, run):
     assert chen and {row["provider"] for row in chen} == {"Dr. Maya Chen"}
     tomorrow = json.loads(run("today --date tomorrow -f json").stdout)
     assert tomorrow["date"] == "2026-11-27"
+    every_call = json.loads(run("today -f json").stdout)["calls"]
+    chen_calls = json.loads(run("today --provider chen -f json").stdout)["calls"]
+    assert {call["provider"] for call in every_call} > {"Dr. Maya Chen"}
+    assert chen_calls and {call["provider"] for call in chen_calls} == {"Dr. Maya Chen"}
+    assert chen_calls == [call for call in every_call if call["provider"] == "Dr. Maya Chen"]
     assert "today.view" in run("audit list").stdout
     assert "no provider matches" in run("today --provider nobody", expect=1).stderr
     assert run("today --date someday", expect=1).stderr.startswith("Error: cannot read date")
@@ -197,3 +216,28 @@ def day_heading(day):
     from datetime import date
 
     return f"{date.fromisoformat(day):%A} {day}"
+
+
+def test_the_day_sheet_flags_late_and_missing_patients(run):
+    run("provider add 'Dr. Ana Chen'")
+    run("schedule hours chen --set 'mon-fri 08:00-17:00'")
+    run("patient add 'Ana García' --dob 1984-03-02")
+    run("patient add 'Bo Li' --dob 1990-01-01")
+    run(
+        "--now 2026-11-26T07:00 schedule add P000001 --provider chen --at '2026-11-26 08:30' --duration 20"
+    )
+    run(
+        "--now 2026-11-26T07:00 schedule add P000002 --provider chen --at '2026-11-26 09:15' --duration 20"
+    )
+
+    def flags(now):
+        sheet = json.loads(run(f"--now {now} today -f json").stdout)
+        return [(row["patient"], row["arrival"]) for row in sheet["appointments"]]
+
+    assert flags("2026-11-26T08:00") == [("Ana García", None), ("Bo Li", None)]
+    assert flags("2026-11-26T08:55") == [("Ana García", "late 25 min"), ("Bo Li", None)]
+    assert flags("2026-11-26T17:40") == [("Ana García", "not arrived"), ("Bo Li", "not arrived")]
+    run("--now 2026-11-26T09:20 schedule status 2 arrived")
+    assert flags("2026-11-26T17:40") == [("Ana García", "not arrived"), ("Bo Li", None)]
+    text = run("--now 2026-11-26T08:55 today").stdout
+    assert "late 25 min, new patient" in text

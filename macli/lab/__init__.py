@@ -1,0 +1,1 @@
+"""Laboratory: the test catalogue, orders, specimens, results and their follow-up."""

@@ -1,0 +1,1 @@
+"""The telephone desk: messages taken, handed over, called back and closed."""

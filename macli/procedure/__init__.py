@@ -1,0 +1,1 @@
+"""Minor in-office procedures: types, prep sheets, the safety checklist, what was used."""
