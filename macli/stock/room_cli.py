@@ -23,7 +23,7 @@ def par(app, words, fmt):
     \b
     Example:
         macli stock par "Exam 1" GLV-NIT-M 2
-        macli stock par "Procedure room" LIDO-1PCT 4
+        macli stock par "Procedure room" GAUZE-4X4 10
         macli stock par list
         macli stock par list "Exam 1" -f csv
     """
