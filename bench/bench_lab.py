@@ -41,16 +41,7 @@ IMPORT_TESTS = ["CBC", "Basic metabolic panel", "Lipid panel", "Basic metabolic 
 
 def with_lab(path: Path) -> Path:
     """The large clinic, with the lab generator's rows added if it was built before them."""
-    store = Store(path)
-    try:
-        if not store.scalar("SELECT COUNT(*) FROM lab_tests"):
-            tz = zone(clinic.ZONE)
-            gen_lab.generate(store, random.Random(15), parse_now(clinic.NOW, tz), tz)
-            store.conn.execute("ANALYZE")
-            store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        return path
-    finally:
-        store.close()
+    return clinic.with_generated(path, "lab_tests", gen_lab, seed=15)
 
 
 def counts(path: Path) -> str:

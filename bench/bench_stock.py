@@ -10,7 +10,6 @@ Writes the `stock` section of docs/performance.md. Target: `stock list` and
 from __future__ import annotations
 
 import io
-import random
 import statistics
 import sys
 from datetime import date
@@ -33,7 +32,6 @@ from bench.harness import (  # noqa: E402
 from macli.migrations import open_store  # noqa: E402
 from macli.output import render  # noqa: E402
 from macli.stock import reports  # noqa: E402
-from macli.when import parse_now, zone  # noqa: E402
 
 TODAY = "2026-11-26"
 TARGETED = {("stock", "list"), ("stock", "low")}
@@ -41,16 +39,7 @@ TARGETED = {("stock", "list"), ("stock", "low")}
 
 def with_stock(path: Path) -> Path:
     """The large clinic, with the stock generator's rows added if it was built before them."""
-    store = open_store(path)
-    try:
-        if not store.scalar("SELECT COUNT(*) FROM stock_items"):
-            tz = zone(clinic.ZONE)
-            gen_stock.generate(store, random.Random(6), parse_now(clinic.NOW, tz), tz)
-            store.conn.execute("ANALYZE")
-            store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        return path
-    finally:
-        store.close()
+    return clinic.with_generated(path, "stock_items", gen_stock, seed=6)
 
 
 def counts(path: Path) -> str:

@@ -126,6 +126,21 @@ def build_large(path: Path = LARGE, *, seed: int = 1) -> Path:
     return path
 
 
+def with_generated(path: Path, table: str, generator, seed: int) -> Path:
+    """The store at `path` with `generator`'s rows added when it was built before them
+    (its `table` still empty): a benchmark of an area added later reuses the large clinic."""
+    store = open_store(path)
+    try:
+        if not store.scalar(f"SELECT COUNT(*) FROM {table}"):  # table: from code
+            tz = zone(ZONE)
+            generator.generate(store, random.Random(seed), parse_now(NOW, tz), tz)
+            store.conn.execute("ANALYZE")
+            store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return path
+    finally:
+        store.close()
+
+
 def large(rebuild: bool = False) -> Path:
     """The large clinic, built on first use."""
     if rebuild or not LARGE.exists():
