@@ -9,8 +9,6 @@ runtime dependencies and a non-editable install, as users have it (bench/run_all
 
 from __future__ import annotations
 
-import csv
-import random
 import statistics
 import subprocess
 import sys
@@ -94,16 +92,7 @@ def startup(demo: Path) -> str:
 
 
 def import_csv() -> str:
-    path = OUT / "patients-60k.csv"
-    if not path.exists():
-        rng = random.Random(7)
-        with open(path, "w", newline="") as handle:
-            writer = None
-            for row in clinic.patient_rows(60_000, rng, clinic.date(2026, 11, 26)):
-                if writer is None:
-                    writer = csv.DictWriter(handle, fieldnames=list(row))
-                    writer.writeheader()
-                writer.writerow(row)
+    path = clinic.patients_csv()
     sqlite_utils = Path(python_path()).with_name("sqlite-utils")
     ours, theirs = [], []
     for _ in range(3):

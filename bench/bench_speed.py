@@ -25,7 +25,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import clinic  # noqa: E402
 from bench.harness import (  # noqa: E402
-    OUT,
     alternate,
     arguments,
     env_for,
@@ -259,19 +258,7 @@ def today(demo: Path, large: Path) -> str:
 
 
 def import_csv() -> str:
-    source = OUT / "patients-60k.csv"
-    if not source.exists():
-        import csv
-        import random
-
-        rng = random.Random(7)
-        with open(source, "w", newline="") as handle:
-            writer = None
-            for row in clinic.patient_rows(60_000, rng, clinic.date(2026, 11, 26)):
-                if writer is None:
-                    writer = csv.DictWriter(handle, fieldnames=list(row))
-                    writer.writeheader()
-                writer.writerow(row)
+    source = clinic.patients_csv()
     tmpfs = Path("/dev/shm") if Path("/dev/shm").is_dir() else Path(tempfile.gettempdir())
     folder = Path(tempfile.mkdtemp(dir=tmpfs, prefix="macli-bench-"))
     try:

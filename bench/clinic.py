@@ -126,6 +126,24 @@ def build_large(path: Path = LARGE, *, seed: int = 1) -> Path:
     return path
 
 
+def patients_csv(count: int = 60_000) -> Path:
+    """A patient import file of `count` synthetic rows (made once, kept in bench/out)."""
+    import csv
+
+    path = OUT / f"patients-{count // 1000}k.csv"
+    if not path.exists():
+        OUT.mkdir(parents=True, exist_ok=True)
+        rng = random.Random(7)
+        with open(path, "w", newline="") as handle:
+            writer = None
+            for row in patient_rows(count, rng, date(2026, 11, 26)):
+                if writer is None:
+                    writer = csv.DictWriter(handle, fieldnames=list(row))
+                    writer.writeheader()
+                writer.writerow(row)
+    return path
+
+
 def with_generated(path: Path, table: str, generator, seed: int) -> Path:
     """The store at `path` with `generator`'s rows added when it was built before them
     (its `table` still empty): a benchmark of an area added later reuses the large clinic."""
