@@ -244,7 +244,6 @@ def export(app, table, fmt, output, since):
         macli export patients -f jsonl --since 2026-11-01 > new.jsonl
         macli export all -f csv -o exports/
     """
-    from contextlib import closing
     from pathlib import Path
 
     day = parse_date(since, app.today) if since else None
@@ -258,22 +257,21 @@ def export(app, table, fmt, output, since):
             columns, iterator = exports.rows(
                 app.store, name, since=since_day, tz=app.zone, user=app.user, now=app.now
             )
-            with closing(iterator), open_private(folder / f"{name}.{fmt}") as handle:
+            with open_private(folder / f"{name}.{fmt}") as handle:
                 count = write_rows(iterator, fmt, handle, columns)
             click.echo(f"{name}: {count} rows", err=True)
         return
     columns, iterator = exports.rows(
         app.store, table, since=day, tz=app.zone, user=app.user, now=app.now
     )
-    # The rows are read as they are written: a write that fails (a full disk) closes
-    # the reading cursor here, while the store is still open, not at garbage collection.
-    with closing(iterator):
-        if output:
-            with open_private(output) as handle:
-                count = write_rows(iterator, fmt, handle, columns)
-            click.echo(f"Wrote {count} rows to {output}.", err=True)
-        else:
-            write_rows(iterator, fmt, None, columns)
+    # The rows are read as they are written; write_rows closes them even when a write
+    # fails part-way (a full disk), while the store is still open.
+    if output:
+        with open_private(output) as handle:
+            count = write_rows(iterator, fmt, handle, columns)
+        click.echo(f"Wrote {count} rows to {output}.", err=True)
+    else:
+        write_rows(iterator, fmt, None, columns)
 
 
 # The tables are named in the help rather than the usage line, which wrapped mid-name.
