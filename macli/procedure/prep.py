@@ -191,25 +191,28 @@ def prep(store: Store, appointment_id, *, user: str, now: datetime, tz: ZoneInfo
     return found
 
 
-def _planned_on(store: Store, on: date, tz: ZoneInfo, provider_id: int | None = None) -> list:
+def _sheets_on(
+    store: Store, on: date, *, now: datetime, tz: ZoneInfo, provider_id: int | None = None
+) -> list[dict]:
+    """The sheets of every procedure planned on a day, in time order, sharing one set of
+    promised packs so that two procedures are not promised the same one."""
     start, end = day_bounds_text(on, tz)
     mine = " AND a.provider_id = ?" if provider_id is not None else ""
-    return store.query(
+    planned_ids = store.query(
         "SELECT pl.appointment_id FROM procedure_plans pl"
         " JOIN appointments a ON a.id = pl.appointment_id"
         f" WHERE a.starts_at >= ? AND a.starts_at < ? AND a.status != 'cancelled'{mine}"
         " ORDER BY a.starts_at, a.id",
         [start, end, *([provider_id] if provider_id is not None else [])],
     )
+    taken: set[str] = set()
+    return [sheet(store, row["appointment_id"], now=now, tz=tz, taken=taken) for row in planned_ids]
 
 
 def day(store: Store, on: date, *, user: str, now: datetime, tz: ZoneInfo) -> list[dict]:
-    """The prep sheets of every procedure planned on a day, in time order; packs are
-    assigned so that two procedures are not promised the same one. Audited per patient."""
-    ids = _planned_on(store, on, tz)
-    taken: set[str] = set()
+    """The prep sheets of every procedure planned on a day; audited per patient."""
     with store.write():
-        sheets = [sheet(store, row["appointment_id"], now=now, tz=tz, taken=taken) for row in ids]
+        sheets = _sheets_on(store, on, now=now, tz=tz)
         if sheets:
             audit.record_many(
                 store,
@@ -226,22 +229,17 @@ def warnings_of_day(
 ) -> list[dict]:
     """For the day sheet: each procedure of the day with what needs attention (no chart
     details beyond the flags); not audited here, the day sheet audits its own view."""
-    ids = _planned_on(store, on, tz, provider_id)
-    taken: set[str] = set()
-    rows = []
-    for row in ids:
-        found = sheet(store, row["appointment_id"], now=now, tz=tz, taken=taken)
-        rows.append(
-            {
-                "time": found["when"][11:],
-                "appointment": found["appointment"],
-                "patient": found["mrn"],
-                "procedure": found["procedure"],
-                "checklist": found["checklist"],
-                "attention": "; ".join(found["warnings"] + found["missing"]) or "ready",
-            }
-        )
-    return rows
+    return [
+        {
+            "time": found["when"][11:],
+            "appointment": found["appointment"],
+            "patient": found["mrn"],
+            "procedure": found["procedure"],
+            "checklist": found["checklist"],
+            "attention": "; ".join(found["warnings"] + found["missing"]) or "ready",
+        }
+        for found in _sheets_on(store, on, now=now, tz=tz, provider_id=provider_id)
+    ]
 
 
 def write_pdf(sheets: list[dict], path, *, head: dict) -> None:
